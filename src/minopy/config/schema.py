@@ -1,0 +1,221 @@
+"""The option schema: every ``minopy.*`` key, its type, default and allowed values.
+
+The schema lives in ``options.toml`` beside this module; this module loads it and converts template
+strings into typed, validated values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from minopy.errors import ConfigError
+
+#: strings that switch an option off: False for a bool, None for a nullable option.
+OFF_WORDS = frozenset({"no", "none", "false", "off"})
+ON_WORDS = frozenset({"yes", "true", "on"})
+AUTO_WORD = "auto"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One template option.
+
+    Attributes
+    ----------
+    key : str
+        Template key, e.g. ``minopy.inversion.patchSize``.
+    type : str
+        ``int``, ``float``, ``bool``, ``choice``, ``str``, ``path``, ``date``, ``subset_yx``,
+        ``subset_lalo``.
+    default : Any
+        Value of ``auto`` (None when the option is off by default).
+    nullable : bool
+        Whether ``no``/``none``/``false`` switch the option off.
+    choices : tuple of str
+        Allowed values of a ``choice`` option.
+    min, max, exclusive_min, exclusive_max : float or None
+        Bounds of numeric options.
+    doc : str
+        One-line description.
+    """
+
+    key: str
+    type: str
+    default: Any = None
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    exclusive_min: float | None = None
+    exclusive_max: float | None = None
+    doc: str = ""
+
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values."""
+        if self.type == "choice":
+            text = " / ".join(self.choices)
+        elif self.type == "bool":
+            text = "yes / no"
+        elif self.type in ("int", "float"):
+            parts = []
+            if self.min is not None:
+                parts.append(f">= {self.min:g}")
+            if self.exclusive_min is not None:
+                parts.append(f"> {self.exclusive_min:g}")
+            if self.max is not None:
+                parts.append(f"<= {self.max:g}")
+            if self.exclusive_max is not None:
+                parts.append(f"< {self.exclusive_max:g}")
+            text = f"{'an integer' if self.type == 'int' else 'a number'}"
+            if parts:
+                text += " " + " and ".join(parts)
+        elif self.type == "date":
+            text = "a date YYYYMMDD"
+        elif self.type == "subset_yx":
+            text = "y0:y1,x0:x1 (row and column ranges)"
+        elif self.type == "subset_lalo":
+            text = "S:N,W:E (latitude and longitude ranges, degrees)"
+        elif self.type == "path":
+            text = "a file path or glob"
+        else:
+            text = "a string"
+        if self.nullable:
+            text += " / no"
+        return text
+
+    def default_text(self) -> str:
+        """The default as written in a template."""
+        if self.default is None:
+            return "none"
+        if self.type == "bool":
+            return "yes" if self.default else "no"
+        if isinstance(self.default, float) and self.default.is_integer() and self.type == "float":
+            return f"{self.default:g}"
+        return str(self.default)
+
+    def parse(self, raw: str) -> Any:
+        """Convert a template string to a typed value, or raise ConfigError naming key and value."""
+        text = raw.strip().strip("'\"").strip()
+        low = text.lower()
+        if low == AUTO_WORD or text == "":
+            return self.default
+        if self.type == "bool":
+            if low in ON_WORDS:
+                return True
+            if low in OFF_WORDS:
+                return False
+            raise self._bad(raw)
+        if low in OFF_WORDS and self.nullable:
+            return None
+        if self.type == "choice" and low in OFF_WORDS and "no" in self.choices:
+            return "no"
+        try:
+            return self._parse_typed(text)
+        except (ValueError, TypeError) as err:
+            raise self._bad(raw, str(err)) from None
+
+    def _parse_typed(self, text: str) -> Any:
+        if self.type == "int":
+            value: Any = float(text)
+            if not value.is_integer():
+                raise ValueError("not an integer")
+            value = int(value)
+            self._check_range(value)
+            return value
+        if self.type == "float":
+            value = float(text)
+            self._check_range(value)
+            return value
+        if self.type == "choice":
+            for choice in self.choices:
+                if choice.lower() == text.lower():
+                    return choice
+            raise ValueError("not an allowed value")
+        if self.type == "date":
+            datetime.strptime(text, "%Y%m%d")
+            if not re.fullmatch(r"\d{8}", text):
+                raise ValueError("not YYYYMMDD")
+            return text
+        if self.type == "subset_yx":
+            return _parse_ranges(text, integer=True)
+        if self.type == "subset_lalo":
+            return _parse_ranges(text, integer=False)
+        return text
+
+    def _check_range(self, value: float) -> None:
+        if self.min is not None and value < self.min:
+            raise ValueError("out of range")
+        if self.max is not None and value > self.max:
+            raise ValueError("out of range")
+        if self.exclusive_min is not None and value <= self.exclusive_min:
+            raise ValueError("out of range")
+        if self.exclusive_max is not None and value >= self.exclusive_max:
+            raise ValueError("out of range")
+
+    def _bad(self, raw: str, why: str = "") -> ConfigError:
+        detail = f" ({why})" if why else ""
+        return ConfigError(
+            f"{self.key} = {raw.strip()!r} is not valid{detail}: expected {self.allowed()}, "
+            f"or auto for {self.default_text()}"
+        )
+
+
+def _parse_ranges(text: str, integer: bool) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Parse ``a0:a1,b0:b1`` into two sorted ranges; brackets and spaces are ignored."""
+    cleaned = text.replace("[", "").replace("]", "").replace(" ", "")
+    parts = cleaned.split(",")
+    if len(parts) != 2:
+        raise ValueError("expected two ranges separated by a comma")
+    out = []
+    for part in parts:
+        ends = part.split(":")
+        if len(ends) != 2:
+            raise ValueError(f"range {part!r} is not start:end")
+        a, b = (float(e) for e in ends)
+        if integer:
+            if not (a.is_integer() and b.is_integer()):
+                raise ValueError("pixel ranges must be integers")
+            a, b = int(a), int(b)
+        lo, hi = sorted((a, b))
+        if lo == hi:
+            raise ValueError(f"range {part!r} is empty")
+        out.append((lo, hi))
+    return out[0], out[1]
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict[str, Option]:
+    """Load all options from ``options.toml``, keyed by template key (in file order)."""
+    text = resources.files("minopy.config").joinpath("options.toml").read_text()
+    table = tomllib.loads(text)
+    options: dict[str, Option] = {}
+    for entry in table["option"]:
+        entry = dict(entry)
+        entry["choices"] = tuple(entry.get("choices", ()))
+        opt = Option(**entry)
+        options[opt.key] = opt
+    return options
+
+
+def closest_key(key: str) -> str | None:
+    """The valid key most similar to ``key`` (case-insensitive), or None if nothing is close."""
+    schema = load_schema()
+    lower = {k.lower(): k for k in schema}
+    if key.lower() in lower:
+        return lower[key.lower()]
+    match = difflib.get_close_matches(key.lower(), list(lower), n=1, cutoff=0.6)
+    if match:
+        return lower[match[0]]
+    # same last component in another section (e.g. minopy.patchSize -> minopy.inversion.patchSize)
+    tail = key.lower().rsplit(".", 1)[-1]
+    for low, real in lower.items():
+        if low.rsplit(".", 1)[-1] == tail:
+            return real
+    return None

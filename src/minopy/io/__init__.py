@@ -1,0 +1,1 @@
+"""File input/output: ISCE-format rasters, HDF5 stacks and metadata."""
