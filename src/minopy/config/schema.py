@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+
+import tomllib
 
 from minopy.errors import ConfigError
 

@@ -2,8 +2,8 @@
 
 A template holds lines ``key = value  # comment``. Lines starting with ``#`` or ``%`` are comments.
 ``minopy.*`` keys are validated against the schema (unknown key or bad value: ConfigError naming the
-key, the closest valid key or the allowed values). ``mintpy.*`` keys are kept verbatim for the MintPy
-steps. Any other key is ignored with a warning.
+key, the closest valid key or the allowed values). ``mintpy.*`` keys are kept verbatim for the
+MintPy steps. Any other key is ignored with a warning.
 """
 
 from __future__ import annotations
@@ -176,9 +176,9 @@ def build_config(
     for minopy_key, mintpy_key in MINTPY_FALLBACKS.items():
         fallback = mintpy.get(mintpy_key)
         own = given.get(minopy_key)
-        if fallback is not None and (own is None or own.strip().lower() in ("auto", *OFF_WORDS)):
-            if fallback.strip().lower() not in ("auto", ""):
-                given[minopy_key] = fallback
+        own_unset = own is None or own.strip().lower() in ("auto", *OFF_WORDS)
+        if own_unset and fallback is not None and fallback.strip().lower() not in ("auto", ""):
+            given[minopy_key] = fallback
     values: dict[str, Any] = {}
     for key, opt in schema.items():
         try:

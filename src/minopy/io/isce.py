@@ -1,9 +1,10 @@
 """ISCE-format rasters without ISCE: raw binary files with ``.xml`` and ``.vrt`` sidecars.
 
-ISCE writes each image as a raw binary file ``name`` plus ``name.xml`` (ISCE image XML: WIDTH, LENGTH,
-NUMBER_BANDS, DATA_TYPE, SCHEME, BYTE_ORDER) and ``name.vrt`` (a GDAL VRT of raw raster bands). This
-module reads either sidecar, memory-maps the data as an array of shape ``(bands, length, width)``, and
-writes new rasters with both sidecars so that ISCE, GDAL/rasterio and MintPy can open them.
+ISCE writes each image as a raw binary file ``name`` plus ``name.xml`` (ISCE image XML: WIDTH,
+LENGTH, NUMBER_BANDS, DATA_TYPE, SCHEME, BYTE_ORDER) and ``name.vrt`` (a GDAL VRT of raw raster
+bands). This module reads either sidecar, memory-maps the data as an array of shape
+``(bands, length, width)``, and writes new rasters with both sidecars so that ISCE, GDAL/rasterio
+and MintPy can open them.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def _vrt_path(path: Path) -> Path:
 
 
 def data_path(path: str | os.PathLike) -> Path:
-    """Return the raw-data path for ``path``, which may name the data, its ``.xml`` or its ``.vrt``."""
+    """Return the raw-data path for ``path`` (the data file, its ``.xml`` or its ``.vrt``)."""
     p = Path(path)
     if p.suffix in (".xml", ".vrt"):
         return p.with_suffix("")
@@ -156,7 +157,7 @@ def _info_from_vrt(data: Path, vrt_file: Path) -> RasterInfo:
         width = int(root.get("rasterXSize", ""))
         length = int(root.get("rasterYSize", ""))
     except ValueError as err:
-        raise InputDataError(f"{vrt_file}: rasterXSize/rasterYSize missing or not integers") from err
+        raise InputDataError(f"{vrt_file}: rasterXSize/rasterYSize missing or invalid") from err
     bands = root.findall("VRTRasterBand")
     if not bands:
         raise InputDataError(f"{vrt_file}: no VRTRasterBand")
@@ -223,7 +224,8 @@ def open_raster(path: str | os.PathLike, check_size: bool = True) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        A read-only view of shape ``(bands, length, width)`` onto the file; nothing is read until indexed.
+        Read-only view of shape ``(bands, length, width)`` onto the file; nothing is read until
+        indexed.
     """
     info = read_info(path)
     if not info.path.exists():
@@ -402,20 +404,16 @@ def create_raster(
         side.unlink(missing_ok=True)
     tmp = temp_name(path)
     mm = np.memmap(tmp, dtype=info.dtype, mode="w+", shape=shape)
+    view = {"BIP": (2, 0, 1), "BIL": (1, 0, 2), "BSQ": (0, 1, 2)}[scheme]
     try:
-        if scheme == "BIP":
-            yield mm.transpose(2, 0, 1)
-        elif scheme == "BIL":
-            yield mm.transpose(1, 0, 2)
-        else:
-            yield mm
+        yield mm.transpose(view)
         mm.flush()
-        del mm
         os.replace(tmp, path)
     except BaseException:
-        del mm
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        del mm
     write_sidecars(info)
 
 

@@ -62,7 +62,7 @@ class StepContext:
 
     @property
     def phase_series_file(self) -> Path:
-        """``inverted/phase_series.h5``: phase, amplitude (N, L, W), shp, temporalCoherence (2, L, W)."""
+        """``inverted/phase_series.h5``: phase, amplitude (N, L, W), shp, temporalCoherence."""
         return self.inverted_dir / "phase_series.h5"
 
     @property

@@ -1,0 +1,235 @@
+"""Finding the files of an ISCE stack: automatic paths (topsStack/stripmapStack) or template globs.
+
+With ``minopy.load.autoPath = yes`` the layout under the project directory is used:
+
+========== ========================================== =============================================
+item       topsStack                                  stripmapStack
+========== ========================================== =============================================
+SLC        ``merged/SLC/*/*.slc.full``                ``merged/SLC/*/*.slc``
+geometry   ``merged/geom_reference/*.rdr.full``       ``merged/geom_reference/*.rdr``
+metadata   ``reference/IW*.xml``                      ``merged/SLC/*/referenceShelve/data.rsc``
+                                                      (or ``data.xml``, ``data.dat``)
+baselines  ``baselines/``                             ``baselines/``
+========== ========================================== =============================================
+
+Explicit ``minopy.load.*`` globs (relative to the template's folder) win over the automatic ones.
+The layout is topsStack when ``reference/`` exists (or the metadata file is ``IW*.xml``).
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from minopy.errors import ConfigError, InputDataError
+
+#: geometry dataset -> (template key, file base name, band in that file).
+GEOMETRY_SOURCES: dict[str, tuple[str, str, int]] = {
+    "height": ("minopy.load.demFile", "hgt", 1),
+    "latitude": ("minopy.load.lookupYFile", "lat", 1),
+    "longitude": ("minopy.load.lookupXFile", "lon", 1),
+    "incidenceAngle": ("minopy.load.incAngleFile", "los", 1),
+    "azimuthAngle": ("minopy.load.azAngleFile", "los", 2),
+    "shadowMask": ("minopy.load.shadowMaskFile", "shadowMask", 1),
+    "waterMask": ("minopy.load.waterMaskFile", "waterMask", 1),
+}
+#: geometry datasets that must be present.
+REQUIRED_GEOMETRY = ("height", "latitude", "longitude", "incidenceAngle")
+_SIDECAR_SUFFIXES = (".xml", ".vrt", ".hdr", ".rsc", ".aux")
+
+
+@dataclass(frozen=True)
+class RasterSource:
+    """One band of an ISCE-format raster."""
+
+    path: Path
+    band: int = 1
+
+
+@dataclass
+class StackFiles:
+    """The input files of ``load_data``.
+
+    Attributes
+    ----------
+    layout : str
+        ``tops`` or ``stripmap``.
+    slc_files : dict
+        ``{YYYYMMDD: path}`` sorted by date, after the startDate/endDate filter.
+    meta_files : list of Path
+        Metadata files (topsStack: all ``IW*.xml``; stripmap: one file).
+    baseline_dir : Path or None
+        ISCE ``baselines`` folder.
+    geometry : dict
+        ``{dataset name: RasterSource}`` for the geometry found.
+    """
+
+    layout: str
+    slc_files: dict[str, Path]
+    meta_files: list[Path]
+    baseline_dir: Path | None
+    geometry: dict[str, RasterSource] = field(default_factory=dict)
+
+    @property
+    def dates(self) -> list[str]:
+        return list(self.slc_files)
+
+    def all_files(self) -> list[Path]:
+        """Every input file (for fingerprints), sidecars excluded."""
+        files = list(self.slc_files.values()) + list(self.meta_files)
+        files += sorted({src.path for src in self.geometry.values()})
+        if self.baseline_dir is not None and self.baseline_dir.is_dir():
+            files += sorted(p for p in self.baseline_dir.rglob("*.txt") if p.is_file())
+        return files
+
+
+def is_date(text: str) -> bool:
+    """True if ``text`` is a valid YYYYMMDD date."""
+    if not re.fullmatch(r"\d{8}", text):
+        return False
+    try:
+        datetime.strptime(text, "%Y%m%d")
+    except ValueError:
+        return False
+    return True
+
+
+def date_of_slc(path: Path, folder_only: bool = False) -> str | None:
+    """The date of an SLC: its folder name (ISCE layout) or else the start of its file name."""
+    if is_date(path.parent.name):
+        return path.parent.name
+    if folder_only:
+        return None
+    stem = path.name.split(".", 1)[0]
+    return stem if is_date(stem) else None
+
+
+def _glob(pattern: str) -> list[Path]:
+    return sorted(Path(p) for p in glob.glob(pattern)
+                  if not p.endswith(_SIDECAR_SUFFIXES) and Path(p).is_file())
+
+
+def _detect_layout(config: Any, project_dir: Path, meta_pattern: str | None) -> str:
+    if meta_pattern is not None:
+        return "tops" if Path(meta_pattern).name.upper().startswith("IW") else "stripmap"
+    if (project_dir / "reference").is_dir():
+        return "tops"
+    return "stripmap"
+
+
+def _slc_files(pattern: str, key: str, folder_only: bool) -> dict[str, Path]:
+    files = _glob(pattern)
+    if not files:
+        raise InputDataError(f"{key}: pattern {pattern} found no SLC file")
+    bad = [str(f) for f in files if date_of_slc(f, folder_only) is None]
+    if bad:
+        raise InputDataError(
+            "date directory names must be YYYYMMDD (merged/SLC/<YYYYMMDD>/<YYYYMMDD>.slc*); "
+            f"these SLCs have none: {', '.join(bad)}"
+        )
+    out: dict[str, Path] = {}
+    for f in files:
+        date = date_of_slc(f, folder_only)
+        assert date is not None
+        if date in out:
+            raise InputDataError(f"two SLC files for date {date}: {out[date]} and {f} ({pattern})")
+        out[date] = f
+    return dict(sorted(out.items()))
+
+
+def _filter_dates(slcs: dict[str, Path], start: str | None, end: str | None) -> dict[str, Path]:
+    kept = {d: f for d, f in slcs.items() if (start is None or d >= start)
+            and (end is None or d <= end)}
+    if not kept:
+        found = list(slcs)
+        raise InputDataError(
+            f"no SLC dates between minopy.load.startDate = {start or 'none'} and "
+            f"minopy.load.endDate = {end or 'none'}; the stack has {len(found)} dates from "
+            f"{found[0]} to {found[-1]}"
+        )
+    return kept
+
+
+def _stripmap_meta(project_dir: Path) -> str:
+    base = project_dir / "merged" / "SLC"
+    for name in ("data.rsc", "data.xml", "*.xml", "data.dat", "data"):
+        hits = sorted(glob.glob(str(base / "*" / "referenceShelve" / name)))
+        if hits:
+            return hits[0]
+    return str(base / "*" / "referenceShelve" / "data.rsc")
+
+
+def find_stack_files(config: Any, project_dir: str | Path) -> StackFiles:
+    """Find the SLCs, metadata, baselines and geometry of an ISCE stack.
+
+    Parameters
+    ----------
+    config : Config
+        Options; uses ``minopy.load.*`` (autoPath, the file globs, startDate, endDate).
+    project_dir : path-like
+        Folder holding ``merged/``, ``reference/`` and ``baselines/`` for autoPath.
+
+    Raises
+    ------
+    ConfigError
+        If neither autoPath nor ``minopy.load.slcFile`` is set.
+    InputDataError
+        If a pattern finds nothing (naming it), a date folder is not YYYYMMDD, or no date is left
+        after the date range.
+    """
+    project_dir = Path(project_dir)
+    auto = bool(config["minopy.load.autoPath"])
+    slc_pattern = config.resolve_path(config["minopy.load.slcFile"])
+    meta_pattern = config.resolve_path(config["minopy.load.metaFile"])
+    if slc_pattern is None and not auto:
+        raise ConfigError(
+            "no SLC files to load: set minopy.load.autoPath = yes (ISCE topsStack/stripmapStack "
+            f"layout under {project_dir}) or minopy.load.slcFile to a glob of the SLC files"
+        )
+    layout = _detect_layout(config, project_dir, meta_pattern)
+    merged = project_dir / "merged"
+    full = ".full" if layout == "tops" else ""
+    slc_key = "minopy.load.slcFile"
+    if slc_pattern is None:
+        slc_pattern = str(merged / "SLC" / "*" / f"*.slc{full}")
+        slc_key = f"autoPath ({layout}Stack)"
+    slcs = _slc_files(slc_pattern, slc_key, folder_only=slc_key != "minopy.load.slcFile")
+    slcs = _filter_dates(slcs, config["minopy.load.startDate"], config["minopy.load.endDate"])
+
+    meta_key = "minopy.load.metaFile"
+    if meta_pattern is None:
+        meta_key = f"autoPath ({layout}Stack)"
+        meta_pattern = (str(project_dir / "reference" / "IW*.xml") if layout == "tops"
+                        else _stripmap_meta(project_dir))
+    meta_files = sorted(Path(p) for p in glob.glob(meta_pattern) if Path(p).is_file())
+    if not meta_files:
+        raise InputDataError(f"{meta_key}: pattern {meta_pattern} found no metadata file")
+    if layout == "stripmap":
+        meta_files = meta_files[:1]
+
+    baseline = config.resolve_path(config["minopy.load.baselineDir"])
+    baseline_dir = Path(baseline) if baseline is not None else (
+        project_dir / "baselines" if auto else None)
+    if baseline is not None and not Path(baseline).is_dir():
+        raise InputDataError(f"minopy.load.baselineDir = {baseline} is not a directory")
+
+    geometry: dict[str, RasterSource] = {}
+    for name, (key, base, band) in GEOMETRY_SOURCES.items():
+        pattern = config.resolve_path(config[key])
+        where = key
+        if pattern is None:
+            if not auto:
+                continue
+            pattern = str(merged / "geom_reference" / f"{base}.rdr{full}")
+            where = f"autoPath ({layout}Stack)"
+        hits = _glob(pattern)
+        if not hits:
+            if name in REQUIRED_GEOMETRY or config[key] is not None:
+                raise InputDataError(f"{where}: pattern {pattern} found no {name} file ({key})")
+            continue
+        geometry[name] = RasterSource(hits[0], band)
+    return StackFiles(layout, slcs, meta_files, baseline_dir, geometry)

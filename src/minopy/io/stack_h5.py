@@ -1,0 +1,293 @@
+"""The HDF5 stacks written by ``load_data``: ``slcStack.h5`` and ``geometryRadar.h5``.
+
+Both are written block by block (bounded memory, whatever the stack size) to a temporary file that
+is renamed at the end. ``slc`` is chunked so that one phase-linking patch (plus its window margins)
+touches at most 3 x 3 chunks in space. :class:`SlcStack` reads patches back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from minopy.errors import InputDataError
+from minopy.io.atomic import atomic_path
+from minopy.io.autopath import RasterSource
+from minopy.io.isce import open_raster
+
+Box = tuple[int, int, int, int]
+#: target size of one slc chunk (bytes).
+CHUNK_BYTES = 8 * 1024**2
+#: memory used for one block while loading (bytes).
+BLOCK_BYTES = 256 * 1024**2
+#: HDF5 compression per ``minopy.load.compression``.
+COMPRESSION: dict[str, dict[str, Any]] = {
+    "no": {},
+    "lzf": {"compression": "lzf"},
+    "gzip": {"compression": "gzip", "compression_opts": 4},
+}
+FLOAT_DATASETS = ("height", "latitude", "longitude", "incidenceAngle", "azimuthAngle",
+                  "slantRangeDistance")
+MASK_DATASETS = ("shadowMask", "waterMask")
+
+
+def slc_chunks(num_dates: int, length: int, width: int, patch_size: int) -> tuple[int, int, int]:
+    """Chunk shape of ``slc``: ``(dates, min(patch, L), min(patch, W))``, about 8 MiB each.
+
+    Spatial chunks align with the phase-linking patches, so a patch with its margins touches at most
+    3 x 3 chunk columns; the date extent packs as many dates as fit in :data:`CHUNK_BYTES`.
+    """
+    cy, cx = min(patch_size, length), min(patch_size, width)
+    ct = max(1, min(num_dates, CHUNK_BYTES // (cy * cx * 8)))
+    return (ct, cy, cx)
+
+
+def _as_attr(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _write_attrs(obj: h5py.HLObject, attrs: Mapping[str, Any]) -> None:
+    for key, value in attrs.items():
+        if value is not None:
+            obj.attrs[key] = _as_attr(value)
+
+
+def _compression(name: str) -> dict[str, Any]:
+    if name not in COMPRESSION:
+        raise InputDataError(
+            f"minopy.load.compression = {name!r}: expected one of {', '.join(COMPRESSION)}"
+        )
+    return COMPRESSION[name]
+
+
+def write_slc_stack(
+    path: str | os.PathLike,
+    slc_files: Sequence[str | os.PathLike],
+    dates: Sequence[str],
+    bperp: np.ndarray,
+    attrs: Mapping[str, Any],
+    box: Box,
+    patch_size: int,
+    compression: str = "no",
+    block_bytes: int = BLOCK_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Write ``slcStack.h5`` from ISCE SLC rasters, atomically and with bounded memory.
+
+    Parameters
+    ----------
+    path : path-like
+        Output file.
+    slc_files : sequence of path-like
+        One complex ISCE raster per date (same size, checked by the caller).
+    dates : sequence of str
+        YYYYMMDD, sorted, one per file.
+    bperp : array (N,)
+        Perpendicular baselines relative to the first date.
+    attrs : mapping
+        Root attributes (MintPy names); values are stored as strings.
+    box : (x0, y0, x1, y1)
+        Radar window to load.
+    patch_size : int
+        Phase-linking patch size, used for the chunk shape.
+    compression : {"no", "lzf", "gzip"}
+        HDF5 filter.
+    block_bytes : int
+        Memory bound of one read/write block.
+    progress : callable, optional
+        Called with ``(blocks done, blocks total)``.
+    """
+    path = Path(path)
+    x0, y0, x1, y1 = box
+    n, length, width = len(slc_files), y1 - y0, x1 - x0
+    if not len(dates) == n == len(bperp):
+        raise ValueError(f"{n} SLC files but {len(dates)} dates and {len(bperp)} baselines")
+    chunks = slc_chunks(n, length, width, patch_size)
+    ct, cy, cx = chunks
+    per_col = ct * cy * 8
+    cw = max(cx, (block_bytes // per_col) // cx * cx)
+    sources = [open_raster(f)[0] for f in slc_files]
+    spans = [(t0, r0, c0) for t0 in range(0, n, ct) for r0 in range(0, length, cy)
+             for c0 in range(0, width, cw)]
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        ds = f.create_dataset("slc", shape=(n, length, width), dtype=np.complex64,
+                              chunks=chunks, maxshape=(None, length, width),
+                              **_compression(compression))
+        for k, (t0, r0, c0) in enumerate(spans):
+            t1, r1, c1 = min(n, t0 + ct), min(length, r0 + cy), min(width, c0 + cw)
+            block = np.empty((t1 - t0, r1 - r0, c1 - c0), dtype=np.complex64)
+            for i in range(t0, t1):
+                block[i - t0] = sources[i][y0 + r0:y0 + r1, x0 + c0:x0 + c1]
+            ds[t0:t1, r0:r1, c0:c1] = block
+            if progress is not None:
+                progress(k + 1, len(spans))
+        f.create_dataset("date", data=np.array(list(dates), dtype="S8"))
+        f.create_dataset("bperp", data=np.asarray(bperp, dtype=np.float32))
+        _write_attrs(f, attrs)
+        ds.attrs["MODIFICATION_TIME"] = str(os.path.getmtime(tmp))
+    return path
+
+
+def write_geometry(
+    path: str | os.PathLike,
+    sources: Mapping[str, RasterSource],
+    attrs: Mapping[str, Any],
+    box: Box,
+    patch_size: int,
+    block_rows: int = 512,
+) -> Path:
+    """Write ``geometryRadar.h5`` (MintPy layout) from ISCE geometry rasters, atomically.
+
+    Float datasets are float32; ``shadowMask`` is True in shadow/layover (raster value != 0) and
+    ``waterMask`` True on land (ISCE value 0 = water). ``slantRangeDistance`` is computed from
+    ``STARTING_RANGE`` + column x ``RANGE_PIXEL_SIZE`` of ``attrs`` (already subset) when no file
+    gives it. All datasets use lzf compression.
+    """
+    path = Path(path)
+    x0, y0, x1, y1 = box
+    length, width = y1 - y0, x1 - x0
+    chunks = (min(patch_size, length), min(patch_size, width))
+    bands = {name: open_raster(src.path)[src.band - 1] for name, src in sources.items()}
+    compute_range = "slantRangeDistance" not in bands
+    slant0 = float(attrs["STARTING_RANGE"]) if compute_range else 0.0
+    step = float(attrs["RANGE_PIXEL_SIZE"]) if compute_range else 0.0
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        names = [*bands] + (["slantRangeDistance"] if compute_range else [])
+        out = {}
+        for name in names:
+            dtype = np.bool_ if name in MASK_DATASETS else np.float32
+            out[name] = f.create_dataset(name, shape=(length, width), dtype=dtype, chunks=chunks,
+                                         compression="lzf")
+        for r0 in range(0, length, block_rows):
+            r1 = min(length, r0 + block_rows)
+            for name, band in bands.items():
+                block = np.asarray(band[y0 + r0:y0 + r1, x0:x1])
+                out[name][r0:r1] = (block != 0) if name in MASK_DATASETS else block.astype(
+                    np.float32)
+            if compute_range:
+                row = (slant0 + np.arange(width, dtype=np.float64) * step).astype(np.float32)
+                out["slantRangeDistance"][r0:r1] = np.broadcast_to(row, (r1 - r0, width))
+        geo_attrs = dict(attrs)
+        geo_attrs.update({"FILE_TYPE": "geometry", "DATA_TYPE": "float32"})
+        for key in ("DATE", "REF_DATE", "START_DATE", "END_DATE"):
+            geo_attrs.pop(key, None)
+        _write_attrs(f, geo_attrs)
+    return path
+
+
+class SlcStack:
+    """Read access to ``slcStack.h5``.
+
+    Attributes
+    ----------
+    path : Path
+    dates : list of str
+        YYYYMMDD per layer.
+    bperp : numpy.ndarray
+        (N,) float32 perpendicular baselines.
+    attrs : dict
+        Root attributes as strings.
+    shape : (N, L, W)
+
+    Examples
+    --------
+    >>> stack = SlcStack("inputs/slcStack.h5")            # doctest: +SKIP
+    >>> patch = stack.read(box=(0, 0, 200, 200))           # (N, 200, 200) complex64
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputDataError(f"SLC stack {self.path} does not exist; run the load_data step")
+        try:
+            with h5py.File(self.path, "r") as f:
+                if "slc" not in f or "date" not in f:
+                    raise InputDataError(f"{self.path} lacks the 'slc' or 'date' dataset")
+                self.shape: tuple[int, int, int] = tuple(f["slc"].shape)  # type: ignore[assignment]
+                self.dates = [d.decode() if isinstance(d, bytes) else str(d) for d in f["date"][:]]
+                self.bperp = (np.asarray(f["bperp"][:], dtype=np.float32) if "bperp" in f
+                              else np.zeros(len(self.dates), np.float32))
+                self.attrs = {k: (v.decode() if isinstance(v, bytes) else str(v))
+                              for k, v in f.attrs.items()}
+        except OSError as err:
+            raise InputDataError(f"cannot read SLC stack {self.path}: {err}") from None
+        self._file: h5py.File | None = None
+
+    @property
+    def num_dates(self) -> int:
+        return self.shape[0]
+
+    @property
+    def length(self) -> int:
+        return self.shape[1]
+
+    @property
+    def width(self) -> int:
+        return self.shape[2]
+
+    def _dataset(self) -> h5py.Dataset:
+        if self._file is None:
+            self._file = h5py.File(self.path, "r", rdcc_nbytes=64 * 1024**2)
+        return self._file["slc"]
+
+    def read(self, box: Box | None = None, dates: slice | Sequence[int] | None = None
+             ) -> np.ndarray:
+        """Read ``slc[dates, y0:y1, x0:x1]`` as complex64 of shape ``(n, y1-y0, x1-x0)``.
+
+        Parameters
+        ----------
+        box : (x0, y0, x1, y1) or None
+            Pixel window; None for the whole image.
+        dates : slice, sequence of int or None
+            Layers to read; None for all.
+        """
+        x0, y0, x1, y1 = box if box is not None else (0, 0, self.width, self.length)
+        if not (0 <= x0 < x1 <= self.width and 0 <= y0 < y1 <= self.length):
+            raise ValueError(f"box {box} is outside the stack of {self.length} x {self.width}")
+        sel: Any = slice(None) if dates is None else dates
+        if not isinstance(sel, slice):
+            sel = np.asarray(sel)
+            if sel.dtype == bool:
+                sel = np.flatnonzero(sel)
+            sel = [int(i) for i in sel]
+        return np.asarray(self._dataset()[sel, y0:y1, x0:x1], dtype=np.complex64)
+
+    def close(self) -> None:
+        """Close the HDF5 file if open."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> SlcStack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_file"] = None
+        return state
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # interpreter shutdown
+            self.close()
+
+
+def log_progress(log: logging.Logger, what: str) -> Callable[[int, int], None]:
+    """A progress callback logging ``what: k/n blocks`` about ten times."""
+
+    def report(done: int, total: int) -> None:
+        if done == total or done % max(1, total // 10) == 0:
+            log.info("%s: %d/%d blocks", what, done, total)
+
+    return report

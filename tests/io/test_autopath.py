@@ -1,0 +1,82 @@
+"""Tests of finding ISCE stack files (autoPath and explicit globs)."""
+
+from __future__ import annotations
+
+import shutil
+
+import builders
+import pytest
+
+from minopy.config import load_config
+from minopy.errors import ConfigError, InputDataError
+from minopy.io.autopath import find_stack_files
+
+
+def _config(project, text):
+    template = project / "t.txt"
+    template.write_text(text)
+    return load_config(template)
+
+
+def test_tops_autopath(tops_project):
+    files = find_stack_files(_config(tops_project, "minopy.load.autoPath = yes\n"), tops_project)
+    assert files.layout == "tops"
+    assert files.dates == builders.dates_list(5)
+    assert all(p.name.endswith(".slc.full") for p in files.slc_files.values())
+    assert [p.name for p in files.meta_files] == ["IW1.xml"]
+    assert files.geometry["azimuthAngle"].band == 2
+    assert files.geometry["incidenceAngle"].path.name == "los.rdr.full"
+    assert files.baseline_dir == tops_project / "baselines"
+    assert len(files.all_files()) == 5 + 1 + 6 + 4
+
+
+def test_stripmap_autopath(stripmap_project):
+    files = find_stack_files(_config(stripmap_project, "minopy.load.autoPath = yes\n"),
+                             stripmap_project)
+    assert files.layout == "stripmap"
+    assert files.meta_files[0].name == "data.rsc"
+    assert files.geometry["height"].path.name == "hgt.rdr"
+
+
+def test_explicit_globs_relative_to_template(tops_project):
+    sub = tops_project / "templates"
+    sub.mkdir()
+    cfg = _config(sub, "minopy.load.slcFile = ../merged/SLC/*/*.slc.full\n"
+                       "minopy.load.metaFile = ../reference/IW*.xml\n"
+                       "minopy.load.demFile = ../merged/geom_reference/hgt.rdr.full\n"
+                       "minopy.load.startDate = 20200113\nminopy.load.endDate = 20200206\n")
+    files = find_stack_files(cfg, sub)
+    assert files.layout == "tops"
+    assert files.dates == ["20200113", "20200125", "20200206"]
+    assert set(files.geometry) == {"height"}
+    assert files.baseline_dir is None
+
+
+def test_neither_autopath_nor_slcfile(tops_project):
+    with pytest.raises(ConfigError, match="minopy.load.autoPath"):
+        find_stack_files(_config(tops_project, ""), tops_project)
+
+
+def test_missing_pattern_is_named(tmp_path, tops_project):
+    cfg = _config(tops_project, "minopy.load.autoPath = yes\n")
+    shutil.rmtree(tops_project / "merged" / "geom_reference")
+    with pytest.raises(InputDataError, match=r"autoPath \(topsStack\).*hgt\.rdr\.full"):
+        find_stack_files(cfg, tops_project)
+    empty = tmp_path / "empty"
+    (empty / "reference").mkdir(parents=True)
+    with pytest.raises(InputDataError, match=r"merged/SLC/\*/\*\.slc\.full found no SLC"):
+        find_stack_files(cfg, empty)
+
+
+def test_bad_date_directory(tops_project):
+    slc = tops_project / "merged" / "SLC"
+    (slc / "20200101").rename(slc / "2020Jan01")
+    cfg = _config(tops_project, "minopy.load.autoPath = yes\n")
+    with pytest.raises(InputDataError, match=r"YYYYMMDD.*2020Jan01"):
+        find_stack_files(cfg, tops_project)
+
+
+def test_no_dates_in_range(tops_project):
+    cfg = _config(tops_project, "minopy.load.autoPath = yes\nminopy.load.startDate = 20210101\n")
+    with pytest.raises(InputDataError, match=r"startDate = 20210101.*20200101 to 20200218"):
+        find_stack_files(cfg, tops_project)
