@@ -1,0 +1,253 @@
+"""Step ``invert_network``: ``ifgramStack.h5`` -> phase time series (minopy's own inversion).
+
+Observations: ``unwrapPhase`` or the dataset of ``mintpy.unwrapError.method``, minus the phase of
+the reference pixel (``REF_Y/REF_X``), pairs with ``dropIfgram`` False left out. An observation is
+not used where it is NaN, where its raw value is exactly 0 with connected component 0 (the
+unwrapper's no-data), or where ``mintpy.networkInversion.maskDataset`` (connectComponent == 0, or
+coherence < maskThreshold) masks it.
+
+Pixels: inverted only where the phase-linking temporal coherence (``minopy.timeseries.tempCohType``)
+is >= ``minopy.timeseries.minTempCoh``, on land (``minopy.timeseries.waterMask`` file, else the
+geometry ``waterMask``) and, with ``minopy.timeseries.shadowMask``, not in shadow. Following
+MintPy, pixels not inverted hold 0 in ``timeseries.h5`` and False in ``maskTempCoh.h5``.
+
+Outputs in ``<net>_network`` (MintPy layout, each written block by block and atomically):
+``timeseries.h5`` (metres, ``-wavelength / 4 pi * phase``, REF_DATE = first date),
+``temporalCoherence.h5`` (the phase-linking coherence; NaN on water/shadow and where <= 0),
+``numInvIfgram.h5`` and ``maskTempCoh.h5`` (temporalCoherence >= minTempCoh, computed afresh).
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from minopy.errors import ConfigError, InputDataError, StepError
+from minopy.io.atomic import atomic_path
+from minopy.io.isce import read_raster
+from minopy.mintpy_bridge import UNWRAP_DATASETS
+from minopy.network.design import date_groups, dates_of, phase_design_matrix
+from minopy.network.inversion import coherence_to_weight, invert_pixels
+from minopy.steps.context import StepContext
+from minopy.steps.load_ifgram import geometry_copy, stack_file
+
+OPTION_PREFIXES: tuple[str, ...] = ("minopy.timeseries.", "mintpy.unwrapError.method",
+                                    "mintpy.networkInversion.")
+#: bytes of input read per block (all pairs, a band of rows).
+BLOCK_BYTES = 128 * 2**20
+
+
+def output_files(ctx: StepContext) -> dict[str, Path]:
+    net = ctx.network_dir
+    return {"timeseries": net / "timeseries.h5", "temporalCoherence": net / "temporalCoherence.h5",
+            "numInvIfgram": net / "numInvIfgram.h5", "maskTempCoh": net / "maskTempCoh.h5"}
+
+
+def inputs(ctx: StepContext) -> list[Path]:
+    files = [stack_file(ctx), ctx.temp_coh_raster(ctx.config["minopy.timeseries.tempCohType"])]
+    water = ctx.config.resolve_path(ctx.config["minopy.timeseries.waterMask"])
+    return files + ([Path(water)] if water else [])
+
+
+def outputs(ctx: StepContext) -> list[Path]:
+    return list(output_files(ctx).values())
+
+
+def observation_dataset(ctx: StepContext, names: list[str]) -> str:
+    """The dataset to invert: the unwrap-error-corrected one when the method is set."""
+    method = (ctx.config.mintpy_value("mintpy.unwrapError.method") or "").lower()
+    if not method:
+        return "unwrapPhase"
+    if method not in UNWRAP_DATASETS:
+        raise ConfigError(f"mintpy.unwrapError.method = {method!r}; expected one of "
+                          f"{', '.join(UNWRAP_DATASETS)} or no")
+    name = UNWRAP_DATASETS[method]
+    if name not in names:
+        raise InputDataError(f"{name} is missing in {stack_file(ctx)} although "
+                             f"mintpy.unwrapError.method = {method}; run ifgram_correction")
+    return name
+
+
+def _mask_rule(ctx: StepContext) -> tuple[str | None, float]:
+    name = ctx.config.mintpy_value("mintpy.networkInversion.maskDataset")
+    thr = ctx.config.mintpy_value("mintpy.networkInversion.maskThreshold") or "0.4"
+    if name is not None and name not in ("coherence", "connectComponent"):
+        raise ConfigError(f"mintpy.networkInversion.maskDataset = {name!r}; expected "
+                          "coherence, connectComponent or no")
+    try:
+        return name, float(thr)
+    except ValueError:
+        raise ConfigError(f"mintpy.networkInversion.maskThreshold = {thr!r} is not a number") \
+            from None
+
+
+def pixel_masks(ctx: StepContext, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Temporal coherence (float32, NaN where excluded) and the land/shadow mask (bool)."""
+    kind = ctx.config["minopy.timeseries.tempCohType"]
+    path = ctx.temp_coh_raster(kind)
+    if not path.is_file():
+        raise InputDataError(f"{path} does not exist; run concatenate_patch "
+                             "(or change minopy.timeseries.tempCohType)")
+    tcoh = read_raster(path).astype(np.float32)
+    if tcoh.shape != shape:
+        raise InputDataError(f"{path} is {tcoh.shape} but the interferograms are {shape}")
+    keep = np.ones(shape, dtype=bool)
+    water_file = ctx.config.resolve_path(ctx.config["minopy.timeseries.waterMask"])
+    geom = geometry_copy(ctx)
+    if water_file:
+        with h5py.File(water_file, "r") as f:
+            name = next((n for n in ("waterMask", "mask") if n in f), None)
+            if name is None:
+                raise InputDataError(f"minopy.timeseries.waterMask = {water_file} has no "
+                                     "waterMask or mask dataset")
+            keep &= np.asarray(f[name][()]) > 0.5
+    elif geom.is_file():
+        with h5py.File(geom, "r") as f:
+            if "waterMask" in f:
+                keep &= np.asarray(f["waterMask"][()]) > 0.5
+    if ctx.config["minopy.timeseries.shadowMask"] and geom.is_file():
+        with h5py.File(geom, "r") as f:
+            if "shadowMask" in f:
+                keep &= ~(np.asarray(f["shadowMask"][()]) > 0.5)
+    tcoh[~keep | ~(tcoh > 0)] = np.nan
+    return tcoh, keep
+
+
+def _num_looks(attrs: dict[str, Any]) -> float:
+    if "NCORRLOOKS" in attrs:
+        return max(float(attrs["NCORRLOOKS"]), 1.0)
+    looks = float(attrs.get("ALOOKS", 1)) * float(attrs.get("RLOOKS", 1))
+    return max(float(np.rint(looks / 1.94)), 1.0)
+
+
+def check_network(pairs: list[str]) -> list[str]:
+    """Dates of the network; StepError if the kept pairs do not connect them all."""
+    if not pairs:
+        raise StepError("every interferogram is dropped (dropIfgram all False); relax the "
+                        "mintpy.network.* options")
+    dates = dates_of(pairs)
+    groups = date_groups(pairs, dates)
+    if len(groups) > 1:
+        desc = "; ".join(f"{g[0]}..{g[-1]} ({len(g)} dates)" for g in groups)
+        raise StepError(
+            f"the network of kept interferograms is disconnected into {len(groups)} groups: "
+            f"{desc}. Keep pairs that link the groups (relax mintpy.network.* such as "
+            "coherenceBased/minCoherence/tempBaseMax, keepMinSpanTree = yes) or choose a "
+            "connected network (minopy.interferograms.type)"
+        )
+    return dates
+
+
+def _ts_attrs(attrs: dict[str, Any], dates: list[str], ctx: StepContext, obs: str) -> dict:
+    out = {k: v for k, v in attrs.items() if not k.startswith("mintpy.")}
+    out.update({
+        "FILE_TYPE": "timeseries", "UNIT": "m", "REF_DATE": dates[0], "DATA_TYPE": "float32",
+        "mintpy.networkInversion.obsDatasetName": obs,
+        "minopy.timeseries.residualNorm": ctx.config["minopy.timeseries.residualNorm"],
+        "minopy.timeseries.L2weightFunc": ctx.config["minopy.timeseries.L2weightFunc"],
+        "minopy.timeseries.minNormVelocity": str(ctx.config["minopy.timeseries.minNormVelocity"]),
+        "minopy.timeseries.tempCohType": ctx.config["minopy.timeseries.tempCohType"],
+        "minopy.timeseries.minTempCoh": str(ctx.config["minopy.timeseries.minTempCoh"]),
+    })
+    return out
+
+
+def run(ctx: StepContext) -> None:
+    """Invert the network block by block and write the four MintPy-format outputs."""
+    cfg = ctx.config
+    path = stack_file(ctx)
+    if not path.is_file():
+        raise InputDataError(f"{path} does not exist; run the load_ifgram step")
+    mask_name, mask_thr = _mask_rule(ctx)
+    func = cfg["minopy.timeseries.L2weightFunc"]
+    norm = cfg["minopy.timeseries.residualNorm"]
+    min_tcoh = float(cfg["minopy.timeseries.minTempCoh"])
+    files = output_files(ctx)
+    with h5py.File(path, "r") as f, ExitStack() as stack:
+        attrs = dict(f.attrs)
+        if "REF_Y" not in attrs or "REF_X" not in attrs:
+            raise InputDataError(f"{path} has no reference point (REF_Y/REF_X); run "
+                                 "ifgram_correction or set mintpy.reference.yx")
+        ref_y, ref_x = int(attrs["REF_Y"]), int(attrs["REF_X"])
+        obs_name = observation_dataset(ctx, list(f.keys()))
+        keep = np.asarray(f["dropIfgram"][()], dtype=bool)
+        idx = np.flatnonzero(keep)
+        pairs = ["_".join(d.decode() for d in row) for row in f["date"][()][idx]]
+        dates = check_network(pairs)
+        num_pair, length, width = f[obs_name].shape
+        ref_phase = f[obs_name][:, ref_y, ref_x][idx].astype(np.float64)
+        if not np.isfinite(ref_phase).all():
+            raise InputDataError(f"the reference pixel y/x = {ref_y}/{ref_x} has no valid phase "
+                                 "in every interferogram; choose another mintpy.reference.yx")
+        tcoh, land = pixel_masks(ctx, (length, width))
+        looks = _num_looks(attrs)
+        wavelength = float(attrs["WAVELENGTH"])
+        bperp = np.zeros(len(dates), np.float32)
+        bperp[1:] = np.linalg.lstsq(phase_design_matrix(pairs, dates),
+                                    f["bperp"][()][idx].astype(np.float64), rcond=None)[0]
+        tmp = {k: stack.enter_context(atomic_path(p)) for k, p in files.items()}
+        out = {k: stack.enter_context(h5py.File(p, "w")) for k, p in tmp.items()}
+        ts = out["timeseries"].create_dataset(
+            "timeseries", (len(dates), length, width), np.float32,
+            chunks=(1, min(length, 256), min(width, 256)))
+        out["timeseries"]["date"] = np.array(dates, dtype="S8")
+        out["timeseries"]["bperp"] = bperp
+        num_inv = out["numInvIfgram"].create_dataset("mask", (length, width), np.float32)
+        out["temporalCoherence"]["temporalCoherence"] = tcoh
+        out["maskTempCoh"]["mask"] = np.nan_to_num(tcoh, nan=-1.0) >= min_tcoh
+        rows = max(1, int(BLOCK_BYTES // max(1, 4 * num_pair * width)))
+        inverted = 0
+        for y0 in range(0, length, rows):
+            y1 = min(length, y0 + rows)
+            raw = f[obs_name][:, y0:y1, :][idx].reshape(len(idx), -1).astype(np.float64)
+            comp = (f["connectComponent"][:, y0:y1, :][idx].reshape(len(idx), -1)
+                    if "connectComponent" in f else np.ones_like(raw))
+            valid = np.isfinite(raw) & ~((raw == 0) & (comp == 0))
+            if mask_name == "connectComponent":
+                valid &= comp != 0
+            coh = None
+            if func != "no" or mask_name == "coherence":
+                coh = f["coherence"][:, y0:y1, :][idx].reshape(len(idx), -1).astype(np.float64)
+            if mask_name == "coherence":
+                valid &= np.nan_to_num(coh, nan=0.0) >= mask_thr
+            pix = np.flatnonzero((tcoh[y0:y1] >= min_tcoh).ravel())
+            res = invert_pixels(
+                raw[:, pix] - ref_phase[:, None], pairs, dates, valid=valid[:, pix],
+                weight=None if func == "no" else coherence_to_weight(coh[:, pix], func, looks),
+                min_norm_velocity=cfg["minopy.timeseries.minNormVelocity"], norm=norm,
+                smoothing=float(cfg["minopy.timeseries.L1smoothingFactor"]),
+            )
+            block = np.zeros((len(dates), (y1 - y0) * width), np.float32)
+            block[:, pix] = res.phase * np.float32(-wavelength / (4 * np.pi))
+            ts[:, y0:y1, :] = block.reshape(len(dates), y1 - y0, width)
+            counts = np.zeros((y1 - y0) * width, np.float32)
+            counts[pix] = res.num_inv
+            num_inv[y0:y1, :] = counts.reshape(y1 - y0, width)
+            inverted += int(res.inverted.sum())
+            ctx.log.debug("invert_network: rows %d-%d, %d pixels", y0, y1, pix.size)
+        if inverted == 0:
+            raise InputDataError(
+                f"every pixel is masked: {int(land.sum())} of {land.size} pixels are on land/not "
+                f"in shadow, {int(np.sum(tcoh >= min_tcoh))} have tempCoh_"
+                f"{cfg['minopy.timeseries.tempCohType']} >= minopy.timeseries.minTempCoh = "
+                f"{min_tcoh:g}; lower minTempCoh, check minopy.timeseries.waterMask/shadowMask, "
+                "or mintpy.networkInversion.maskDataset"
+            )
+        out["timeseries"].attrs.update(_ts_attrs(attrs, dates, ctx, obs_name))
+        base = {k: v for k, v in attrs.items() if not k.startswith("mintpy.")}
+        base.pop("REF_DATE", None)
+        for key, ftype in (("temporalCoherence", "temporalCoherence"),
+                           ("numInvIfgram", "mask"), ("maskTempCoh", "mask")):
+            out[key].attrs.update({**base, "FILE_TYPE": ftype, "UNIT": "1"})
+        out["maskTempCoh"].attrs.update({
+            "mintpy.networkInversion.minTempCoh": str(min_tcoh),
+            "mintpy.networkInversion.shadowMask": str(bool(cfg["minopy.timeseries.shadowMask"])),
+        })
+        for h5 in out.values():
+            h5.close()
+    ctx.log.info("invert_network: %d pixels inverted, %d dates -> %s", inverted, len(dates),
+                 files["timeseries"])

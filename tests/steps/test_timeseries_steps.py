@@ -1,0 +1,181 @@
+"""load_ifgram -> ifgram_correction -> invert_network -> timeseries_correction on a tiny stack."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _timeseries_synth as synth  # noqa: E402
+
+from minopy.errors import InputDataError, StepError  # noqa: E402
+from minopy.io.isce import read_raster  # noqa: E402
+from minopy.steps import (  # noqa: E402
+    ifgram_correction,
+    invert_network,
+    load_ifgram,
+    timeseries_correction,
+)
+
+
+def _reliable(shape: tuple[int, int]) -> np.ndarray:
+    ok = np.ones(shape, bool)
+    ok[-4:, -5:] = False  # low temporal coherence
+    ok[:2, -3:] = False  # water
+    return ok
+
+
+def _read(path: Path, name: str) -> tuple[np.ndarray, dict]:
+    with h5py.File(path, "r") as f:
+        return f[name][()], dict(f.attrs)
+
+
+def test_load_ifgram_is_mintpy_readable(tmp_path: Path) -> None:
+    from mintpy.cli import info
+    from mintpy.objects import ifgramStack
+
+    s = synth.build(tmp_path)
+    load_ifgram.run(s.ctx)
+    path = load_ifgram.stack_file(s.ctx)
+    stack = ifgramStack(str(path))
+    stack.open(print_msg=False)
+    assert stack.get_date12_list(dropIfgram=True) == s.pairs
+    assert stack.metadata["FILE_TYPE"] == "ifgramStack"
+    pos = {d: i for i, d in enumerate(s.dates)}
+    np.testing.assert_allclose(stack.pbaseIfgram, [s.bperp[pos[p[9:]]] - s.bperp[pos[p[:8]]]
+                                                   for p in s.pairs], rtol=1e-5)
+    unw = stack.read(datasetName="unwrapPhase", print_msg=False)
+    np.testing.assert_array_equal(unw[0], read_raster(s.ctx.ifgram_dir / s.pairs[0] /
+                                                      "filt_fine.unw", band=2))
+    info.main([str(path)])
+    geom, attrs = _read(load_ifgram.geometry_copy(s.ctx), "height")
+    assert attrs["FILE_TYPE"] == "geometry" and attrs["beam_mode"] == "IW"
+
+
+def test_chain_recovers_truth_and_writes_mintpy_products(tmp_path: Path) -> None:
+    from mintpy.cli import view
+    from mintpy.utils import readfile
+
+    s = synth.build(tmp_path, {"minopy.timeseries.shadowMask": "yes",
+                               "mintpy.topographicResidual": "yes"})
+    for step in (load_ifgram, ifgram_correction, invert_network):
+        step.run(s.ctx)
+    net = s.ctx.network_dir
+    ts, attrs = _read(net / "timeseries.h5", "timeseries")
+    ref = (int(attrs["REF_Y"]), int(attrs["REF_X"]))
+    ok = _reliable(ts.shape[1:])
+    ok[10, 10] = False  # shadow
+    assert ok[ref]
+    np.testing.assert_allclose(ts[:, ok], s.truth(ref)[:, ok], atol=1e-6)
+    assert attrs["UNIT"] == "m" and attrs["REF_DATE"] == s.dates[0]
+    assert (ts[:, ~ok] == 0).all()
+    mask, _ = _read(net / "maskTempCoh.h5", "mask")
+    np.testing.assert_array_equal(mask, ok)
+    tcoh, _ = _read(net / "temporalCoherence.h5", "temporalCoherence")
+    assert np.isnan(tcoh[0, -1]) and np.isnan(tcoh[10, 10]) and tcoh[5, 5] == pytest.approx(0.95)
+    num, _ = _read(net / "numInvIfgram.h5", "mask")
+    assert (num[ok] == len(s.pairs)).all() and (num[~ok] == 0).all()
+    assert readfile.read_attribute(str(net / "timeseries.h5"))["FILE_TYPE"] == "timeseries"
+
+    timeseries_correction.run(s.ctx)
+    dem, _ = _read(net / "demErr.h5", "dem")
+    np.testing.assert_allclose(dem[ok], (s.dem_error - s.dem_error[ref])[ok], atol=1e-3)
+    vel, _ = _read(net / "velocity.h5", "velocity")
+    assert (net / "geo" / "geo_velocity.h5").is_file()
+    assert np.corrcoef(vel[ok], (s.velocity - s.velocity[ref])[ok])[0, 1] > 0.999
+    png = tmp_path / "vel.png"
+    view.main([str(net / "velocity.h5"), "velocity", "--nodisplay", "-o", str(png)])
+    assert png.is_file()
+    view.main([str(net / "timeseries_demErr.h5"), "--nodisplay", "-o", str(tmp_path / "t.png")])
+    assert Path.cwd() != net
+
+
+def test_reference_point_fallback_uses_temporal_coherence(tmp_path: Path) -> None:
+    s = synth.build(tmp_path, coherence=0.5)  # below mintpy.reference.minCoherence = 0.85
+    load_ifgram.run(s.ctx)
+    ifgram_correction.run(s.ctx)
+    _, attrs = _read(load_ifgram.stack_file(s.ctx), "date")
+    y, x = int(attrs["REF_Y"]), int(attrs["REF_X"])
+    assert _reliable((synth.LENGTH, synth.WIDTH))[y, x]
+    invert_network.run(s.ctx)
+
+
+def test_reference_point_error_when_nothing_valid(tmp_path: Path) -> None:
+    s = synth.build(tmp_path, coherence=0.5)
+    load_ifgram.run(s.ctx)
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+        f["unwrapPhase"][0] = np.nan
+    with pytest.raises(StepError, match="mintpy.reference.yx"):
+        ifgram_correction.run(s.ctx)
+
+
+@pytest.mark.parametrize("opts", [
+    {"minopy.timeseries.residualNorm": "L1", "minopy.timeseries.L1smoothingFactor": "0"},
+    {"minopy.timeseries.minNormVelocity": "no", "minopy.timeseries.L2weightFunc": "coh"},
+])
+def test_invert_options_and_rerun_mask(tmp_path: Path, opts: dict[str, str]) -> None:
+    s = synth.build(tmp_path, opts)
+    load_ifgram.run(s.ctx)
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+        f.attrs.update({"REF_Y": "3", "REF_X": "4"})
+    invert_network.run(s.ctx)
+    ts, _ = _read(s.ctx.network_dir / "timeseries.h5", "timeseries")
+    ok = _reliable(ts.shape[1:])
+    np.testing.assert_allclose(ts[:, ok], s.truth((3, 4))[:, ok], atol=1e-5)
+    # a re-run with a lower threshold must not reuse the old mask
+    s2 = synth.build(tmp_path / "again", {**opts, "minopy.timeseries.minTempCoh": "0.1"})
+    s.ctx.config = s2.ctx.config
+    invert_network.run(s.ctx)
+    mask, _ = _read(s.ctx.network_dir / "maskTempCoh.h5", "mask")
+    assert mask[-1, -1] and not mask[0, -1]
+
+
+def test_disconnected_network_and_all_masked(tmp_path: Path) -> None:
+    s = synth.build(tmp_path)
+    load_ifgram.run(s.ctx)
+    path = load_ifgram.stack_file(s.ctx)
+    with h5py.File(path, "r+") as f:
+        f.attrs.update({"REF_Y": "3", "REF_X": "4"})
+        drop = f["dropIfgram"][()]
+        bridge = [i for i, p in enumerate(s.pairs) if p[:8] <= s.dates[2] < p[9:]]
+        drop[bridge] = False
+        f["dropIfgram"][...] = drop
+    with pytest.raises(StepError, match=f"{s.dates[0]}..{s.dates[2]}"):
+        invert_network.run(s.ctx)
+    s2 = synth.build(tmp_path / "b", {"minopy.timeseries.minTempCoh": "0.99"})
+    load_ifgram.run(s2.ctx)
+    with h5py.File(load_ifgram.stack_file(s2.ctx), "r+") as f:
+        f.attrs.update({"REF_Y": "3", "REF_X": "4"})
+    with pytest.raises(InputDataError, match="minTempCoh"):
+        invert_network.run(s2.ctx)
+    assert not (s2.ctx.network_dir / "timeseries.h5").exists()
+
+
+def test_unwrap_error_dataset_is_inverted(tmp_path: Path) -> None:
+    s = synth.build(tmp_path, {"mintpy.unwrapError.method": "bridging+phase_closure"})
+    load_ifgram.run(s.ctx)
+    ifgram_correction.run(s.ctx)
+    invert_network.run(s.ctx)
+    ts, attrs = _read(s.ctx.network_dir / "timeseries.h5", "timeseries")
+    assert attrs["mintpy.networkInversion.obsDatasetName"] == "unwrapPhase_bridging_phaseClosure"
+    ref = (int(attrs["REF_Y"]), int(attrs["REF_X"]))
+    ok = _reliable(ts.shape[1:])
+    np.testing.assert_allclose(ts[:, ok], s.truth(ref)[:, ok], atol=1e-6)
+
+
+def test_mintpy_config_is_offline_safe(tmp_path: Path) -> None:
+    from minopy import mintpy_bridge
+
+    s = synth.build(tmp_path, {"mintpy.troposphericDelay.method": "auto",
+                               "mintpy.load.unwFile": "x/*.unw"})
+    text = mintpy_bridge.write_mintpy_config(s.ctx).read_text()
+    assert "mintpy.troposphericDelay.method = no" in text
+    assert "mintpy.load.unwFile" not in text and "mintpy.load.processor = isce" in text
+    assert "mintpy.networkInversion.minTempCoh = 0.5" in text
+    s2 = synth.build(tmp_path / "b", {"mintpy.troposphericDelay.method": "height_correlation"})
+    text = mintpy_bridge.write_mintpy_config(s2.ctx).read_text()
+    assert "mintpy.troposphericDelay.method = height_correlation" in text
