@@ -1,0 +1,20 @@
+"""Shared fixtures: one synthetic work directory with all figures drawn, built once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _builders import make_work_dir
+
+from minopy.plot import after_step
+from minopy.steps import STEP_NAMES
+from minopy.steps.context import StepContext
+
+
+@pytest.fixture(scope="session")
+def figured_work(tmp_path_factory: pytest.TempPathFactory
+                 ) -> tuple[StepContext, dict[str, list[Path]]]:
+    """A complete work directory after every step's figures were drawn (via ``after_step``)."""
+    ctx = make_work_dir(tmp_path_factory.mktemp("figured") / "minopy")
+    return ctx, {step: after_step(ctx, step) for step in STEP_NAMES}
