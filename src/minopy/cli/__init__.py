@@ -1,0 +1,62 @@
+"""Command-line entry points (``minopyApp.py``, ``minopy``) and the helpers they share."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from minopy.errors import MinopyError
+from minopy.runner import STEP_DESCRIPTIONS
+from minopy.steps import STEP_NAMES
+
+#: exit status for errors the user must fix (a template problem, a failed step).
+EXIT_FAILURE = 1
+#: exit status for a wrong command line (argparse convention).
+EXIT_USAGE = 2
+#: exit status after Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+
+
+def step_table(indent: str = "  ") -> str:
+    """The steps in order with one line of description each."""
+    width = max(len(name) for name in STEP_NAMES)
+    return "\n".join(
+        f"{indent}{i}. {name:<{width}}  {STEP_DESCRIPTIONS[name]}"
+        for i, name in enumerate(STEP_NAMES, start=1)
+    )
+
+
+def add_verbosity_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the mutually exclusive ``--verbose`` / ``--quiet`` switches."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--verbose", action="store_true",
+                       help="show debug messages on the console")
+    group.add_argument("--quiet", action="store_true",
+                       help="show only warnings and errors on the console (no progress bars)")
+
+
+def verbosity_of(args: argparse.Namespace) -> str:
+    """``quiet``, ``verbose`` or ``normal`` from the parsed switches."""
+    if args.quiet:
+        return "quiet"
+    if args.verbose:
+        return "verbose"
+    return "normal"
+
+
+def run_reporting_errors(prog: str, action: Callable[[], None]) -> int:
+    """Call ``action`` and turn its outcome into an exit status.
+
+    A :class:`~minopy.errors.MinopyError` is printed as ``<prog>: error: <message>`` (no traceback;
+    the runner has logged it) and gives status 1; Ctrl-C gives 130.
+    """
+    try:
+        action()
+    except MinopyError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0

@@ -1,0 +1,158 @@
+"""``minopy``: helper commands around the workflow.
+
+- ``minopy demo``: simulate a small Sentinel-1-like stack and run all nine steps on it;
+- ``minopy simulate``: write a simulated ISCE stack (with its ground truth);
+- ``minopy steps``: list the workflow steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from minopy import __version__
+from minopy.cli import (
+    EXIT_USAGE,
+    add_verbosity_arguments,
+    run_reporting_errors,
+    step_table,
+    verbosity_of,
+)
+from minopy.errors import ConfigError, StepError
+from minopy.io.atomic import write_text_atomic
+from minopy.runner import check_step_name, run_steps
+from minopy.steps import STEP_NAMES
+
+PROG = "minopy"
+DEMO_TEMPLATE = "demo.txt"
+DEFAULT_DEMO_DIR = Path("minopy_demo")
+
+
+def _simulator() -> ModuleType:
+    """The ``minopy.simulate`` module; StepError if this installation does not have it."""
+    try:
+        from minopy import simulate
+    except ImportError as err:
+        raise StepError(f"the simulator minopy.simulate is not available ({err})") from None
+    for attr in ("write_stack", "demo_template_text", "PRESETS"):
+        if not hasattr(simulate, attr):
+            raise StepError(f"the simulator minopy.simulate is not available (it lacks {attr})")
+    return simulate
+
+
+def _check_preset(simulate: ModuleType, preset: str) -> str:
+    """``preset`` if the simulator knows it, else ConfigError naming the presets."""
+    presets = sorted(simulate.PRESETS)
+    if preset in presets:
+        return preset
+    match = difflib.get_close_matches(preset, presets, n=1)
+    hint = f" (did you mean {match[0]}?)" if match else ""
+    raise ConfigError(f"--preset {preset!r} is not a simulation preset{hint}; "
+                      f"the presets are: {', '.join(presets)}")
+
+
+def run_demo(out_dir: Path, steps: list[str], verbosity: str = "normal",
+             argv: list[str] | None = None) -> Path:
+    """Simulate the demo stack in ``out_dir`` (once) and run ``steps`` on it.
+
+    The stack is written by ``minopy.simulate.write_stack(out_dir, preset="demo")``; the template
+    ``demo.txt`` goes into the returned project folder and the work directory is
+    ``<project>/minopy``. When ``<out_dir>/demo.txt`` exists, the data set is reused, so a second
+    ``minopy demo`` resumes the workflow instead of simulating again.
+
+    Returns
+    -------
+    Path
+        The work directory.
+    """
+    out_dir = out_dir.resolve()
+    existing = out_dir / DEMO_TEMPLATE
+    if existing.is_file():
+        template = existing
+        print(f"using the demo data set in {out_dir}")
+    else:
+        simulate = _simulator()
+        print(f"simulating the demo data set in {out_dir} ...")
+        project = Path(simulate.write_stack(out_dir, preset="demo", layout="tops", seed=0))
+        template = write_text_atomic(project / DEMO_TEMPLATE, simulate.demo_template_text(project))
+    work_dir = template.parent / "minopy"
+    run_steps(template, work_dir, steps, verbosity=verbosity, argv=argv)
+    return work_dir
+
+
+def _cmd_demo(args: argparse.Namespace, argv: list[str]) -> int:
+    try:
+        steps = [check_step_name(s, "--steps") for s in args.steps] if args.steps else None
+    except ConfigError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    ordered = [s for s in STEP_NAMES if steps is None or s in steps]
+
+    def demo() -> None:
+        work_dir = run_demo(args.dir, ordered, verbosity_of(args), argv)
+        print(f"demo finished: results in {work_dir} (log: {work_dir / 'log'})")
+
+    return run_reporting_errors(PROG, demo)
+
+
+def _cmd_simulate(args: argparse.Namespace, argv: list[str]) -> int:
+    def simulate_stack() -> None:
+        simulate = _simulator()
+        preset = _check_preset(simulate, args.preset)
+        project = simulate.write_stack(args.out.resolve(), preset=preset, layout=args.layout,
+                                       seed=args.seed)
+        print(f"simulated {preset} stack ({args.layout}, seed {args.seed}) written to {project}")
+
+    return run_reporting_errors(PROG, simulate_stack)
+
+
+def _cmd_steps(args: argparse.Namespace, argv: list[str]) -> int:
+    print(step_table(indent=""))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``minopy`` with its subcommands."""
+    parser = argparse.ArgumentParser(prog=PROG, description="minopy helper commands.")
+    parser.add_argument("-v", "--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="simulate a small stack and run the whole workflow on it",
+                          description="Simulate the demo stack (once) and run the workflow on it; "
+                                      "re-running resumes where the last run stopped.")
+    demo.add_argument("--dir", type=Path, default=DEFAULT_DEMO_DIR,
+                      help=f"folder for the data set and results (default: ./{DEFAULT_DEMO_DIR})")
+    demo.add_argument("--steps", nargs="+", metavar="STEP",
+                      help="steps to run (default: all, in workflow order)")
+    add_verbosity_arguments(demo)
+    demo.set_defaults(func=_cmd_demo)
+
+    simulate = sub.add_parser("simulate", help="write a simulated ISCE stack with ground truth")
+    simulate.add_argument("--out", type=Path, required=True, help="output folder")
+    simulate.add_argument("--preset", default="demo", help="simulation preset (default: demo)")
+    simulate.add_argument("--layout", choices=("tops", "stripmap"), default="tops",
+                          help="ISCE stack layout (default: tops)")
+    simulate.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    simulate.set_defaults(func=_cmd_simulate)
+
+    steps = sub.add_parser("steps", help="list the workflow steps")
+    steps.set_defaults(func=_cmd_steps)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``minopy`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    parser = build_parser()
+    arguments = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(arguments)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    return args.func(args, [PROG, *arguments])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

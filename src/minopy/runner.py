@@ -1,0 +1,353 @@
+"""The step runner: runs the workflow steps in-process, in order, and records completed work.
+
+Each step is the module ``minopy.steps.<name>`` (protocol in ``docs/architecture.md``):
+``OPTION_PREFIXES``, ``inputs(ctx)``, ``outputs(ctx)``, ``run(ctx)``. After a step succeeds, a
+fingerprint of its options and input files is stored in ``<work_dir>/.minopy_state.json``; a later
+run skips the step when ``minopy.load.updateMode`` is on, the fingerprint is unchanged and all
+its outputs exist. Timings go to ``<work_dir>/.minopy_timing.json`` for the HTML report.
+
+A failing step stops the run: the traceback goes to ``<work_dir>/log`` and the error propagates
+(a :class:`~minopy.errors.MinopyError`; other exceptions are wrapped in a StepError that names the
+step and points to the log).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from minopy.config import Config, load_config
+from minopy.errors import ConfigError, MinopyError, StepError
+from minopy.io.atomic import atomic_path, write_text_atomic
+from minopy.logging_setup import FILE_ONLY, close_logging, log_file, setup_logging, write_header
+from minopy.parallel_env import limit_threads
+from minopy.progress import format_duration
+from minopy.steps import STEP_NAMES
+from minopy.steps.context import StepContext
+
+STATE_FILE = ".minopy_state.json"
+TIMING_FILE = ".minopy_timing.json"
+STEP_PACKAGE = "minopy.steps"
+
+#: one line per step, for ``-h``, ``minopy steps`` and the log.
+STEP_DESCRIPTIONS = {
+    "load_data": "read the ISCE SLCs and geometry into inputs/slcStack.h5, geometryRadar.h5",
+    "phase_linking": "SHP selection and phase linking per patch (inverted/PATCHES)",
+    "concatenate_patch": "merge the patches into inverted/phase_series.h5, maskPS.h5, tempCoh_*",
+    "generate_ifgram": "form the interferograms of the chosen network from the linked phase",
+    "unwrap_ifgram": "unwrap the interferograms (SNAPHU or whirlwind)",
+    "load_ifgram": "load the unwrapped pairs into <network>_network/inputs/ifgramStack.h5",
+    "ifgram_correction": "MintPy: modify network, reference point, unwrapping error correction",
+    "invert_network": "invert the network into timeseries.h5 and temporalCoherence.h5",
+    "timeseries_correction": "MintPy: tropospheric, DEM-error corrections, velocity, geocoding",
+}
+
+_REQUIRED_ATTRS = ("OPTION_PREFIXES", "inputs", "outputs", "run")
+
+
+def check_step_name(name: str, what: str = "step") -> str:
+    """Return ``name`` if it is a step name, else raise ConfigError with the closest match.
+
+    Parameters
+    ----------
+    name : str
+        Step name given by the user.
+    what : str
+        How the value is named in the message (e.g. ``--start``).
+    """
+    if name in STEP_NAMES:
+        return name
+    match = difflib.get_close_matches(name.lower(), STEP_NAMES, n=1, cutoff=0.5)
+    hint = f" (did you mean {match[0]}?)" if match else ""
+    raise ConfigError(
+        f"{what} {name!r} is not a step{hint}; the steps are: {', '.join(STEP_NAMES)}"
+    )
+
+
+def resolve_steps(
+    start: str | None = None,
+    end: str | None = None,
+    dostep: str | None = None,
+) -> list[str]:
+    """The steps to run, in workflow order.
+
+    Parameters
+    ----------
+    start, end : str, optional
+        First and last step (default: the first and the last step).
+    dostep : str, optional
+        Run only this step; cannot be combined with ``start``/``end``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown step name (with the closest one), ``dostep`` combined with ``start`` or
+        ``end``, or ``start`` after ``end``.
+    """
+    if dostep is not None:
+        if start is not None or end is not None:
+            raise ConfigError("--dostep cannot be combined with --start or --end")
+        return [check_step_name(dostep, "--dostep")]
+    first = check_step_name(start, "--start") if start is not None else STEP_NAMES[0]
+    last = check_step_name(end, "--end") if end is not None else STEP_NAMES[-1]
+    i0, i1 = STEP_NAMES.index(first), STEP_NAMES.index(last)
+    if i0 > i1:
+        raise ConfigError(f"--start {first} comes after --end {last} in the step order: "
+                          f"{' -> '.join(STEP_NAMES)}")
+    return list(STEP_NAMES[i0:i1 + 1])
+
+
+def load_step(name: str) -> ModuleType:
+    """Import the step module ``minopy.steps.<name>`` and check its protocol.
+
+    Raises
+    ------
+    StepError
+        If the module does not exist ("not available in this version of minopy") or lacks one of
+        ``OPTION_PREFIXES``, ``inputs``, ``outputs``, ``run``.
+    """
+    check_step_name(name)
+    module_name = f"{STEP_PACKAGE}.{name}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if err.name == module_name:
+            raise StepError(f"step {name} is not available in this version of minopy") from None
+        raise
+    missing = [attr for attr in _REQUIRED_ATTRS if not hasattr(module, attr)]
+    if missing:
+        raise StepError(f"step {name} is not available in this version of minopy: module "
+                        f"{module_name} lacks {', '.join(missing)}")
+    return module
+
+
+def _selected_options(config: Config, prefixes: Sequence[str]) -> dict[str, Any]:
+    """Typed ``minopy.*`` values and raw ``mintpy.*`` values whose key starts with a prefix."""
+    prefixes = tuple(prefixes)
+    selected: dict[str, Any] = {k: v for k, v in config.items() if k.startswith(prefixes)}
+    selected.update({k: v for k, v in config.mintpy.items() if k.startswith(prefixes)})
+    return selected
+
+
+def _file_signature(path: Path) -> list[int] | str | None:
+    """``[size, mtime_ns]`` of a file, ``"missing"`` if absent, None for a directory."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    if path.is_dir():
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def fingerprint(step: ModuleType, ctx: StepContext) -> str:
+    """SHA-256 of a step's options (``OPTION_PREFIXES``) and input files (size and mtime).
+
+    Parameters
+    ----------
+    step : module
+        Step module following the step protocol.
+    ctx : StepContext
+        Context of the run.
+
+    Returns
+    -------
+    str
+        Hex digest; it changes when a selected option or an input file changes.
+    """
+    options = _selected_options(ctx.config, step.OPTION_PREFIXES)
+    files: dict[str, Any] = {}
+    for path in step.inputs(ctx):
+        signature = _file_signature(Path(path))
+        if signature is not None:
+            files[str(Path(path).resolve())] = signature
+    payload = json.dumps({"options": options, "inputs": files}, sort_keys=True, default=repr)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _read_json(path: Path, log: logging.Logger) -> dict[str, Any]:
+    """Read a JSON record of the work directory; an unreadable one is reported and ignored."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        log.warning("ignoring %s, it cannot be read (%s); all steps will run", path, err)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def _describe_outputs(paths: Sequence[Path], work_dir: Path, limit: int = 4) -> str:
+    """Short list of output paths (relative to the work dir where possible)."""
+    names = []
+    for path in paths:
+        try:
+            names.append(str(Path(path).resolve().relative_to(work_dir)))
+        except ValueError:
+            names.append(str(path))
+    if not names:
+        return "no output files"
+    text = ", ".join(names[:limit])
+    if len(names) > limit:
+        text += f" (+{len(names) - limit} more)"
+    return text
+
+
+def _copy_template(template_file: Path, work_dir: Path, log: logging.Logger) -> None:
+    """Copy the template to ``<work_dir>/inputs/<name>`` for provenance (atomic)."""
+    target = work_dir / "inputs" / template_file.name
+    if target.resolve() == template_file.resolve():
+        return
+    with atomic_path(target) as tmp:
+        shutil.copyfile(template_file, tmp)
+    log.debug("template copied to %s", target)
+
+
+class _StepRunner:
+    """Runs steps in one work directory and keeps its state and timing records."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        self.ctx = ctx
+        self.log = ctx.log
+        self.state_file = ctx.work_dir / STATE_FILE
+        self.timing_file = ctx.work_dir / TIMING_FILE
+        self.state = _read_json(self.state_file, self.log)
+        self.state.setdefault("steps", {})
+        self.timing = _read_json(self.timing_file, self.log)
+
+    def is_up_to_date(self, name: str, step: ModuleType) -> bool:
+        """Whether the recorded fingerprint matches and every output exists."""
+        if not self.ctx.config["minopy.load.updateMode"]:
+            return False
+        record = self.state["steps"].get(name)
+        if not record or record.get("fingerprint") != fingerprint(step, self.ctx):
+            return False
+        return all(Path(p).exists() for p in step.outputs(self.ctx))
+
+    def run(self, name: str, step: ModuleType) -> None:
+        """Run one step (or skip it when up to date), updating the records."""
+        if self.is_up_to_date(name, step):
+            self.log.info("step %s: up to date, skipped", name)
+            return
+        # forget the old record first: a step killed half-way must not look complete later
+        if self.state["steps"].pop(name, None) is not None:
+            _write_json(self.state_file, self.state)
+        self.log.info("step %s: %s", name, STEP_DESCRIPTIONS.get(name, ""))
+        started = datetime.now().astimezone().isoformat(timespec="seconds")
+        t0 = time.monotonic()
+        try:
+            step.run(self.ctx)
+            outputs = [Path(p) for p in step.outputs(self.ctx)]
+            missing = [str(p) for p in outputs if not p.exists()]
+            if missing:
+                raise StepError(f"step {name} finished but did not write {', '.join(missing)}")
+        except BaseException as err:
+            self._record_timing(name, started, time.monotonic() - t0, [], f"failed: {err!r}")
+            raise
+        seconds = time.monotonic() - t0
+        self.state["steps"][name] = {
+            "fingerprint": fingerprint(step, self.ctx),
+            "finished": datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+        _write_json(self.state_file, self.state)
+        self._record_timing(name, started, seconds, outputs, "done")
+        self.log.info("step %s: done in %s; outputs: %s", name, format_duration(seconds),
+                      _describe_outputs(outputs, self.ctx.work_dir.resolve()))
+
+    def _record_timing(self, name: str, started: str, seconds: float, outputs: Sequence[Path],
+                       status: str) -> None:
+        self.timing[name] = {
+            "seconds": round(seconds, 3),
+            "start": started,
+            "outputs": [str(p) for p in outputs],
+            "status": status,
+        }
+        _write_json(self.timing_file, self.timing)
+
+
+def run_steps(
+    template_file: str | os.PathLike | None,
+    work_dir: str | os.PathLike,
+    steps: Sequence[str],
+    overrides: Mapping[str, str] | None = None,
+    *,
+    verbosity: str = "normal",
+    argv: list[str] | None = None,
+) -> None:
+    """Run workflow steps in-process, in the order given, skipping the ones that are up to date.
+
+    Parameters
+    ----------
+    template_file : path-like or None
+        The user's template (copied to ``<work_dir>/inputs/`` for provenance, never modified).
+    work_dir : path-like
+        Work directory (created if missing); the log is ``<work_dir>/log``.
+    steps : sequence of str
+        Step names from ``minopy.steps.STEP_NAMES``.
+    overrides : mapping, optional
+        ``{key: raw value}`` applied over the template.
+    verbosity : {"quiet", "normal", "verbose"}
+        Console detail; the log file always receives everything.
+    argv : list of str, optional
+        Command line written to the log header (default ``sys.argv``).
+
+    Raises
+    ------
+    MinopyError
+        A template problem, a step that is not available, or a step failure. Exceptions that are
+        not MinopyError are logged with their traceback and re-raised as StepError naming the step.
+    """
+    work_dir = Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    log = setup_logging(work_dir, verbosity)
+    write_header(log, argv)
+    current = "setup"
+    t0 = time.monotonic()
+    try:
+        for name in steps:
+            check_step_name(name)
+        config = load_config(template_file, overrides)
+        if template_file is not None:
+            _copy_template(Path(template_file), work_dir, log)
+        if config["minopy.textCmd"] is not None:
+            log.warning("minopy.textCmd = %s is not used: minopy runs the steps in-process",
+                        config["minopy.textCmd"])
+        limit_threads(config["minopy.compute.threadsPerWorker"])
+        modules = {name: load_step(name) for name in steps}
+        ctx = StepContext(work_dir, config, log)
+        runner = _StepRunner(ctx)
+        log.info("work directory: %s; steps: %s", work_dir, ", ".join(steps))
+        for name, module in modules.items():
+            current = name
+            runner.run(name, module)
+        log.info("finished %d step(s) in %s; log: %s", len(steps),
+                 format_duration(time.monotonic() - t0), log_file())
+    except MinopyError as err:
+        log.debug("traceback of the failure in %s:", current, exc_info=True, extra=FILE_ONLY)
+        log.error("%s", err, extra=FILE_ONLY)
+        raise
+    except KeyboardInterrupt:
+        log.error("interrupted by the user during %s", current, extra=FILE_ONLY)
+        raise
+    except Exception as err:
+        log.error("%s failed:", current, exc_info=True, extra=FILE_ONLY)
+        where = f"step {current}" if current != "setup" else "minopy"
+        raise StepError(f"{where} failed with {type(err).__name__}: {err} "
+                        f"(the traceback is in {work_dir / 'log'})") from err
+    finally:
+        close_logging()

@@ -1,0 +1,100 @@
+"""``minopy`` helper command: demo (with a stand-in simulator), simulate, steps."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import minopy
+from minopy.cli.main import main
+from minopy.steps import STEP_NAMES
+
+
+@pytest.fixture
+def fake_simulator(monkeypatch):
+    """Install a stand-in ``minopy.simulate`` that records its calls and writes input.dat."""
+    calls: list[dict] = []
+
+    def write_stack(out_dir: Path, preset: str = "demo", layout: str = "tops",
+                    seed: int = 0) -> Path:
+        calls.append({"out_dir": out_dir, "preset": preset, "layout": layout, "seed": seed})
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "input.dat").write_bytes(b"x" * 8)
+        return out_dir
+
+    module = types.ModuleType("minopy.simulate")
+    module.write_stack = write_stack
+    module.demo_template_text = (
+        lambda project: f"minopy.inversion.patchSize = 48\n# {project.name}\n")
+    module.PRESETS = {"demo": {}, "small": {}}
+    monkeypatch.setitem(sys.modules, "minopy.simulate", module)
+    monkeypatch.setattr(minopy, "simulate", module, raising=False)
+    return calls
+
+
+def test_steps_lists_the_nine_steps(capsys):
+    assert main(["steps"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[1] for line in lines] == list(STEP_NAMES)
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "demo" in capsys.readouterr().err
+
+
+def test_demo_simulates_once_and_runs_the_steps(fake_steps, fake_simulator, tmp_path, capsys):
+    fake_steps(**{name: "good" for name in STEP_NAMES})
+    out = tmp_path / "demo"
+    assert main(["demo", "--dir", str(out)]) == 0
+    assert fake_simulator == [{"out_dir": out.resolve(), "preset": "demo", "layout": "tops",
+                               "seed": 0}]
+    assert (out / "demo.txt").read_text() == "minopy.inversion.patchSize = 48\n# demo\n"
+    wd = out / "minopy"
+    assert (wd / "runs.txt").read_text().split() == list(STEP_NAMES)
+    assert (wd / "load_data.out").read_text() == "patch 48\n"
+    assert "demo finished" in capsys.readouterr().out
+    # second run: reuses the data set, every step is up to date
+    assert main(["demo", "--dir", str(out)]) == 0
+    assert len(fake_simulator) == 1
+    assert (wd / "runs.txt").read_text().split() == list(STEP_NAMES)
+
+
+def test_demo_selected_steps_run_in_workflow_order(fake_steps, fake_simulator, tmp_path):
+    fake_steps(load_data="good", phase_linking="good")
+    out = tmp_path / "demo"
+    assert main(["demo", "--dir", str(out), "--steps", "phase_linking", "load_data"]) == 0
+    assert (out / "minopy" / "runs.txt").read_text().split() == ["load_data", "phase_linking"]
+
+
+def test_demo_bad_step_name(fake_simulator, tmp_path, capsys):
+    assert main(["demo", "--dir", str(tmp_path), "--steps", "load"]) == 2
+    assert "'load' is not a step" in capsys.readouterr().err
+    assert fake_simulator == []
+
+
+def test_simulate_passes_options(fake_simulator, tmp_path, capsys):
+    out = tmp_path / "sim"
+    assert main(["simulate", "--out", str(out), "--preset", "small", "--layout", "stripmap",
+                 "--seed", "7"]) == 0
+    assert fake_simulator == [{"out_dir": out.resolve(), "preset": "small",
+                               "layout": "stripmap", "seed": 7}]
+    assert str(out.resolve()) in capsys.readouterr().out
+
+
+def test_simulate_unknown_preset(fake_simulator, tmp_path, capsys):
+    assert main(["simulate", "--out", str(tmp_path), "--preset", "smal"]) == 1
+    err = capsys.readouterr().err
+    assert "did you mean small" in err and "demo, small" in err
+    assert fake_simulator == []
+
+
+def test_simulate_without_simulator_is_a_clear_error(monkeypatch, tmp_path, capsys):
+    module = types.ModuleType("minopy.simulate")  # lacks write_stack
+    monkeypatch.setitem(sys.modules, "minopy.simulate", module)
+    monkeypatch.setattr(minopy, "simulate", module, raising=False)
+    assert main(["simulate", "--out", str(tmp_path)]) == 1
+    assert "minopy.simulate is not available" in capsys.readouterr().err
