@@ -1,0 +1,1 @@
+"""Interferograms from the phase-linked phase series: formation, Goldstein filter, coherence."""

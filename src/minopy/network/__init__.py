@@ -1,0 +1,1 @@
+"""Interferogram networks: pair rules (:mod:`.pairs`) and the network plot (:mod:`.plot`)."""

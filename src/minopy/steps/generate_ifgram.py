@@ -1,0 +1,85 @@
+"""Step ``generate_ifgram``: the network's interferograms from ``inverted/phase_series.h5``.
+
+1. The pairs of the network (``minopy.interferograms.*``, see :mod:`minopy.network.pairs`) are
+   chosen from the dates and baselines of the phase series; the pair list
+   ``<net>_network/interferograms_list.txt`` and the plot ``<net>_network/network.png`` are written.
+   Unconnected dates and a network split into groups are reported as warnings.
+2. Each pair ``<d1>_<d2>`` (``d1`` earlier) gets, in ``inverted/interferograms_<net>/<d1>_<d2>/``,
+   ``fine.int`` = ``s_d1 * conj(s_d2)`` (ISCE convention, see :mod:`minopy.interferogram.form`),
+   ``filt_fine.int`` (Goldstein-Werner, only when ``filterStrength > 0``) and ``filt_fine.cor``.
+   Pairs run in parallel, each in row blocks of bounded memory; complete pairs made with the same
+   options and inputs are skipped on a re-run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from minopy.errors import InputDataError
+from minopy.interferogram.form import generate_pair, pair_outputs, read_dates_bperp
+from minopy.interferogram.pair_runner import run_pairs
+from minopy.io.atomic import write_text_atomic
+from minopy.network.pairs import (
+    Pair,
+    check_network,
+    format_pair_list,
+    pair_name,
+    pairs_from_config,
+)
+from minopy.network.plot import plot_network
+from minopy.steps.context import StepContext
+
+OPTION_PREFIXES: tuple[str, ...] = ("minopy.interferograms.",)
+
+LIST_NAME = "interferograms_list.txt"
+PLOT_NAME = "network.png"
+
+
+def pair_list_file(ctx: StepContext) -> Path:
+    """``<net>_network/interferograms_list.txt``."""
+    return ctx.network_dir / LIST_NAME
+
+
+def network_pairs(ctx: StepContext) -> tuple[list[str], list[float], list[Pair]]:
+    """Dates, baselines and pairs of the configured network."""
+    dates, bperp = read_dates_bperp(ctx.phase_series_file)
+    return dates, list(bperp), pairs_from_config(ctx.config, dates, bperp)
+
+
+def inputs(ctx: StepContext) -> list[Path]:
+    files = [ctx.phase_series_file]
+    listed = ctx.config["minopy.interferograms.list"]
+    if listed:
+        files.append(Path(ctx.config.resolve_path(listed)))
+    return files
+
+
+def outputs(ctx: StepContext) -> list[Path]:
+    files = [pair_list_file(ctx), ctx.network_dir / PLOT_NAME]
+    try:
+        _, _, pairs = network_pairs(ctx)
+    except InputDataError:
+        return files
+    filtered = ctx.config["minopy.interferograms.filterStrength"] > 0
+    for pair in pairs:
+        files += pair_outputs(ctx.ifgram_dir / pair_name(pair), filtered)
+    return files
+
+
+def run(ctx: StepContext) -> None:
+    dates, bperp, pairs = network_pairs(ctx)
+    name = ctx.network_name
+    check_network(dates, pairs, name, ctx.log)
+    ctx.network_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(pair_list_file(ctx), format_pair_list(pairs))
+    plot_network(ctx.network_dir / PLOT_NAME, dates, bperp, pairs, title=name)
+    alpha = float(ctx.config["minopy.interferograms.filterStrength"])
+    ctx.log.info("generate_ifgram: %d pairs of network %s (%d dates), filterStrength %g -> %s",
+                 len(pairs), name, len(dates), alpha, ctx.ifgram_dir)
+    jobs = [(pair_name(p), (str(ctx.phase_series_file), p[0], p[1],
+                            str(ctx.ifgram_dir / pair_name(p)), alpha)) for p in pairs]
+    done = run_pairs(ctx, generate_pair, jobs, "generate_ifgram")
+    skipped = len(done) - sum(bool(d) for d in done)
+    if skipped:
+        ctx.log.info("generate_ifgram: %d of %d pairs were complete and skipped", skipped,
+                     len(done))

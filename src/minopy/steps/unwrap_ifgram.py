@@ -1,0 +1,152 @@
+"""Step ``unwrap_ifgram``: unwrap every pair of the network with SNAPHU (or whirlwind).
+
+For each pair of ``<net>_network/interferograms_list.txt`` (written by generate_ifgram):
+
+- input: ``filt_fine.int`` when ``filterStrength > 0``, else ``fine.int``; coherence: the
+  phase-linking temporal coherence ``inverted/tempCoh_average`` (default), ``tempCoh_full``, or the
+  pair's own ``filt_fine.cor`` (``minopy.unwrap.coherence``); the mask ``inverted/mask_unwrap``
+  (custom mask, water, shadow as the options say);
+- SNAPHU, DEFO cost, ``DEFOMAX_CYCLE = maxDiscontinuity``, MCF/MST initialisation, tiles when the
+  image has more than ``tileNumPixels`` pixels (:mod:`minopy.unwrap.snaphu_runner`); or whirlwind;
+- two-stage joining of connected components (:mod:`minopy.unwrap.components`);
+- removeFilter (:mod:`minopy.unwrap.filter_removal`), computed from the original inputs every time;
+- outputs ``filt_fine.unw`` (2-band BIL float32: amplitude, unwrapped phase) and
+  ``filt_fine.unw.conncomp`` (uint8, 0 = not unwrapped).
+
+The unwrapped phase of pair ``d1_d2`` follows the ISCE convention of ``fine.int``
+(``phase(d1) - phase(d2)`` of the SLCs), which MintPy reads as ``unwrapPhase`` with no sign change.
+
+Coherence looks: ``minopy.unwrap.snaphu.numLooks`` defaults to 23.8, SNAPHU's own default (what
+MiNoPy used by not setting NCORRLOOKS): the phase-linking coherence is estimated from many samples,
+and with 1 look SNAPHU's DEFO cost labels no pixel as belonging to a reliable component.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from minopy import parallel
+from minopy.errors import InputDataError
+from minopy.interferogram.pair_runner import run_pairs
+from minopy.io.isce import read_info, write_raster
+from minopy.network.pairs import parse_pair_list_text
+from minopy.steps.context import StepContext
+from minopy.steps.generate_ifgram import pair_list_file
+from minopy.unwrap.mask import unwrap_mask
+from minopy.unwrap.pair import CONNCOMP_NAME, UNW_NAME, UnwrapSettings, unwrap_pair_task
+
+OPTION_PREFIXES: tuple[str, ...] = ("minopy.interferograms.", "minopy.unwrap.")
+
+
+
+def mask_file(ctx: StepContext) -> Path:
+    """``inverted/mask_unwrap``: the unwrap mask (BYTE, 1 = unwrap)."""
+    return ctx.inverted_dir / "mask_unwrap"
+
+
+def listed_pairs(ctx: StepContext) -> list[str]:
+    """Pair names ``d1_d2`` of the network's pair list."""
+    path = pair_list_file(ctx)
+    if not path.is_file():
+        raise InputDataError(f"no pair list {path}; run the generate_ifgram step first")
+    return [f"{a}_{b}" for a, b in parse_pair_list_text(path.read_text(), str(path))]
+
+
+def coherence_file(ctx: StepContext) -> Path | None:
+    """Coherence raster for all pairs, or None for each pair's own ``filt_fine.cor``."""
+    kind = ctx.config["minopy.unwrap.coherence"]
+    if kind == "pair":
+        return None
+    path = ctx.temp_coh_raster(kind.split("_", 1)[1])
+    try:
+        read_info(path)
+    except InputDataError:
+        raise InputDataError(
+            f"minopy.unwrap.coherence = {kind}: {path} (with .xml/.vrt) is missing; run the "
+            "concatenate_patch step, or set minopy.unwrap.coherence = pair") from None
+    return path
+
+
+def nlooks(ctx: StepContext) -> float:
+    """Equivalent looks of the coherence (see the module docstring)."""
+    return float(ctx.config["minopy.unwrap.snaphu.numLooks"])
+
+
+def inputs(ctx: StepContext) -> list[Path]:
+    files = [pair_list_file(ctx), ctx.geometry_file]
+    kind = ctx.config["minopy.unwrap.coherence"]
+    if kind != "pair":
+        files.append(ctx.temp_coh_raster(kind.split("_", 1)[1]))
+    custom = ctx.config["minopy.unwrap.mask"]
+    if custom:
+        files.append(Path(ctx.config.resolve_path(custom)))
+    return files
+
+
+def outputs(ctx: StepContext) -> list[Path]:
+    files = [pair_list_file(ctx)]
+    try:
+        names = listed_pairs(ctx)
+    except InputDataError:
+        return files
+    for name in names:
+        files += [ctx.ifgram_dir / name / CONNCOMP_NAME, ctx.ifgram_dir / name / UNW_NAME]
+    return files
+
+
+def _write_mask(ctx: StepContext, shape: tuple[int, int]) -> tuple[str | None, list[str]]:
+    """Build the unwrap mask; write it to ``inverted/mask_unwrap``; return its path and id."""
+    cfg = ctx.config
+    custom = cfg["minopy.unwrap.mask"]
+    mask = unwrap_mask(shape, ctx.geometry_file,
+                       cfg.resolve_path(custom) if custom else None,
+                       cfg["minopy.unwrap.maskWater"], cfg["minopy.unwrap.maskShadow"])
+    path = mask_file(ctx)
+    if mask is None:
+        path.unlink(missing_ok=True)
+        return None, []
+    ctx.log.info("unwrap mask: %.1f%% of pixels unwrapped -> %s", 100 * mask.mean(), path)
+    write_raster(path, mask.astype(np.uint8), image_type="msk")
+    return str(path), [hashlib.sha1(np.packbits(mask).tobytes()).hexdigest()]
+
+
+def run(ctx: StepContext) -> None:
+    cfg = ctx.config
+    names = listed_pairs(ctx)
+    if not names:
+        raise InputDataError(f"pair list {pair_list_file(ctx)} is empty")
+    first = ctx.ifgram_dir / names[0] / "fine.int"
+    info = read_info(first)
+    shape = (info.length, info.width)
+    coh = coherence_file(ctx)
+    mask_path, mask_id = _write_mask(ctx, shape)
+    in_process = parallel.use_in_process(cfg, min(ctx.num_workers, len(names)))
+    threads = parallel.threads_per_worker(cfg)
+    settings = UnwrapSettings(
+        method=cfg["minopy.unwrap.method"],
+        nlooks=nlooks(ctx),
+        max_discontinuity=float(cfg["minopy.unwrap.snaphu.maxDiscontinuity"]),
+        init=cfg["minopy.unwrap.snaphu.initMethod"],
+        tile_num_pixels=float(cfg["minopy.unwrap.snaphu.tileNumPixels"]),
+        tile_overlap=int(cfg["minopy.unwrap.snaphu.tileOverlap"]),
+        nproc=ctx.num_workers if in_process else threads,
+        two_stage=bool(cfg["minopy.unwrap.two-stage"]),
+        filtered=float(cfg["minopy.interferograms.filterStrength"]) > 0,
+        remove_filter=bool(cfg["minopy.unwrap.removeFilter"]),
+        coherence_file=str(coh) if coh is not None else None,
+        mask_id=mask_id,
+    )
+    ntiles = settings.snaphu_options(*shape).ntiles
+    ctx.log.info("unwrap_ifgram: %d pairs with %s (coherence %s, %g looks%s) in %s", len(names),
+                 settings.method, coh or "filt_fine.cor of each pair", settings.nlooks,
+                 f", {ntiles[0]}x{ntiles[1]} tiles" if settings.method == "snaphu"
+                 and ntiles != (1, 1) else "", ctx.ifgram_dir)
+    jobs = [(name, (str(ctx.ifgram_dir / name), settings, mask_path,
+                    ctx.num_workers if in_process else threads)) for name in names]
+    done = run_pairs(ctx, unwrap_pair_task, jobs, "unwrap_ifgram")
+    skipped = len(done) - sum(bool(d) for d in done)
+    if skipped:
+        ctx.log.info("unwrap_ifgram: %d of %d pairs were complete and skipped", skipped, len(done))

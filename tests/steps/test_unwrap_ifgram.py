@@ -1,0 +1,135 @@
+"""Step unwrap_ifgram on a tiny synthetic phase_series.h5."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+
+from minopy.config import load_config
+from minopy.errors import InputDataError
+from minopy.interferogram.synthetic import make_phase_series
+from minopy.io.isce import read_info, read_raster
+from minopy.steps import generate_ifgram, unwrap_ifgram
+from minopy.steps.context import StepContext
+
+TWO_PI = 2 * np.pi
+
+
+def make_ctx(tmp_path, **options):
+    overrides = {"minopy.multiprocessing.numProcessor": "1", **options}
+    return StepContext(tmp_path / "wd", load_config(overrides=overrides))
+
+
+@pytest.fixture
+def stack(tmp_path):
+    return make_phase_series(tmp_path / "wd", num_dates=4, length=64, width=64, rate=0.08,
+                             noise=0.2)
+
+
+def pair_dirs(ctx):
+    return sorted(p for p in ctx.ifgram_dir.iterdir() if p.is_dir())
+
+
+def check_against_truth(ctx, stack, min_fraction=0.99):
+    for pair in pair_dirs(ctx):
+        d1, d2 = pair.name.split("_")
+        unw = read_raster(pair / "filt_fine.unw", band=2)
+        cc = read_raster(pair / "filt_fine.unw.conncomp")
+        assert cc.dtype == np.uint8 and (cc > 0).mean() > 0.95
+        k = np.rint((unw - stack.truth(d1, d2))[cc > 0] / TWO_PI).astype(int)
+        assert np.bincount(k - k.min()).max() / k.size >= min_fraction, pair.name
+
+
+def test_snaphu_default_matches_truth_and_mintpy_reads(tmp_path, stack) -> None:
+    ctx = make_ctx(tmp_path)
+    assert unwrap_ifgram.OPTION_PREFIXES == ("minopy.interferograms.", "minopy.unwrap.")
+    generate_ifgram.run(ctx)
+    unwrap_ifgram.run(ctx)
+    assert all(p.exists() for p in unwrap_ifgram.outputs(ctx))
+    check_against_truth(ctx, stack)
+    pair = pair_dirs(ctx)[0]
+    info = read_info(pair / "filt_fine.unw")
+    assert (info.bands, info.scheme, info.data_type) == (2, "BIL", "FLOAT")
+    amp = read_raster(pair / "filt_fine.unw", band=1)
+    np.testing.assert_allclose(amp, np.abs(read_raster(pair / "fine.int")), rtol=1e-6)
+    from mintpy.utils import readfile
+
+    phase, atr = readfile.read(str(pair / "filt_fine.unw"), datasetName="phase")
+    np.testing.assert_array_equal(phase, read_raster(pair / "filt_fine.unw", band=2))
+    comp, _ = readfile.read(str(pair / "filt_fine.unw.conncomp"))
+    np.testing.assert_array_equal(comp, read_raster(pair / "filt_fine.unw.conncomp"))
+
+
+def test_filter_removal_applied_once(tmp_path, stack) -> None:
+    opts = {"minopy.interferograms.filterStrength": "0.6"}
+    ctx = make_ctx(tmp_path, **opts)
+    generate_ifgram.run(ctx)
+    unwrap_ifgram.run(ctx)
+    check_against_truth(ctx, stack)
+    pair = pair_dirs(ctx)[0]
+    unw_file = pair / "filt_fine.unw"
+    unw = read_raster(unw_file, band=2)
+    wrapped = np.angle(read_raster(pair / "fine.int"))
+    np.testing.assert_allclose(np.angle(np.exp(1j * (unw - wrapped))), 0, atol=1e-4)
+    first = unw_file.read_bytes()
+    mtime = unw_file.stat().st_mtime_ns
+    unwrap_ifgram.run(ctx)  # unchanged: skipped
+    assert unw_file.stat().st_mtime_ns == mtime
+    for stamp in ctx.ifgram_dir.glob("*/.unwrap_ifgram.json"):
+        stamp.unlink()  # force a full re-run: the correction must not be applied twice
+    unwrap_ifgram.run(ctx)
+    assert unw_file.stat().st_mtime_ns != mtime
+    assert unw_file.read_bytes() == first
+    # without removeFilter the filtered phase is kept (differs from the unfiltered one)
+    ctx2 = make_ctx(tmp_path, **opts, **{"minopy.unwrap.removeFilter": "no"})
+    unwrap_ifgram.run(ctx2)
+    kept = read_raster(unw_file, band=2)
+    filt = np.angle(read_raster(pair / "filt_fine.int"))
+    np.testing.assert_allclose(np.angle(np.exp(1j * (kept - filt))), 0, atol=1e-4)
+
+
+def test_whirlwind_pair_coherence_and_water_mask(tmp_path, stack) -> None:
+    with h5py.File(tmp_path / "wd" / "inputs" / "geometryRadar.h5", "a") as f:
+        water = f["waterMask"][()]
+        water[:, :8] = False  # water on the left
+        f["waterMask"][...] = water
+    ctx = make_ctx(tmp_path, **{"minopy.unwrap.method": "whirlwind",
+                                "minopy.unwrap.coherence": "pair"})
+    generate_ifgram.run(ctx)
+    unwrap_ifgram.run(ctx)
+    mask = read_raster(unwrap_ifgram.mask_file(ctx))
+    assert not mask[:, :8].any() and mask[:, 8:].all()
+    for pair in pair_dirs(ctx):
+        cc = read_raster(pair / "filt_fine.unw.conncomp")
+        unw = read_raster(pair / "filt_fine.unw", band=2)
+        assert not cc[:, :8].any() and np.all(unw[:, :8] == 0)
+        d1, d2 = pair.name.split("_")
+        k = np.rint((unw - stack.truth(d1, d2))[cc > 0] / TWO_PI)
+        assert np.unique(k).size == 1
+
+
+def test_nan_coherence_is_masked(tmp_path, stack) -> None:
+    from minopy.io.isce import write_raster
+
+    tcoh = read_raster(tmp_path / "wd" / "inverted" / "tempCoh_average")
+    tcoh[:10] = np.nan
+    tcoh[20:24] = 0
+    write_raster(tmp_path / "wd" / "inverted" / "tempCoh_average", tcoh)
+    ctx = make_ctx(tmp_path)
+    generate_ifgram.run(ctx)
+    unwrap_ifgram.run(ctx)
+    for pair in pair_dirs(ctx):
+        cc = read_raster(pair / "filt_fine.unw.conncomp")
+        assert not cc[:10].any() and not cc[20:24].any() and (cc[30:] > 0).mean() > 0.95
+
+
+def test_missing_inputs(tmp_path, stack) -> None:
+    ctx = make_ctx(tmp_path)
+    with pytest.raises(InputDataError, match="run the generate_ifgram step"):
+        unwrap_ifgram.run(ctx)
+    generate_ifgram.run(ctx)
+    for name in ("tempCoh_average", "tempCoh_average.xml", "tempCoh_average.vrt"):
+        (ctx.inverted_dir / name).unlink()
+    with pytest.raises(InputDataError, match="tempCoh_average.*minopy.unwrap.coherence = pair"):
+        unwrap_ifgram.run(ctx)
