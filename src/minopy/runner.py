@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -27,6 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from minopy import plot
 from minopy.config import Config, load_config
 from minopy.errors import ConfigError, MinopyError, StepError
 from minopy.io.atomic import atomic_path, write_text_atomic
@@ -268,6 +270,9 @@ class _StepRunner:
         self._record_timing(name, started, seconds, outputs, "done")
         self.log.info("step %s: done in %s; outputs: %s", name, format_duration(seconds),
                       _describe_outputs(outputs, self.ctx.work_dir.resolve()))
+        figures = plot.after_step(self.ctx, name)
+        if figures:
+            self.log.info("step %s: %d figure(s) in %s", name, len(figures), self.ctx.pic_dir)
 
     def _record_timing(self, name: str, started: str, seconds: float, outputs: Sequence[Path],
                        status: str) -> None:
@@ -317,6 +322,7 @@ def run_steps(
     log = setup_logging(work_dir, verbosity)
     write_header(log, argv)
     current = "setup"
+    config = None
     t0 = time.monotonic()
     try:
         for name in steps:
@@ -337,6 +343,9 @@ def run_steps(
             runner.run(name, module)
         log.info("finished %d step(s) in %s; log: %s", len(steps),
                  format_duration(time.monotonic() - t0), log_file())
+        report = plot.write_report(work_dir, config, log)
+        if report is not None:
+            log.info("run report: %s", report)
     except MinopyError as err:
         log.debug("traceback of the failure in %s:", current, exc_info=True, extra=FILE_ONLY)
         log.error("%s", err, extra=FILE_ONLY)
@@ -350,4 +359,7 @@ def run_steps(
         raise StepError(f"{where} failed with {type(err).__name__}: {err} "
                         f"(the traceback is in {work_dir / 'log'})") from err
     finally:
+        if config is not None and sys.exc_info()[0] is not None:
+            # a failed run still gets a report that shows which step failed
+            plot.write_report(work_dir, config, log)
         close_logging()
