@@ -1,0 +1,189 @@
+"""Dask execution layer: a local cluster of worker processes, or an existing remote scheduler.
+
+:func:`get_client` is a context manager yielding a ``distributed.Client``:
+
+- ``minopy.compute.scheduler`` unset: a ``LocalCluster`` with ``num_workers`` worker *processes*
+  (``minopy.multiprocessing.numProcessor`` capped at the CPU count), each running one task at a
+  time; each task may use ``minopy.compute.threadsPerWorker`` numba/BLAS/OpenMP threads, so the
+  cores are never oversubscribed (workers x threads). The thread limits are set in the workers'
+  environment before they start (so BLAS reads them when numpy is imported) and again in each task
+  with :func:`limit_task_threads` (numba's ``set_num_threads`` is per thread). The dashboard is off
+  and dask's logging is reduced to errors. The cluster is shut down on exit, also on error.
+- ``minopy.compute.scheduler = tcp://host:8786``: connects to that scheduler; the cluster is left
+  running on exit. Tasks receive file paths, not arrays, and the workers read and write the files
+  themselves, so **the work directory must be on a filesystem shared by all workers** (same
+  absolute path on every machine). Start the workers with ``--nthreads 1`` and
+  ``OMP_NUM_THREADS``/``NUMBA_NUM_THREADS`` set to ``threadsPerWorker``, e.g.
+  ``OMP_NUM_THREADS=1 dask worker tcp://host:8786 --nworkers 16 --nthreads 1``.
+
+A dask ``LocalCluster`` spawns its workers with ``multiprocessing`` "spawn": start it from an
+importable module or under ``if __name__ == "__main__":``, never from code typed on stdin.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from minopy.errors import ConfigError, StepError
+from minopy.parallel_env import THREAD_ENV_VARS, limit_threads
+
+log = logging.getLogger(__name__)
+
+#: seconds to wait when connecting to an existing scheduler.
+CONNECT_TIMEOUT_S = 20
+#: dask loggers that are quietened while a cluster runs.
+DASK_LOGGERS = ("distributed", "distributed.worker", "distributed.nanny", "distributed.scheduler",
+                "distributed.core", "distributed.http.proxy", "bokeh", "tornado")
+
+
+def num_workers(config: Mapping[str, Any]) -> int:
+    """Number of workers: ``numProcessor``, capped at the CPU count for a local cluster.
+
+    Parameters
+    ----------
+    config : Config
+        Options; reads ``minopy.multiprocessing.numProcessor`` and ``minopy.compute.scheduler``.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    requested = int(config["minopy.multiprocessing.numProcessor"])
+    if config["minopy.compute.scheduler"]:
+        return max(1, requested)
+    return max(1, min(requested, os.cpu_count() or 1))
+
+
+def threads_per_worker(config: Mapping[str, Any]) -> int:
+    """numba/BLAS threads per worker (``minopy.compute.threadsPerWorker``, >= 1)."""
+    return max(1, int(config["minopy.compute.threadsPerWorker"]))
+
+
+def use_in_process(config: Mapping[str, Any], workers: int | None = None) -> bool:
+    """Whether work should run in this process without dask (local run with one worker)."""
+    k = num_workers(config) if workers is None else workers
+    return not config["minopy.compute.scheduler"] and k <= 1
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    """Environment variables that cap the numeric-library threads at ``threads``."""
+    return {name: str(int(threads)) for name in THREAD_ENV_VARS}
+
+
+def limit_task_threads(threads: int) -> None:
+    """Apply the thread limit inside a running task (numba's limit is per calling thread).
+
+    Parameters
+    ----------
+    threads : int
+        numba/BLAS/OpenMP threads allowed to the task, >= 1.
+    """
+    limit_threads(threads)
+
+
+@contextmanager
+def _quiet_dask_logs(level: int = logging.ERROR) -> Iterator[None]:
+    """Reduce dask's loggers to ``level`` in this process, restoring them afterwards."""
+    saved = {name: logging.getLogger(name).level for name in DASK_LOGGERS}
+    for name in DASK_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+    try:
+        yield
+    finally:
+        for name, lvl in saved.items():
+            logging.getLogger(name).setLevel(lvl)
+
+
+@contextmanager
+def _env_for_spawn(env: dict[str, str]) -> Iterator[None]:
+    """Set ``env`` in this process while workers are spawned, then restore the old values."""
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _check_scheduler(address: str) -> None:
+    """Raise ConfigError unless ``address`` looks like a dask scheduler address."""
+    if "://" not in address and ":" not in address:
+        raise ConfigError(
+            f"minopy.compute.scheduler = {address!r} is not a dask scheduler address; expected "
+            "e.g. tcp://host:8786 (or none for a local cluster)")
+
+
+@contextmanager
+def get_client(config: Mapping[str, Any], workers: int | None = None) -> Iterator[Any]:
+    """Yield a dask ``Client``: local worker processes, or an existing scheduler.
+
+    Parameters
+    ----------
+    config : Config
+        Options: ``minopy.multiprocessing.numProcessor``, ``minopy.compute.threadsPerWorker``,
+        ``minopy.compute.scheduler``.
+    workers : int, optional
+        Number of local worker processes; default :func:`num_workers` of ``config``.
+
+    Yields
+    ------
+    distributed.Client
+        Connected client. Submitted tasks should call :func:`limit_task_threads` first.
+
+    Raises
+    ------
+    ConfigError
+        If the scheduler address is malformed.
+    StepError
+        If the scheduler cannot be reached or the local cluster fails to start.
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    threads = threads_per_worker(config)
+    env = thread_env(threads)
+    address = config["minopy.compute.scheduler"]
+    with _quiet_dask_logs(), dask.config.set({"distributed.nanny.pre-spawn-environ": env,
+                                               "distributed.nanny.environ": env}):
+        if address:
+            _check_scheduler(address)
+            try:
+                client = Client(address, timeout=CONNECT_TIMEOUT_S)
+            except (OSError, TimeoutError) as exc:
+                raise StepError(
+                    f"cannot connect to the dask scheduler minopy.compute.scheduler = {address!r}"
+                    f" within {CONNECT_TIMEOUT_S} s: {exc}; start it (dask scheduler) or set the "
+                    "option to none for a local cluster") from exc
+            log.info("using the dask cluster at %s (%d workers)", address,
+                     len(client.scheduler_info().get("workers", {})))
+            try:
+                yield client
+            finally:
+                client.close()
+            return
+
+        k = num_workers(config) if workers is None else max(1, int(workers))
+        with _env_for_spawn(env):
+            try:
+                cluster = LocalCluster(n_workers=k, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR,
+                                       env=env)
+            except Exception as exc:  # noqa: BLE001 - reported to the user with the cause
+                raise StepError(f"could not start a local dask cluster with {k} workers: {exc}"
+                                ) from exc
+        log.info("started a local dask cluster: %d workers x %d threads", k, threads)
+        client = Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+            cluster.close()

@@ -1,0 +1,145 @@
+"""Step ``concatenate_patch``: assemble the patch results into the full-image products.
+
+Writes, each atomically and patch by patch (memory bounded by one patch, never the image):
+
+- ``inverted/phase_series.h5``: ``phase``, ``amplitude``, ``crlbStd`` (N, L, W) float32, ``shp``
+  (L, W) int32, ``temporalCoherence`` (2, L, W) float32 (``[0]`` average, ``[1]`` full),
+  ``estimator`` (L, W) uint8 (attribute ``codes`` lists them), ``date``, ``bperp``; the slcStack
+  attributes plus ``FILE_TYPE='timeseries'``, ``UNIT='radian'`` (readable by MintPy).
+- ``maskPS.h5``: ``mask`` (L, W) bool, ``FILE_TYPE='mask'``.
+- ISCE-format rasters in ``inverted/``: ``tempCoh_average``, ``tempCoh_full``,
+  ``amp_dispersion_index`` (float32), ``top_eigenvalues`` (3-band BSQ float32: λ1, λ2, top
+  percent), ``shp_count`` (int32).
+
+A patch without a current result is an error naming the patch and its rows and columns.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from minopy.errors import StepError
+from minopy.io.atomic import atomic_path
+from minopy.io.isce import create_raster
+from minopy.steps.context import StepContext
+from minopy.steps.patches import read_result, result_fingerprint, result_path
+from minopy.steps.phase_linking import DONE_NAME, Plan, make_plan
+
+OPTION_PREFIXES: tuple[str, ...] = ("minopy.inversion.",)
+
+#: ISCE rasters written in ``inverted/``: name -> (bands, dtype, scheme).
+RASTERS: dict[str, tuple[int, type, str]] = {
+    "tempCoh_average": (1, np.float32, "BIL"),
+    "tempCoh_full": (1, np.float32, "BIL"),
+    "amp_dispersion_index": (1, np.float32, "BIL"),
+    "top_eigenvalues": (3, np.float32, "BSQ"),
+    "shp_count": (1, np.int32, "BIL"),
+}
+
+
+def _check_patches(ctx: StepContext, plan: Plan) -> None:
+    """Raise StepError for the first patch whose result is missing or stale."""
+    for box, fp in zip(plan.boxes, plan.fingerprints, strict=True):
+        path = result_path(ctx.patches_dir, box)
+        if not path.is_file():
+            raise StepError(f"patch {box.describe()} has no result ({path} is missing); "
+                            "re-run the phase_linking step")
+        if result_fingerprint(path) != fp:
+            raise StepError(f"patch {box.describe()}: {path} was computed with other options or "
+                            "inputs; re-run the phase_linking step")
+
+
+def _phase_series_attrs(ctx: StepContext, plan: Plan) -> dict[str, Any]:
+    with h5py.File(plan.stack.path, "r") as f:
+        attrs = dict(f.attrs)
+    attrs.update({
+        "FILE_TYPE": "timeseries", "UNIT": "radian", "DATA_TYPE": "float32",
+        "data_type": "FLOAT", "family": "wrappedphase", "file_name": str(ctx.phase_series_file),
+        "description": "Inverted wrapped phase time series (phase linking)",
+        "LENGTH": str(plan.stack.length), "WIDTH": str(plan.stack.width),
+        "REF_DATE": plan.stack.dates[0],
+        "minopy.inversion.phaseLinkingMethod": plan.options.method,
+    })
+    return attrs
+
+
+def _create_phase_series(f: h5py.File, plan: Plan, attrs: dict[str, Any]) -> None:
+    n, length, width = plan.stack.num_dates, plan.stack.length, plan.stack.width
+    from minopy.phaselink.patch import ESTIMATOR_CODES
+
+    chunk = (1, min(length, 256), min(width, 256))
+    for name in ("phase", "amplitude", "crlbStd"):
+        f.create_dataset(name, (n, length, width), dtype=np.float32, chunks=chunk)
+    f.create_dataset("temporalCoherence", (2, length, width), dtype=np.float32, chunks=chunk)
+    f.create_dataset("shp", (length, width), dtype=np.int32, chunks=chunk[1:])
+    est = f.create_dataset("estimator", (length, width), dtype=np.uint8, chunks=chunk[1:])
+    est.attrs["codes"] = ", ".join(f"{k}={v}" for k, v in sorted(ESTIMATOR_CODES.items()))
+    with h5py.File(plan.stack.path, "r") as src:
+        dates = src["date"][()] if "date" in src else np.array(plan.stack.dates, dtype="S8")
+        bperp = src["bperp"][()] if "bperp" in src else np.zeros(n, dtype=np.float32)
+    f.create_dataset("date", data=np.asarray(dates, dtype="S8"))
+    f.create_dataset("bperp", data=np.asarray(bperp, dtype=np.float32))
+    f["temporalCoherence"].attrs["bands"] = "0: average (mean of mini-stacks), 1: full stack"
+    f.attrs.update(attrs)
+
+
+def concatenate(ctx: StepContext, plan: Plan) -> None:
+    """Write phase_series.h5, maskPS.h5 and the ISCE quality rasters from the patch results."""
+    length, width = plan.stack.length, plan.stack.width
+    attrs = _phase_series_attrs(ctx, plan)
+    mask_attrs = {k: v for k, v in attrs.items() if k not in ("UNIT", "REF_DATE")}
+    mask_attrs.update({"FILE_TYPE": "mask", "DATA_TYPE": "bool", "data_type": "BYTE",
+                       "description": "PS mask (True = persistent scatterer)", "family": "PS mask",
+                       "file_name": str(ctx.ps_mask_file)})
+    with ExitStack() as stack:
+        ps_tmp = stack.enter_context(atomic_path(ctx.phase_series_file))
+        mask_tmp = stack.enter_context(atomic_path(ctx.ps_mask_file))
+        rasters = {name: stack.enter_context(create_raster(ctx.inverted_dir / name, width, length,
+                                                           bands, dtype, scheme))
+                   for name, (bands, dtype, scheme) in RASTERS.items()}
+        out = stack.enter_context(h5py.File(ps_tmp, "w"))
+        _create_phase_series(out, plan, attrs)
+        mask_file = stack.enter_context(h5py.File(mask_tmp, "w"))
+        ps_mask = mask_file.create_dataset("mask", (length, width), dtype=bool,
+                                           chunks=(min(length, 256), min(width, 256)))
+        mask_file.attrs.update(mask_attrs)
+        for box in plan.boxes:
+            res = read_result(result_path(ctx.patches_dir, box), box)
+            rows, cols = slice(box.row0, box.row1), slice(box.col0, box.col1)
+            out["phase"][:, rows, cols] = res["phase"]
+            out["amplitude"][:, rows, cols] = res["amplitude"]
+            out["crlbStd"][:, rows, cols] = res["crlb_std"]
+            out["temporalCoherence"][:, rows, cols] = res["temporal_coherence"]
+            out["shp"][rows, cols] = res["shp_count"]
+            out["estimator"][rows, cols] = res["estimator"]
+            ps_mask[rows, cols] = res["ps_mask"]
+            rasters["tempCoh_average"][0, rows, cols] = res["temporal_coherence"][0]
+            rasters["tempCoh_full"][0, rows, cols] = res["temporal_coherence"][1]
+            rasters["amp_dispersion_index"][0, rows, cols] = res["amp_dispersion"]
+            rasters["top_eigenvalues"][:, rows, cols] = res["top_eigenvalues"]
+            rasters["shp_count"][0, rows, cols] = res["shp_count"]
+            del res
+
+
+def run(ctx: StepContext) -> None:
+    """Check that every patch has a current result, then write the full-image products."""
+    plan = make_plan(ctx)
+    _check_patches(ctx, plan)
+    ctx.log.info("concatenating %d patches into %s", len(plan.boxes), ctx.phase_series_file)
+    concatenate(ctx, plan)
+
+
+def inputs(ctx: StepContext) -> list[Path]:
+    """The SLC stack (attributes, dates) and the phase-linking completion file."""
+    return [ctx.slc_stack_file, ctx.patches_dir / DONE_NAME]
+
+
+def outputs(ctx: StepContext) -> list[Path]:
+    """phase_series.h5, maskPS.h5 and the ISCE quality rasters."""
+    return [ctx.phase_series_file, ctx.ps_mask_file,
+            *(ctx.inverted_dir / name for name in RASTERS)]

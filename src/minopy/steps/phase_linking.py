@@ -1,0 +1,356 @@
+"""Step ``phase_linking``: estimate the linked phase of every pixel, patch by patch.
+
+``inputs/slcStack.h5`` is tiled into patches (:mod:`minopy.steps.patches`); each patch is a task
+that reads its block of the stack (with margins), runs :func:`minopy.phaselink.patch.process_patch`
+and writes ``inverted/PATCHES/PATCH_<i>/result.npz`` atomically. Tasks run in this process for a
+local run with one worker, else on dask (:mod:`minopy.parallel`), local or remote. A patch whose
+result exists with the current fingerprint (options, patch box, input file size and mtime) is
+reused, so a killed run resumes where it stopped. ``PATCHES/DONE`` is written last.
+
+Pixels are not processed where the optional mask ``minopy.inversion.mask`` is 0, or where any date
+is NaN/inf or exactly 0 (no data). A date without any valid pixel is an error naming that date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from minopy import parallel
+from minopy.errors import ConfigError, InputDataError, StepError
+from minopy.io.atomic import write_text_atomic
+from minopy.steps.context import StepContext
+from minopy.steps.patches import (
+    PatchBox,
+    file_signature,
+    fingerprint,
+    patch_grid,
+    read_block,
+    read_mask_array,
+    result_fingerprint,
+    result_path,
+    write_result,
+)
+
+OPTION_PREFIXES: tuple[str, ...] = ("minopy.inversion.",)
+
+#: file written in the patches folder once every patch is complete.
+DONE_NAME = "DONE"
+#: bump when the patch file layout or the meaning of its contents changes.
+PATCH_FORMAT = 1
+
+#: PhaseLinkOptions field -> template key, for messages and the option mapping.
+OPTION_KEYS: dict[str, str] = {
+    "method": "minopy.inversion.phaseLinkingMethod",
+    "shp_test": "minopy.inversion.shpTest",
+    "shp_alpha": "minopy.inversion.shpSignificance",
+    "azimuth_window": "minopy.inversion.azimuthWindow",
+    "range_window": "minopy.inversion.rangeWindow",
+    "ministack_size": "minopy.inversion.ministackSize",
+    "stbas_num_con": "minopy.inversion.stbas_numCon",
+    "ps_num_shp": "minopy.inversion.PsNumShp",
+    "ps_amp_dispersion": "minopy.inversion.psAmpDispersion",
+    "ps_top_eigen_percent": "minopy.inversion.psTopEigenPercent",
+    "emi_beta": "minopy.inversion.emiRegularization",
+}
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    """Size and dates of ``slcStack.h5``."""
+
+    path: Path
+    num_dates: int
+    length: int
+    width: int
+    dates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PatchTask:
+    """Everything a worker needs to compute one patch (paths, not arrays)."""
+
+    slc_file: str
+    mask_file: str | None
+    box: PatchBox
+    options: Any
+    fingerprint: str
+    out_file: str
+    threads: int
+    image_shape: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The patches of a run and the fingerprint each result must carry."""
+
+    stack: StackInfo
+    options: Any
+    mask_file: Path | None
+    boxes: list[PatchBox]
+    fingerprints: list[str]
+
+    @property
+    def run_fingerprint(self) -> str:
+        """Hash over all patch fingerprints (content of ``DONE``)."""
+        return fingerprint({"patches": self.fingerprints})
+
+
+def _odd(value: int, key: str, log: logging.Logger) -> int:
+    if value % 2 == 0:
+        log.warning("%s = %d is even; using %d (SHP windows are centred, so odd)", key, value,
+                    value + 1)
+        return value + 1
+    return value
+
+
+def phase_link_options(config: Any, log: logging.Logger | None = None) -> Any:
+    """Map the ``minopy.inversion.*`` options to a ``PhaseLinkOptions``.
+
+    Even window sizes become the next odd size (with a warning).
+    """
+    from minopy.phaselink.patch import PhaseLinkOptions
+
+    log = log or logging.getLogger("minopy")
+    c = config
+    return PhaseLinkOptions(
+        method=str(c[OPTION_KEYS["method"]]),
+        shp_test=str(c[OPTION_KEYS["shp_test"]]),
+        shp_alpha=float(c[OPTION_KEYS["shp_alpha"]]),
+        azimuth_window=_odd(int(c[OPTION_KEYS["azimuth_window"]]),
+                            OPTION_KEYS["azimuth_window"], log),
+        range_window=_odd(int(c[OPTION_KEYS["range_window"]]), OPTION_KEYS["range_window"], log),
+        ministack_size=int(c[OPTION_KEYS["ministack_size"]]),
+        stbas_num_con=int(c[OPTION_KEYS["stbas_num_con"]]),
+        ps_num_shp=int(c[OPTION_KEYS["ps_num_shp"]]),
+        ps_amp_dispersion=float(c[OPTION_KEYS["ps_amp_dispersion"]]),
+        ps_top_eigen_percent=float(c[OPTION_KEYS["ps_top_eigen_percent"]]),
+        emi_beta=float(c[OPTION_KEYS["emi_beta"]]),
+    )
+
+
+def read_stack_info(slc_file: Path) -> StackInfo:
+    """Read the size and dates of ``slcStack.h5``.
+
+    Raises
+    ------
+    InputDataError
+        If the file is missing or has no 3-D ``slc`` dataset.
+    """
+    if not slc_file.is_file():
+        raise InputDataError(f"{slc_file} does not exist; run the load_data step first")
+    try:
+        with h5py.File(slc_file, "r") as f:
+            if "slc" not in f or f["slc"].ndim != 3:
+                raise InputDataError(f"{slc_file}: expected a 3-D dataset 'slc' (N, L, W)")
+            n, length, width = (int(v) for v in f["slc"].shape)
+            if "date" in f:
+                dates = tuple(d.decode() if isinstance(d, bytes) else str(d) for d in f["date"][()])
+            else:
+                dates = tuple(f"#{i}" for i in range(n))
+    except OSError as exc:
+        raise InputDataError(f"cannot read {slc_file}: {exc}") from exc
+    if len(dates) != n:
+        raise InputDataError(f"{slc_file}: 'date' has {len(dates)} entries but 'slc' {n} dates")
+    return StackInfo(slc_file, n, length, width, dates)
+
+
+def validate(config: Any, options: Any, stack: StackInfo) -> None:
+    """Check options against the stack before any heavy work.
+
+    Raises
+    ------
+    InputDataError
+        Fewer than 3 dates.
+    ConfigError
+        A window larger than the image, a patch smaller than the window, a mini-stack larger
+        than the stack, or any value ``PhaseLinkOptions.validate`` rejects; names the key.
+    """
+    n, length, width = stack.num_dates, stack.length, stack.width
+    if n < 3:
+        raise InputDataError(f"{stack.path} has {n} dates; phase linking needs at least 3")
+    patch = int(config["minopy.inversion.patchSize"])
+    for field, size in (("azimuth_window", length), ("range_window", width)):
+        win = getattr(options, field)
+        axis = "rows (length)" if field == "azimuth_window" else "columns (width)"
+        if win > size:
+            raise ConfigError(f"{OPTION_KEYS[field]} = {win} is larger than the image "
+                              f"({size} {axis} in {stack.path.name}); use at most {size}")
+        if patch < win:
+            raise ConfigError(f"minopy.inversion.patchSize = {patch} is smaller than "
+                              f"{OPTION_KEYS[field]} = {win}; use a patch of at least {win}")
+    if options.method.startswith("sequential") and options.ministack_size > n:
+        raise ConfigError(f"{OPTION_KEYS['ministack_size']} = {options.ministack_size} is larger "
+                          f"than the number of dates ({n}) in {stack.path.name}")
+    try:
+        options.validate(n, length, width)
+    except ConfigError:
+        raise
+    except ValueError as exc:
+        text = str(exc)
+        key = next((k for f, k in OPTION_KEYS.items() if re.search(rf"\b{f}\b", text)), None)
+        prefix = f"{key}: " if key else "minopy.inversion options: "
+        raise ConfigError(f"{prefix}{text}") from exc
+
+
+def make_plan(ctx: StepContext) -> Plan:
+    """Read the stack, validate the options and lay out the patches with their fingerprints."""
+    config = ctx.config
+    stack = read_stack_info(ctx.slc_stack_file)
+    options = phase_link_options(config, ctx.log)
+    validate(config, options, stack)
+    mask_value = config["minopy.inversion.mask"]
+    mask_file = Path(config.resolve_path(str(mask_value))) if mask_value else None
+    if mask_file is not None:
+        read_mask_array(mask_file, (stack.length, stack.width), box=(0, 1, 0, 1))  # checks only
+    margin = (options.azimuth_window // 2, options.range_window // 2)
+    boxes = patch_grid(stack.length, stack.width, int(config["minopy.inversion.patchSize"]),
+                       margin)
+    common = {"format": PATCH_FORMAT, "options": dataclasses.asdict(options),
+              "slc": file_signature(stack.path), "mask": file_signature(mask_file)}
+    fps = [fingerprint({**common, "box": dataclasses.astuple(b)}) for b in boxes]
+    return Plan(stack, options, mask_file, boxes, fps)
+
+
+def compute_patch(task: PatchTask) -> tuple[int, np.ndarray]:
+    """Compute one patch and write its result file (runs in a worker or in-process).
+
+    Returns
+    -------
+    (int, ndarray)
+        The patch index and the number of valid pixels per date in its core.
+    """
+    from minopy.phaselink.patch import process_patch
+
+    parallel.limit_task_threads(task.threads)
+    box = task.box
+    slc, good = read_block(task.slc_file, box)
+    mask = None
+    if task.mask_file is not None:
+        mask = read_mask_array(task.mask_file, task.image_shape,
+                               box=(box.read_row0, box.read_row1, box.read_col0, box.read_col1))
+    r0, r1, c0, c1 = box.core_in_block
+    valid_per_date = np.count_nonzero(good[:, r0:r1, c0:c1], axis=(1, 2)).astype(np.int64)
+    del good
+    result = process_patch(slc, box.core_in_block, task.options, mask=mask)
+    arrays = {f.name: np.asarray(getattr(result, f.name)) for f in dataclasses.fields(result)}
+    write_result(Path(task.out_file), arrays, box, task.fingerprint, valid_per_date)
+    return box.index, valid_per_date
+
+
+def _clean_patches_dir(patches_dir: Path, num_patches: int) -> None:
+    """Remove temporary files of killed runs and patch folders beyond the current grid."""
+    if not patches_dir.is_dir():
+        return
+    for tmp in patches_dir.glob("PATCH_*/.*.part*"):
+        tmp.unlink(missing_ok=True)
+    for folder in patches_dir.glob("PATCH_*"):
+        match = re.fullmatch(r"PATCH_(\d+)", folder.name)
+        if folder.is_dir() and match and int(match.group(1)) >= num_patches:
+            shutil.rmtree(folder)
+
+
+def _run_tasks(ctx: StepContext, tasks: list[PatchTask]) -> dict[int, np.ndarray]:
+    """Run the tasks in-process or on dask, with a progress bar; return valid counts per patch."""
+    from minopy.progress import ProgressBar
+
+    counts: dict[int, np.ndarray] = {}
+    if not tasks:
+        return counts
+    workers = min(ctx.num_workers, len(tasks))
+    with ProgressBar(len(tasks), "phase linking", log=ctx.log, unit="patch") as bar:
+        if parallel.use_in_process(ctx.config, workers):
+            for task in tasks:
+                index, valid = compute_patch(task)
+                counts[index] = valid
+                bar.update()
+            return counts
+        from distributed import as_completed
+
+        with parallel.get_client(ctx.config, workers=workers) as client:
+            futures = [client.submit(compute_patch, t, pure=False,
+                                     key=f"phase_linking-{t.box.name}-{t.fingerprint[:12]}")
+                       for t in tasks]
+            try:
+                for future in as_completed(futures):
+                    index, valid = future.result()
+                    counts[index] = valid
+                    bar.update()
+            except BaseException:
+                client.cancel(futures)
+                raise
+    return counts
+
+
+def _stored_valid_counts(path: Path) -> np.ndarray:
+    with np.load(path, allow_pickle=False) as data:
+        return np.asarray(data["valid_per_date"])
+
+
+def _check_dates(plan: Plan, total: np.ndarray) -> None:
+    empty = [plan.stack.dates[i] for i in np.flatnonzero(total == 0)]
+    if empty:
+        raise InputDataError(
+            f"{plan.stack.path}: date(s) {', '.join(empty)} have no valid pixel (all zero or "
+            "NaN); fix or remove that SLC (or narrow minopy.load.startDate/endDate) and re-run "
+            "load_data")
+
+
+def run(ctx: StepContext) -> None:
+    """Phase-link every patch not yet done; write ``PATCHES/DONE`` when all are complete."""
+    plan = make_plan(ctx)
+    patches_dir = ctx.patches_dir
+    patches_dir.mkdir(parents=True, exist_ok=True)
+    _clean_patches_dir(patches_dir, len(plan.boxes))
+    threads = parallel.threads_per_worker(ctx.config)
+    tasks = []
+    for box, fp in zip(plan.boxes, plan.fingerprints, strict=True):
+        out = result_path(patches_dir, box)
+        if out.is_file() and result_fingerprint(out) == fp:
+            continue
+        tasks.append(PatchTask(str(plan.stack.path), None if plan.mask_file is None
+                               else str(plan.mask_file), box, plan.options, fp, str(out), threads,
+                               (plan.stack.length, plan.stack.width)))
+    ctx.log.info("phase linking %d x %d pixels, %d dates, %s: %d patches (%d to compute, "
+                 "%d reused)", plan.stack.length, plan.stack.width, plan.stack.num_dates,
+                 plan.options.method, len(plan.boxes), len(tasks), len(plan.boxes) - len(tasks))
+    done_file = patches_dir / DONE_NAME
+    if tasks:
+        done_file.unlink(missing_ok=True)
+    counts = _run_tasks(ctx, tasks)
+    total = np.zeros(plan.stack.num_dates, dtype=np.int64)
+    for box in plan.boxes:
+        valid = counts.get(box.index)
+        if valid is None:
+            out = result_path(patches_dir, box)
+            if not out.is_file():
+                raise StepError(f"phase_linking: {box.describe()} has no result after the run")
+            valid = _stored_valid_counts(out)
+        total += valid
+    _check_dates(plan, total)
+    text = json.dumps({"fingerprint": plan.run_fingerprint, "patches": len(plan.boxes)}) + "\n"
+    if not done_file.is_file() or done_file.read_text() != text:
+        write_text_atomic(done_file, text)
+
+
+def inputs(ctx: StepContext) -> list[Path]:
+    """The SLC stack and, if set, the processing mask."""
+    files = [ctx.slc_stack_file]
+    mask_value = ctx.config["minopy.inversion.mask"]
+    if mask_value:
+        files.append(Path(ctx.config.resolve_path(str(mask_value))))
+    return files
+
+
+def outputs(ctx: StepContext) -> list[Path]:
+    """``inverted/PATCHES/DONE``, written after every patch result is complete."""
+    return [ctx.patches_dir / DONE_NAME]

@@ -1,0 +1,68 @@
+"""The dask execution layer: local cluster, thread limits, existing scheduler, errors."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from minopy import parallel
+from minopy.config import load_config
+from minopy.errors import ConfigError, StepError
+
+
+def config(**overrides: str):
+    return load_config(overrides={f"minopy.{k.replace('__', '.')}": v
+                                  for k, v in overrides.items()})
+
+
+def _worker_threads() -> tuple[str | None, str | None, int, int]:
+    """Runs in a task: report the worker's thread settings before and after the task limit."""
+    import numba
+
+    pool = int(numba.config.NUMBA_NUM_THREADS)  # sized from the environment at numba import
+    parallel.limit_task_threads(2)
+    return (os.environ.get("OMP_NUM_THREADS"), os.environ.get("OPENBLAS_NUM_THREADS"), pool,
+            numba.get_num_threads())
+
+
+def test_worker_count_is_capped_for_local_clusters():
+    cpus = os.cpu_count() or 1
+    assert parallel.num_workers(config(multiprocessing__numProcessor="1000")) == cpus
+    remote = config(multiprocessing__numProcessor="64", compute__scheduler="tcp://h:8786")
+    assert parallel.num_workers(remote) == 64
+    assert parallel.use_in_process(config(multiprocessing__numProcessor="1"))
+    assert not parallel.use_in_process(remote)
+    assert parallel.thread_env(2)["OMP_NUM_THREADS"] == "2"
+
+
+def test_local_cluster_sets_thread_limits_and_shuts_down():
+    before = os.environ.get("OMP_NUM_THREADS")
+    cfg = config(multiprocessing__numProcessor="2", compute__threadsPerWorker="2")
+    with parallel.get_client(cfg, workers=2) as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+        seen = client.gather([client.submit(_worker_threads, pure=False) for _ in range(2)])
+        cluster = client.cluster
+    assert all(s == ("2", "2", 2, 2) for s in seen)
+    assert client.status == "closed" and cluster.status.name == "closed"
+    assert os.environ.get("OMP_NUM_THREADS") == before
+
+
+def test_existing_scheduler_is_used_and_left_running():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        cfg = config(compute__scheduler=cluster.scheduler_address)
+        with parallel.get_client(cfg) as client:
+            assert client.submit(sum, [1, 2, 3]).result() == 6
+        assert cluster.status.name == "running"
+
+
+def test_bad_or_unreachable_scheduler(monkeypatch):
+    with pytest.raises(ConfigError, match="not a dask scheduler address"), \
+            parallel.get_client(config(compute__scheduler="nohost")):
+        pass
+    monkeypatch.setattr(parallel, "CONNECT_TIMEOUT_S", 1)
+    with pytest.raises(StepError, match="cannot connect to the dask scheduler.*127.0.0.1:9"), \
+            parallel.get_client(config(compute__scheduler="tcp://127.0.0.1:9")):
+        pass
