@@ -311,7 +311,8 @@ def test_demo_template_is_valid_config(tops: Path, truth: dict) -> None:
     assert cfg["minopy.load.autoPath"] is True
     y, x = truth["attrs"]["reference_yx"]
     assert cfg.mintpy["mintpy.reference.yx"] == f"{y},{x}"
-    assert cfg.mintpy["mintpy.troposphericDelay.method"] == "height_correlation"
+    assert cfg.mintpy["mintpy.troposphericDelay.method"] == "no"
+    assert cfg.mintpy["mintpy.timeFunc.periodic"] == "1.0"
     assert cfg["minopy.inversion.patchSize"] >= 40
     assert "mintpy.reference.yx" in demo_template_text(None)
 

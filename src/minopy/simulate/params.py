@@ -118,6 +118,8 @@ class SimulationParams:
         Height of an escarpment facing away from the radar (creates radar shadow); 0 disables.
     dem_error_std : float
         Standard deviation of the smooth DEM error in metres.
+    dem_error_smoothness : float
+        Correlation length of the DEM error field in pixels.
     ps_dem_error_std : float
         Standard deviation of the DEM error of persistent scatterers (building heights) in metres.
     bowl_rate : float
@@ -162,7 +164,7 @@ class SimulationParams:
     polarization: str = "VV"
     track: int = 143
     swath: int = 1
-    bperp_std: float = 50.0
+    bperp_std: float = 80.0
     classes: tuple[CoherenceClass, ...] = field(default=DEFAULT_CLASSES)
     class_smoothness: float = 10.0
     n_ps: int = 40
@@ -170,11 +172,12 @@ class SimulationParams:
     water_fraction_yx: tuple[float, float, float, float] = (0.82, 0.18, 0.14, 0.12)
     dem_relief: float = 250.0
     cliff_height: float = 90.0
-    dem_error_std: float = 4.0
-    ps_dem_error_std: float = 12.0
+    dem_error_std: float = 15.0
+    dem_error_smoothness: float = 20.0
+    ps_dem_error_std: float = 20.0
     bowl_rate: float = -0.04
     bowl_seasonal: float = 0.006
-    bowl_center_yx: tuple[float, float] = (0.40, 0.55)
+    bowl_center_yx: tuple[float, float] = (0.62, 0.74)
     bowl_radius: float = 0.15
     seasonal_peak_doy: float = 250.0
     tropo_gradient_std: float = 2.0e-5
@@ -212,7 +215,7 @@ class SimulationParams:
 
 PRESETS: dict[str, SimulationParams] = {
     # all nine steps in a few minutes on two cores
-    "demo": SimulationParams(name="demo"),
+    "demo": SimulationParams(name="demo", n_dates=60),
     # fast unit tests
     "tiny": SimulationParams(
         name="tiny", n_dates=12, length=48, width=64, n_ps=12, class_smoothness=6.0,

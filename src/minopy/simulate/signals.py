@@ -90,9 +90,14 @@ def tropo_at(k: int, params: SimulationParams, seed: int, coeffs: np.ndarray, he
 
 
 def dem_error_map(params: SimulationParams, seed: int, scene: SceneMaps) -> np.ndarray:
-    """DEM error (m): smooth field, larger random values on persistent scatterers; 0 on water."""
+    """DEM error (m): smooth field, larger random values on persistent scatterers; 0 on water.
+
+    The field is smooth over ``dem_error_smoothness`` pixels, so that distributed scatterers in one
+    SHP window share (almost) the same DEM error, as terrain errors do; a persistent scatterer (a
+    building) has its own.
+    """
     rng = component_rng(seed, 13)
-    dz = params.dem_error_std * smooth_field(rng, scene.height.shape, 4.0)
+    dz = params.dem_error_std * smooth_field(rng, scene.height.shape, params.dem_error_smoothness)
     dz[scene.ps] = rng.normal(0.0, params.ps_dem_error_std, int(scene.ps.sum()))
     dz[scene.water] = 0.0
     return dz
