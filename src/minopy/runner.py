@@ -270,9 +270,7 @@ class _StepRunner:
         self._record_timing(name, started, seconds, outputs, "done")
         self.log.info("step %s: done in %s; outputs: %s", name, format_duration(seconds),
                       _describe_outputs(outputs, self.ctx.work_dir.resolve()))
-        figures = plot.after_step(self.ctx, name)
-        if figures:
-            self.log.info("step %s: %d figure(s) in %s", name, len(figures), self.ctx.pic_dir)
+        plot.after_step(self.ctx, name)
 
     def _record_timing(self, name: str, started: str, seconds: float, outputs: Sequence[Path],
                        status: str) -> None:
@@ -343,9 +341,7 @@ def run_steps(
             runner.run(name, module)
         log.info("finished %d step(s) in %s; log: %s", len(steps),
                  format_duration(time.monotonic() - t0), log_file())
-        report = plot.write_report(work_dir, config, log)
-        if report is not None:
-            log.info("run report: %s", report)
+        plot.write_report(work_dir, config, log)
     except MinopyError as err:
         log.debug("traceback of the failure in %s:", current, exc_info=True, extra=FILE_ONLY)
         log.error("%s", err, extra=FILE_ONLY)
