@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,11 @@ def _mintpy_session(ctx: StepContext) -> Iterator[Path]:
     state = random.getstate()
     random.seed(0)  # MintPy's automatic reference point is random: make it reproducible
     try:
-        with open(log_file, "a") as fh, contextlib.redirect_stdout(fh):
+        with open(log_file, "a") as fh, contextlib.redirect_stdout(fh), \
+                warnings.catch_warnings():
+            # MintPy's own warnings (numpy deprecations in its text readers) go to its log too
+            warnings.showwarning = lambda msg, cat, fname, lineno, *_: fh.write(
+                warnings.formatwarning(msg, cat, fname, lineno))
             yield log_file
     except MinopyError:
         raise
