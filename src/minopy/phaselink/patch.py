@@ -1,0 +1,320 @@
+"""Phase linking of one block: the single entry point used by the phase-linking step.
+
+:func:`process_patch` takes an SLC block read with margins, selects SHPs for the core pixels,
+phase-links them and returns every per-pixel product in a :class:`PatchResult`. It does no file
+I/O and sets no global thread state (the caller chooses ``numba.set_num_threads``).
+
+Pixel classes
+-------------
+- **No-data** (any date NaN/inf, or all amplitudes 0): never an SHP of anyone, never processed.
+  phase NaN, amplitude NaN, coherence 0, shp_count 0, estimator 0, CRLB NaN, amp_dispersion NaN.
+- **Masked** (``mask`` False, data valid): not phase linked. phase = own interferometric phase
+  ``angle(s_n conj(s_0))``, amplitude = own ``|s_n|``, coherence 0, shp_count 1, estimator 0, CRLB
+  NaN (0 at date 0). Masked pixels still serve as SHP samples of their neighbours (the mask says
+  which outputs to compute, not which data are bad).
+- **PS** (``#SHP <= ps_num_shp`` and the PS test passes): own phase and amplitude, coherence 1,
+  estimator 5, ``ps_mask`` True.
+- **PS candidate failing the test**: EVD phases of the small-sample Γ; coherence (both bands)
+  γ, replaced by 0.95 when γ >= 1 - 1e-6; estimator 1.
+- **DS**: the configured estimator; amplitude = mean ``|slc|`` over the SHPs per date.
+
+``top_eigenvalues`` is computed for PS candidates only and NaN elsewhere. ``amp_dispersion`` is
+``std/mean`` of the pixel's own amplitude (ddof 0) capped at 1, for all valid pixels.
+
+Seamless tiling: every output depends only on the data inside the pixel's window (in a fixed
+window-order), so a pixel whose full window lies inside two different blocks gets bit-identical
+results from both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from minopy.errors import ConfigError
+
+from ._patch_kernel import SEQUENTIAL_OFFSET, patch_kernel
+from .covariance import planar_pixel_major
+from .estimators import BASE_METHODS, ESTIMATOR_CODES
+from .ps import amplitude_dispersion
+from .sequential import SEQUENTIAL_METHODS
+from .shp import SHP_TESTS, select_shp, valid_pixels
+
+METHODS: tuple[str, ...] = (
+    "EVD",
+    "EMI",
+    "PTA",
+    "sequential_EVD",
+    "sequential_EMI",
+    "sequential_PTA",
+    "StBAS",
+)
+
+__all__ = [
+    "ESTIMATOR_CODES",
+    "METHODS",
+    "PatchResult",
+    "PhaseLinkOptionError",
+    "PhaseLinkOptions",
+    "process_patch",
+]
+
+
+class PhaseLinkOptionError(ConfigError, ValueError):
+    """An invalid phase-linking option (a :class:`ValueError` and a ``ConfigError``)."""
+
+
+def _fail(key: str, value: object, allowed: str) -> None:
+    raise PhaseLinkOptionError(f"minopy.inversion.{key} = {value!r} is invalid: {allowed}")
+
+
+@dataclass(frozen=True)
+class PhaseLinkOptions:
+    """Phase-linking options (template keys ``minopy.inversion.*`` in brackets).
+
+    Attributes
+    ----------
+    method : str
+        Estimator [phaseLinkingMethod]: EVD, EMI, PTA, sequential_EVD, sequential_EMI,
+        sequential_PTA, StBAS.
+    shp_test : str
+        SHP test [shpTest]: ks, ad, ttest, glrt.
+    shp_alpha : float
+        Significance level of the SHP test [shpSignificance], in (0, 1).
+    azimuth_window, range_window : int
+        SHP window in rows / columns [azimuthWindow, rangeWindow]; even sizes become odd
+        (half width ``w // 2``).
+    ministack_size : int
+        Images per mini-stack for sequential methods [ministackSize]. With fewer than
+        ``2 * ministack_size`` dates a single mini-stack is used, i.e. the full-stack base method.
+    stbas_num_con : int
+        StBAS band: coherences with ``|i - j| < stbas_num_con`` are used [stbas_numCon].
+    ps_num_shp : int
+        Pixels with at most this many SHPs are PS candidates [PsNumShp].
+    ps_amp_dispersion : float
+        PS amplitude-dispersion threshold [psAmpDispersion].
+    ps_top_eigen_percent : float
+        PS top-eigenvalue share threshold in percent [psTopEigenPercent].
+    emi_beta : float
+        Initial shrinkage of ``|Γ|`` towards identity for EMI/PTA/StBAS [emiRegularization].
+    """
+
+    method: str = "sequential_EMI"
+    shp_test: str = "ks"
+    shp_alpha: float = 0.01
+    azimuth_window: int = 15
+    range_window: int = 15
+    ministack_size: int = 10
+    stbas_num_con: int = 10
+    ps_num_shp: int = 10
+    ps_amp_dispersion: float = 0.42
+    ps_top_eigen_percent: float = 95.0
+    emi_beta: float = 0.0
+
+    def validate_stack(self, num_dates: int) -> None:
+        """Check every option that does not depend on the image size.
+
+        Raises
+        ------
+        PhaseLinkOptionError
+            (a ``ValueError``) naming the template key, the value and what is allowed.
+        """
+        if self.method not in METHODS:
+            _fail("phaseLinkingMethod", self.method, f"allowed: {', '.join(METHODS)}")
+        if self.shp_test not in SHP_TESTS:
+            _fail("shpTest", self.shp_test, f"allowed: {', '.join(SHP_TESTS)}")
+        if not 0.0 < float(self.shp_alpha) < 1.0:
+            _fail("shpSignificance", self.shp_alpha, "must be in the open interval (0, 1)")
+        for key, val in (
+            ("azimuthWindow", self.azimuth_window),
+            ("rangeWindow", self.range_window),
+        ):
+            if int(val) != val or val < 1:
+                _fail(key, val, "must be a positive integer")
+        if num_dates < 3:
+            raise PhaseLinkOptionError(
+                f"phase linking needs at least 3 acquisitions, the stack has {num_dates}"
+            )
+        if self.method.startswith("sequential_") and not 2 <= self.ministack_size <= num_dates:
+            _fail(
+                "ministackSize",
+                self.ministack_size,
+                f"must be between 2 and the number of acquisitions ({num_dates})",
+            )
+        if self.method == "StBAS" and self.stbas_num_con < 2:
+            _fail("stbas_numCon", self.stbas_num_con, "must be >= 2 for StBAS")
+        if self.ps_num_shp < 0:
+            _fail("PsNumShp", self.ps_num_shp, "must be >= 0")
+        if not self.ps_amp_dispersion > 0.0:
+            _fail("psAmpDispersion", self.ps_amp_dispersion, "must be > 0")
+        if not 0.0 <= self.ps_top_eigen_percent <= 100.0:
+            _fail("psTopEigenPercent", self.ps_top_eigen_percent, "must be in [0, 100]")
+        if not 0.0 <= self.emi_beta < 1.0:
+            _fail("emiRegularization", self.emi_beta, "must be in [0, 1)")
+
+    def validate(self, num_dates: int, length: int, width: int) -> None:
+        """Check the options against a stack of ``num_dates`` images of ``length x width``.
+
+        Raises
+        ------
+        PhaseLinkOptionError
+            (a ``ValueError``) naming the template key, the value and what is allowed.
+        """
+        self.validate_stack(num_dates)
+        if self.azimuth_window > length:
+            _fail(
+                "azimuthWindow",
+                self.azimuth_window,
+                f"larger than the image length ({length} rows)",
+            )
+        if self.range_window > width:
+            _fail(
+                "rangeWindow", self.range_window, f"larger than the image width ({width} columns)"
+            )
+
+
+@dataclass
+class PatchResult:
+    """Phase-linking products of the core pixels of a block (h x w pixels, N dates).
+
+    Attributes
+    ----------
+    phase : ndarray, shape (N, h, w), float32
+        Wrapped linked phase in radians relative to date 0 (``phase[0] = 0``); NaN for no-data.
+    amplitude : ndarray, shape (N, h, w), float32
+        DS: mean ``|slc|`` over the SHPs; PS and masked: own ``|slc|``; NaN for no-data.
+    shp_count : ndarray, shape (h, w), int32
+        Number of SHPs (centre included); 1 for masked, 0 for no-data pixels.
+    temporal_coherence : ndarray, shape (2, h, w), float32
+        ``[0]`` average (mean mini-stack coherence for sequential methods), ``[1]`` full.
+    ps_mask : ndarray, shape (h, w), bool
+        True for PS pixels.
+    amp_dispersion : ndarray, shape (h, w), float32
+        ``std/mean`` of the own amplitude, capped at 1 (all valid pixels; NaN for no-data).
+    top_eigenvalues : ndarray, shape (3, h, w), float32
+        ``λ1, λ2, top percent`` of the small-sample Γ for PS candidates; NaN elsewhere.
+    estimator : ndarray, shape (h, w), uint8
+        Estimator code, see :data:`ESTIMATOR_CODES`.
+    crlb_std : ndarray, shape (N, h, w), float32
+        CRLB standard deviation (rad) from the estimated ``|Γ|`` and ``#SHP`` looks; 0 for date 0,
+        NaN at the other dates where ``|Γ|`` (or the Fisher matrix) is not positive definite
+        (e.g. PS candidates with fewer SHPs than dates) and for masked pixels; NaN everywhere
+        for no-data pixels.
+    """
+
+    phase: np.ndarray
+    amplitude: np.ndarray
+    shp_count: np.ndarray
+    temporal_coherence: np.ndarray
+    ps_mask: np.ndarray
+    amp_dispersion: np.ndarray
+    top_eigenvalues: np.ndarray
+    estimator: np.ndarray
+    crlb_std: np.ndarray
+
+
+def _method_code(method: str) -> int:
+    if method in SEQUENTIAL_METHODS:
+        return SEQUENTIAL_METHODS[method] + SEQUENTIAL_OFFSET
+    return BASE_METHODS[method]
+
+
+def process_patch(
+    slc: np.ndarray,
+    core: tuple[int, int, int, int],
+    options: PhaseLinkOptions,
+    mask: np.ndarray | None = None,
+) -> PatchResult:
+    """Phase-link the core pixels of an SLC block.
+
+    Parameters
+    ----------
+    slc : ndarray, shape (N, H, W), complex64
+        Block read WITH margins (half the window on each side where the image allows).
+    core : tuple of int
+        ``(row0, row1, col0, col1)`` slice bounds of the output pixels inside the block.
+    options : PhaseLinkOptions
+    mask : ndarray, shape (H, W), bool, optional
+        True = phase-link the pixel. False pixels are not phase linked (see module docstring).
+
+    Returns
+    -------
+    PatchResult
+        Products of the ``h = row1 - row0`` by ``w = col1 - col0`` core pixels.
+    """
+    slc = np.asarray(slc)
+    if slc.ndim != 3:
+        raise ValueError(f"slc must have shape (N, H, W), got {slc.shape}")
+    nd, height, width = slc.shape
+    options.validate_stack(nd)
+    r0, r1, c0, c1 = (int(v) for v in core)
+    if not (0 <= r0 <= r1 <= height and 0 <= c0 <= c1 <= width):
+        raise ValueError(f"core {core} outside the block of shape {(height, width)}")
+    if mask is None:
+        process = np.ones((height, width), dtype=bool)
+    else:
+        process = np.ascontiguousarray(mask, dtype=bool)
+        if process.shape != (height, width):
+            raise ValueError(f"mask shape {process.shape} != block shape {(height, width)}")
+
+    amp = np.abs(slc)
+    valid = valid_pixels(amp)
+    shp = select_shp(
+        amp,
+        (r0, r1, c0, c1),
+        options.azimuth_window,
+        options.range_window,
+        options.shp_test,
+        options.shp_alpha,
+        valid,
+    )
+    with np.errstate(invalid="ignore"):
+        adisp = amplitude_dispersion(amp, cap=1.0)
+    adisp[~valid] = np.nan
+    del amp
+    re, im = planar_pixel_major(slc)
+
+    h, w = r1 - r0, c1 - c0
+    res = PatchResult(
+        phase=np.empty((nd, h, w), dtype=np.float32),
+        amplitude=np.empty((nd, h, w), dtype=np.float32),
+        shp_count=np.empty((h, w), dtype=np.int32),
+        temporal_coherence=np.empty((2, h, w), dtype=np.float32),
+        ps_mask=np.empty((h, w), dtype=bool),
+        amp_dispersion=np.ascontiguousarray(adisp[r0:r1, c0:c1]),
+        top_eigenvalues=np.empty((3, h, w), dtype=np.float32),
+        estimator=np.empty((h, w), dtype=np.uint8),
+        crlb_std=np.empty((nd, h, w), dtype=np.float32),
+    )
+    if h == 0 or w == 0:
+        return res
+    patch_kernel(
+        re,
+        im,
+        valid,
+        process,
+        adisp,
+        r0,
+        c0,
+        shp.half_az,
+        shp.half_rg,
+        shp.masks,
+        shp.counts,
+        _method_code(options.method),
+        int(options.ministack_size),
+        int(options.stbas_num_con),
+        float(options.emi_beta),
+        int(options.ps_num_shp),
+        float(options.ps_amp_dispersion),
+        float(options.ps_top_eigen_percent),
+        res.phase,
+        res.amplitude,
+        res.shp_count,
+        res.temporal_coherence,
+        res.ps_mask,
+        res.top_eigenvalues,
+        res.estimator,
+        res.crlb_std,
+    )
+    return res
