@@ -135,6 +135,7 @@ def close_logging() -> None:
     _STATE.console = None
     _STATE.file = None
     _STATE.verbosity = "normal"
+    logger.propagate = True  # back to the library default once the run is over
 
 
 def log_file() -> Path | None:
