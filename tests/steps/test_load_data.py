@@ -180,6 +180,20 @@ def test_missing_baselines(tops_project):
     _expect_error(tops_project, r"no perpendicular baseline for date\(s\) 20200206")
 
 
+def _mintpy_views(ctx, out_dir: Path) -> None:
+    """MintPy's info.py and view.py open both outputs (view.py shows SLC amplitudes)."""
+    from mintpy.cli import info, view
+
+    dates = SlcStack(ctx.slc_stack_file).dates
+    info.main([str(ctx.slc_stack_file)])
+    info.main([str(ctx.geometry_file)])
+    for name, args in (("slc", [str(ctx.slc_stack_file), f"slc-{dates[0]}", f"slc-{dates[-1]}"]),
+                       ("hgt", [str(ctx.geometry_file), "height"])):
+        png = out_dir / f"view_{name}.png"
+        view.main([*args, "--nodisplay", "--noverbose", "-o", str(png)])
+        assert png.stat().st_size > 1000
+
+
 def test_loads_simulator_output(tmp_path):
     simulate = pytest.importorskip("minopy.simulate")
     for layout in ("tops", "stripmap"):
@@ -190,6 +204,7 @@ def test_loads_simulator_output(tmp_path):
         suffix = ".full" if layout == "tops" else ""
         np.testing.assert_array_equal(stack.read(), source_slcs(project, suffix))
         assert stack.attrs["sensor_type"] == layout
+        _mintpy_views(ctx, tmp_path / layout)
 
 
 def _houston_check(tmp_path, dates):
@@ -204,6 +219,7 @@ def _houston_check(tmp_path, dates):
         np.testing.assert_array_equal(np.angle(z), np.angle(src))  # bitwise copy
         # equal to the real interferogram phase to float32 precision
         np.testing.assert_allclose(np.angle(z), builders.houston_phase(d), atol=2e-6, rtol=0)
+    _mintpy_views(ctx, tmp_path)
 
 
 @pytest.mark.skipif(not builders.HOUSTON_CROP.exists(), reason="Houston data not available")
