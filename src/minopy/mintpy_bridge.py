@@ -5,6 +5,11 @@ written by :func:`write_mintpy_config` from the user's ``mintpy.*`` keys plus wh
 (processor, local computing, offline-safe defaults, the minopy temporal-coherence threshold). The
 MintPy steps are run by :func:`run_steps` with ``mintpy.smallbaselineApp.TimeSeriesAnalysis``;
 MintPy's printed output goes to ``<net>_network/mintpy.log``; the working directory is restored.
+
+``mintpy.reference.lalo`` on radar-coded data is resolved here to the pixel whose geometry
+latitude/longitude is nearest (:func:`reference_yx_from_lalo`) and handed to MintPy as
+``mintpy.reference.yx``: MintPy's own lookup floors the mean of a search buffer, which can be a
+pixel or more off, and fails with an obscure error outside the scene.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from minopy.errors import MinopyError, StepError
+from minopy.errors import ConfigError, MinopyError, StepError
 from minopy.io.atomic import write_text_atomic
 from minopy.steps.context import StepContext
 
@@ -50,6 +55,69 @@ def user_value(ctx: StepContext, key: str) -> str | None:
     return value.strip()
 
 
+#: metres per degree of latitude (mean Earth radius).
+_M_PER_DEG = 6371008.8 * 3.141592653589793 / 180.0
+
+
+def reference_yx_from_lalo(ctx: StepContext) -> tuple[int, int] | None:
+    """Pixel nearest to ``mintpy.reference.lalo`` in ``<net>_network/inputs/geometryRadar.h5``.
+
+    None when lalo is not set, ``mintpy.reference.yx`` is set (it wins), or the geometry is missing
+    or in geo-coordinates (MintPy's lookup is exact there).
+
+    Raises
+    ------
+    ConfigError
+        If lalo is not ``lat,lon`` or lies farther than one pixel spacing from every pixel.
+    """
+    import h5py
+    import numpy as np
+
+    lalo = user_value(ctx, "mintpy.reference.lalo")
+    if lalo is None or lalo.lower() in _OFF or user_value(ctx, "mintpy.reference.yx") not in (
+            None, "no"):
+        return None
+    try:
+        lat, lon = (float(v) for v in lalo.replace(" ", "").split(","))
+    except ValueError:
+        raise ConfigError(f"mintpy.reference.lalo = {lalo!r}; expected lat,lon in degrees") \
+            from None
+    geom = ctx.network_dir / "inputs" / "geometryRadar.h5"
+    if not geom.is_file():
+        return None
+    with h5py.File(geom, "r") as f:
+        if "Y_FIRST" in f.attrs or "latitude" not in f or "longitude" not in f:
+            return None
+        lat_ds, lon_ds = f["latitude"], f["longitude"]
+        length, width = lat_ds.shape
+        scale = np.cos(np.deg2rad(lat))
+        best, best_yx = np.inf, (0, 0)
+        step = max(1, 2**22 // max(width, 1))
+        for y0 in range(0, length, step):
+            la = lat_ds[y0:y0 + step].astype(np.float64)
+            lo = lon_ds[y0:y0 + step].astype(np.float64)
+            d2 = (la - lat) ** 2 + ((lo - lon) * scale) ** 2
+            d2[~np.isfinite(d2) | ((la == 0) & (lo == 0))] = np.inf
+            i = int(np.argmin(d2))
+            if d2.flat[i] < best:
+                best, best_yx = float(d2.flat[i]), (y0 + i // width, i % width)
+        if not np.isfinite(best):
+            raise ConfigError(f"mintpy.reference.lalo = {lalo}: {geom} has no valid latitude")
+        y, x = best_yx
+        ys, xs = slice(max(y - 1, 0), y + 2), slice(max(x - 1, 0), x + 2)
+        la, lo = lat_ds[ys, xs].astype(np.float64), lon_ds[ys, xs].astype(np.float64)
+    spacing = np.sqrt((la - la[y - ys.start, x - xs.start]) ** 2
+                      + ((lo - lo[y - ys.start, x - xs.start]) * scale) ** 2)
+    spacing = float(np.nanmax(spacing)) if np.isfinite(spacing).any() else 0.0
+    if np.sqrt(best) > max(spacing, 1e-9):
+        raise ConfigError(
+            f"mintpy.reference.lalo = {lalo} is {np.sqrt(best) * _M_PER_DEG:.0f} m from the "
+            f"nearest pixel (y/x = {y}/{x}) of {geom}: outside the area covered by the data; "
+            "give a point inside it, or mintpy.reference.yx"
+        )
+    return int(y), int(x)
+
+
 def mintpy_options(ctx: StepContext) -> dict[str, str]:
     """The ``mintpy.*`` options handed to MintPy: the user's plus minopy's settings."""
     opts = {k: v for k, v in ctx.config.mintpy.items() if not k.startswith(_SKIP_PREFIXES)}
@@ -64,6 +132,10 @@ def mintpy_options(ctx: StepContext) -> dict[str, str]:
     if user_value(ctx, "mintpy.troposphericDelay.method") is None:
         # MintPy's auto is pyaps (ERA5), which needs internet and CDS credentials
         opts["mintpy.troposphericDelay.method"] = "no"
+    ref = reference_yx_from_lalo(ctx)
+    if ref is not None:
+        opts["mintpy.reference.yx"] = f"{ref[0]},{ref[1]}"
+        opts["mintpy.reference.lalo"] = "auto"
     return opts
 
 
@@ -73,8 +145,14 @@ def write_mintpy_config(ctx: StepContext) -> Path:
         ctx.log.info("mintpy.troposphericDelay.method not set: tropospheric correction off "
                      "(MintPy's auto means pyaps/ERA5, which needs internet); set it to "
                      "height_correlation, gacos or pyaps to enable it")
+    opts = mintpy_options(ctx)
     lines = ["# MintPy options used by minopy (written by minopy; edit the minopy template)"]
-    lines += [f"{k} = {v}" for k, v in sorted(mintpy_options(ctx).items())]
+    lalo = user_value(ctx, "mintpy.reference.lalo")
+    if lalo is not None and opts.get("mintpy.reference.lalo") == "auto":
+        ctx.log.info("mintpy.reference.lalo = %s -> nearest pixel y/x = %s", lalo,
+                     opts["mintpy.reference.yx"].replace(",", "/"))
+        lines.append(f"# mintpy.reference.lalo = {lalo} is the pixel nearest to it")
+    lines += [f"{k} = {v}" for k, v in sorted(opts.items())]
     return write_text_atomic(config_file(ctx), "\n".join(lines) + "\n")
 
 

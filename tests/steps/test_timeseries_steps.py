@@ -56,12 +56,15 @@ def test_load_ifgram_is_mintpy_readable(tmp_path: Path) -> None:
     assert attrs["FILE_TYPE"] == "geometry" and attrs["beam_mode"] == "IW"
 
 
-def test_chain_recovers_truth_and_writes_mintpy_products(tmp_path: Path) -> None:
-    from mintpy.cli import view
+def test_chain_recovers_truth_and_writes_mintpy_products(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mintpy.cli import tsview, view
     from mintpy.utils import readfile
 
     s = synth.build(tmp_path, {"minopy.timeseries.shadowMask": "yes",
-                               "mintpy.topographicResidual": "yes"})
+                               "mintpy.topographicResidual": "yes", "mintpy.save.hdfEos5": "yes",
+                               "mintpy.save.kmz": "yes",
+                               "mintpy.geocode.laloStep": "-0.0008,0.001"})
     for step in (load_ifgram, ifgram_correction, invert_network):
         step.run(s.ctx)
     net = s.ctx.network_dir
@@ -92,6 +95,50 @@ def test_chain_recovers_truth_and_writes_mintpy_products(tmp_path: Path) -> None
     assert png.is_file()
     view.main([str(net / "timeseries_demErr.h5"), "--nodisplay", "-o", str(tmp_path / "t.png")])
     assert Path.cwd() != net
+    # KMZ of the geocoded velocity (offline: no coastline)
+    assert (net / "geo" / "geo_velocity.kmz").stat().st_size > 0
+    # HDF-EOS5 through MintPy's save_hdfeos5 (of the geocoded time series, as geocoding is on):
+    # name from PLATFORM/beam/track, displacement = its input
+    (he5,) = net.glob("*.he5")
+    assert he5.name.startswith("S1_IW1_042_")
+    geo_ts, geo_attrs = _read(net / "geo" / "geo_timeseries_demErr.h5", "timeseries")
+    with h5py.File(he5, "r") as f:
+        grid = f["HDFEOS/GRIDS/timeseries"]
+        assert {"observation", "quality", "geometry"} <= set(grid)
+        np.testing.assert_allclose(grid["observation/displacement"][()], geo_ts)
+        assert f.attrs["Y_FIRST"] == geo_attrs["Y_FIRST"]
+        assert [d.decode() for d in grid["observation/date"][()]] == s.dates
+        assert {"temporalCoherence", "mask"} <= set(grid["quality"])
+        assert f.attrs["relative_orbit"] == 42 and f.attrs["beam_mode"] == "IW"
+    # tsview, non-interactive: point time series at a pixel saved as text + figures
+    monkeypatch.chdir(tmp_path)
+    y, x = 5, 7
+    demerr_ts, _ = _read(net / "timeseries_demErr.h5", "timeseries")
+    tsview.main([str(net / "timeseries_demErr.h5"), "--yx", str(y), str(x), "--nodisplay",
+                 "--noverbose"])
+    lines = (tmp_path / f"y{y}x{x}_ts.txt").read_text().splitlines()
+    saved = np.array([ln.split() for ln in lines if ln.strip() and not ln.startswith("#")])
+    np.testing.assert_allclose(saved[:, 1].astype(float), (demerr_ts[:, y, x] - demerr_ts[0, y, x])
+                               * 100, atol=1e-3)  # cm
+    assert (tmp_path / f"y{y}x{x}_ts.pdf").is_file()
+    assert list(tmp_path.glob(f"y{y}x{x}_*.png"))
+
+
+def test_hdfeos5_names_missing_attributes(tmp_path: Path) -> None:
+    s = synth.build(tmp_path, {"mintpy.save.hdfEos5": "yes"})
+    load_ifgram.run(s.ctx)
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+        f.attrs.update({"REF_Y": "3", "REF_X": "4"})
+        for key in ("relative_orbit", "PLATFORM", "beam_mode", "POLARIZATION"):
+            del f.attrs[key]
+        f.attrs["sensor_type"] = "stripmap"
+    invert_network.run(s.ctx)
+    with pytest.raises(InputDataError, match=r"relative_orbit.*add_attribute") as err:
+        timeseries_correction.run(s.ctx)
+    assert "PLATFORM" in str(err.value) and "beam_mode" not in str(err.value)
+    _, attrs = _read(s.ctx.network_dir / "timeseries.h5", "timeseries")
+    assert attrs["beam_mode"] == "SM" and attrs["POLARIZATION"] == "Unknown"
+    assert not (s.ctx.network_dir / "velocity.h5").exists()  # failed before MintPy ran
 
 
 def test_reference_point_fallback_uses_temporal_coherence(tmp_path: Path) -> None:
@@ -144,8 +191,10 @@ def test_disconnected_network_and_all_masked(tmp_path: Path) -> None:
         bridge = [i for i, p in enumerate(s.pairs) if p[:8] <= s.dates[2] < p[9:]]
         drop[bridge] = False
         f["dropIfgram"][...] = drop
-    with pytest.raises(StepError, match=f"{s.dates[0]}..{s.dates[2]}"):
+    with pytest.raises(StepError, match=f"{s.dates[0]}..{s.dates[2]}") as err:
         invert_network.run(s.ctx)
+    assert f"dropped {len(bridge)} of {len(s.pairs)} pairs" in str(err.value)
+    assert f"mintpy.network.excludeDate = {','.join(s.dates[3:])}" in str(err.value)
     s2 = synth.build(tmp_path / "b", {"minopy.timeseries.minTempCoh": "0.99"})
     load_ifgram.run(s2.ctx)
     with h5py.File(load_ifgram.stack_file(s2.ctx), "r+") as f:
@@ -179,3 +228,82 @@ def test_mintpy_config_is_offline_safe(tmp_path: Path) -> None:
     s2 = synth.build(tmp_path / "b", {"mintpy.troposphericDelay.method": "height_correlation"})
     text = mintpy_bridge.write_mintpy_config(s2.ctx).read_text()
     assert "mintpy.troposphericDelay.method = height_correlation" in text
+
+
+def _stack_with_ref(tmp_path: Path, opts: dict[str, str] | None = None) -> synth.Synth:
+    s = synth.build(tmp_path, opts)
+    load_ifgram.run(s.ctx)
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+        f.attrs.update({"REF_Y": "3", "REF_X": "4"})
+    return s
+
+
+@pytest.mark.parametrize("min_red", [None, "2"])
+def test_min_redundancy(tmp_path: Path, min_red: str | None) -> None:
+    opts = {} if min_red is None else {"mintpy.networkInversion.minRedundancy": min_red}
+    s = _stack_with_ref(tmp_path, opts)
+    date = s.dates[3]
+    touching = [i for i, p in enumerate(s.pairs) if date in p]
+    assert len(touching) == 4
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+        for i in touching[:3]:  # (5, 6): date 3 in one valid pair only
+            f["unwrapPhase"][i, 5, 6] = np.nan
+        for i in touching:  # (8, 9): date 3 in no valid pair
+            f["unwrapPhase"][i, 8, 9] = np.nan
+    invert_network.run(s.ctx)
+    net = s.ctx.network_dir
+    ts, attrs = _read(net / "timeseries.h5", "timeseries")
+    num, _ = _read(net / "numInvIfgram.h5", "mask")
+    mask, _ = _read(net / "maskTempCoh.h5", "mask")
+    truth = s.truth((3, 4))
+    assert float(attrs["mintpy.networkInversion.minRedundancy"]) == float(min_red or 1)
+    # no valid pair for a date: never inverted (MintPy's default minRedundancy = 1)
+    assert (ts[:, 8, 9] == 0).all() and num[8, 9] == 0 and not mask[8, 9]
+    if min_red is None:
+        np.testing.assert_allclose(ts[:, 5, 6], truth[:, 5, 6], atol=1e-6)
+        assert num[5, 6] == len(s.pairs) - 3 and mask[5, 6]
+    else:
+        assert (ts[:, 5, 6] == 0).all() and num[5, 6] == 0 and not mask[5, 6]
+    ok = _reliable(ts.shape[1:])
+    ok[5, 6] = ok[8, 9] = False
+    np.testing.assert_allclose(ts[:, ok], truth[:, ok], atol=1e-5)
+
+
+def test_min_redundancy_must_be_a_number(tmp_path: Path) -> None:
+    from minopy.errors import ConfigError
+
+    s = _stack_with_ref(tmp_path, {"mintpy.networkInversion.minRedundancy": "many"})
+    with pytest.raises(ConfigError, match="minRedundancy"):
+        invert_network.run(s.ctx)
+
+
+def test_reference_pixel_must_be_unwrapped(tmp_path: Path) -> None:
+    s = _stack_with_ref(tmp_path)
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+        f["connectComponent"][2, 3, 4] = 0
+    with pytest.raises(InputDataError, match=f"not unwrapped.*{s.pairs[2]}"):
+        invert_network.run(s.ctx)
+
+
+def test_reference_lalo_uses_nearest_pixel_of_geometry(tmp_path: Path) -> None:
+    from minopy import mintpy_bridge
+    from minopy.errors import ConfigError
+
+    with h5py.File(synth.build(tmp_path / "g").ctx.geometry_file, "r") as f:
+        lat, lon = f["latitude"][()], f["longitude"][()]
+    # 0.3 pixel from the centre of (7, 12), towards (6, 13): MintPy's own lookup floors to row 6
+    la = lat[7, 12] + 0.3 * (lat[6, 12] - lat[7, 12])
+    lo = lon[7, 12] + 0.3 * (lon[7, 13] - lon[7, 12])
+    s = synth.build(tmp_path / "a", {"mintpy.reference.lalo": f"{la:.6f},{lo:.6f}"})
+    load_ifgram.run(s.ctx)
+    ifgram_correction.run(s.ctx)
+    _, attrs = _read(load_ifgram.stack_file(s.ctx), "date")
+    assert (int(attrs["REF_Y"]), int(attrs["REF_X"])) == (7, 12)
+    s2 = synth.build(tmp_path / "b", {"mintpy.reference.lalo": "0.5,0.5"})
+    load_ifgram.run(s2.ctx)
+    with pytest.raises(ConfigError, match="outside the area"):
+        mintpy_bridge.reference_yx_from_lalo(s2.ctx)
+    s3 = synth.build(tmp_path / "c", {"mintpy.reference.lalo": f"{la},{lo}",
+                                      "mintpy.reference.yx": "2,3"})
+    load_ifgram.run(s3.ctx)
+    assert mintpy_bridge.reference_yx_from_lalo(s3.ctx) is None  # yx wins, as in MintPy

@@ -8,13 +8,20 @@ coherence < maskThreshold) masks it.
 
 Pixels: inverted only where the phase-linking temporal coherence (``minopy.timeseries.tempCohType``)
 is >= ``minopy.timeseries.minTempCoh``, on land (``minopy.timeseries.waterMask`` file, else the
-geometry ``waterMask``) and, with ``minopy.timeseries.shadowMask``, not in shadow. Following
-MintPy, pixels not inverted hold 0 in ``timeseries.h5`` and False in ``maskTempCoh.h5``.
+geometry ``waterMask``) and, with ``minopy.timeseries.shadowMask``, not in shadow. As in MintPy, a
+pixel is not inverted either when one of its dates has fewer valid interferograms than
+``mintpy.networkInversion.minRedundancy`` (auto: 1; the first date counts too, as its phase is the
+datum of the others). Following MintPy, pixels not inverted hold 0 in ``timeseries.h5``, 0 in
+``numInvIfgram.h5`` and False in ``maskTempCoh.h5``.
+
+The reference pixel must hold a valid, unwrapped (connected component != 0) phase in every kept
+interferogram.
 
 Outputs in ``<net>_network`` (MintPy layout, each written block by block and atomically):
 ``timeseries.h5`` (metres, ``-wavelength / 4 pi * phase``, REF_DATE = first date),
 ``temporalCoherence.h5`` (the phase-linking coherence; NaN on water/shadow and where <= 0),
-``numInvIfgram.h5`` and ``maskTempCoh.h5`` (temporalCoherence >= minTempCoh, computed afresh).
+``numInvIfgram.h5`` and ``maskTempCoh.h5`` (temporalCoherence >= minTempCoh and inverted, computed
+afresh).
 """
 
 from __future__ import annotations
@@ -124,20 +131,50 @@ def _num_looks(attrs: dict[str, Any]) -> float:
     return max(float(np.rint(looks / 1.94)), 1.0)
 
 
-def check_network(pairs: list[str]) -> list[str]:
-    """Dates of the network; StepError if the kept pairs do not connect them all."""
+def min_redundancy(ctx: StepContext) -> float:
+    """``mintpy.networkInversion.minRedundancy`` (auto: 1.0, MintPy's default)."""
+    value = ctx.config.mintpy_value("mintpy.networkInversion.minRedundancy") or "1"
+    try:
+        out = float(value)
+    except ValueError:
+        raise ConfigError(f"mintpy.networkInversion.minRedundancy = {value!r} is not a number "
+                          "(the minimum number of interferograms of every date; auto = 1)"
+                          ) from None
+    if out < 0:
+        raise ConfigError(f"mintpy.networkInversion.minRedundancy = {value!r}; expected >= 0")
+    return out
+
+
+def _describe_group(group: list[str], dates: list[str]) -> str:
+    i0, i1 = dates.index(group[0]), dates.index(group[-1])
+    if i1 - i0 + 1 == len(group) and len(group) > 2:
+        return f"{group[0]}..{group[-1]} ({len(group)} dates)"
+    shown = ", ".join(group[:6]) + (", ..." if len(group) > 6 else "")
+    return f"{shown} ({len(group)} date{'s' if len(group) > 1 else ''})"
+
+
+def check_network(pairs: list[str], num_dropped: int = 0) -> list[str]:
+    """Dates of the network; StepError, saying what to change, if the kept pairs do not connect
+    them all."""
     if not pairs:
-        raise StepError("every interferogram is dropped (dropIfgram all False); relax the "
-                        "mintpy.network.* options")
+        raise StepError("every interferogram is dropped (dropIfgram all False after "
+                        "modify_network); relax the mintpy.network.* options (e.g. "
+                        "mintpy.network.coherenceBased = no) and re-run ifgram_correction")
     dates = dates_of(pairs)
     groups = date_groups(pairs, dates)
     if len(groups) > 1:
-        desc = "; ".join(f"{g[0]}..{g[-1]} ({len(g)} dates)" for g in groups)
+        desc = "; ".join(_describe_group(g, dates) for g in groups)
+        small = [d for g in groups[1:] for d in g]
+        dropped = (f" modify_network dropped {num_dropped} of {num_dropped + len(pairs)} pairs:"
+                   if num_dropped else "")
         raise StepError(
             f"the network of kept interferograms is disconnected into {len(groups)} groups: "
-            f"{desc}. Keep pairs that link the groups (relax mintpy.network.* such as "
-            "coherenceBased/minCoherence/tempBaseMax, keepMinSpanTree = yes) or choose a "
-            "connected network (minopy.interferograms.type)"
+            f"{desc}. A single time series needs every date linked by interferograms.{dropped} "
+            "keep pairs that link the groups (relax mintpy.network.*: coherenceBased = no or a "
+            "lower minCoherence, larger tempBaseMax/perpBaseMax, keepMinSpanTree = yes, fewer "
+            "excludeDate/excludeIfgIndex), or drop the isolated date(s) with "
+            f"mintpy.network.excludeDate = {','.join(small[:10])}, then re-run ifgram_correction; "
+            "or generate a denser network (minopy.interferograms.type/numSequential)"
         )
     return dates
 
@@ -147,6 +184,7 @@ def _ts_attrs(attrs: dict[str, Any], dates: list[str], ctx: StepContext, obs: st
     out.update({
         "FILE_TYPE": "timeseries", "UNIT": "m", "REF_DATE": dates[0], "DATA_TYPE": "float32",
         "mintpy.networkInversion.obsDatasetName": obs,
+        "mintpy.networkInversion.minRedundancy": str(min_redundancy(ctx)),
         "minopy.timeseries.residualNorm": ctx.config["minopy.timeseries.residualNorm"],
         "minopy.timeseries.L2weightFunc": ctx.config["minopy.timeseries.L2weightFunc"],
         "minopy.timeseries.minNormVelocity": str(ctx.config["minopy.timeseries.minNormVelocity"]),
@@ -177,13 +215,31 @@ def run(ctx: StepContext) -> None:
         keep = np.asarray(f["dropIfgram"][()], dtype=bool)
         idx = np.flatnonzero(keep)
         pairs = ["_".join(d.decode() for d in row) for row in f["date"][()][idx]]
-        dates = check_network(pairs)
+        dates = check_network(pairs, int(keep.size - idx.size))
         num_pair, length, width = f[obs_name].shape
         ref_phase = f[obs_name][:, ref_y, ref_x][idx].astype(np.float64)
-        if not np.isfinite(ref_phase).all():
-            raise InputDataError(f"the reference pixel y/x = {ref_y}/{ref_x} has no valid phase "
-                                 "in every interferogram; choose another mintpy.reference.yx")
+        ref_comp = (f["connectComponent"][:, ref_y, ref_x][idx] if "connectComponent" in f
+                    else np.ones(idx.size))
+        bad = ~np.isfinite(ref_phase) | (ref_comp == 0)
+        if bad.any():
+            raise InputDataError(
+                f"the reference pixel y/x = {ref_y}/{ref_x} is not unwrapped (NaN or connected "
+                f"component 0) in {int(bad.sum())} kept interferogram(s), e.g. "
+                f"{pairs[int(np.argmax(bad))]}; choose a pixel inside maskConnComp.h5 with "
+                "mintpy.reference.yx/lalo (or leave them auto) and re-run ifgram_correction"
+            )
+        min_red = min_redundancy(ctx)
+        incidence = np.zeros((len(dates), len(pairs)), np.float32)
+        pos = {d: i for i, d in enumerate(dates)}
+        for k, pair in enumerate(pairs):
+            incidence[pos[pair[:8]], k] = incidence[pos[pair[9:]], k] = 1.0
         tcoh, land = pixel_masks(ctx, (length, width))
+        if not tcoh[ref_y, ref_x] >= min_tcoh:
+            ctx.log.warning(
+                "the reference pixel y/x = %d/%d has tempCoh_%s = %.2f < minopy.timeseries."
+                "minTempCoh = %g (or is masked): its phase noise goes into every pixel of the time "
+                "series; prefer a coherent reference (mintpy.reference.yx/lalo)", ref_y, ref_x,
+                cfg["minopy.timeseries.tempCohType"], tcoh[ref_y, ref_x], min_tcoh)
         looks = _num_looks(attrs)
         wavelength = float(attrs["WAVELENGTH"])
         bperp = np.zeros(len(dates), np.float32)
@@ -198,9 +254,9 @@ def run(ctx: StepContext) -> None:
         out["timeseries"]["bperp"] = bperp
         num_inv = out["numInvIfgram"].create_dataset("mask", (length, width), np.float32)
         out["temporalCoherence"]["temporalCoherence"] = tcoh
-        out["maskTempCoh"]["mask"] = np.nan_to_num(tcoh, nan=-1.0) >= min_tcoh
+        done = np.zeros((length, width), bool)
         rows = max(1, int(BLOCK_BYTES // max(1, 4 * num_pair * width)))
-        inverted = 0
+        inverted = low_redundancy = 0
         for y0 in range(0, length, rows):
             y1 = min(length, y0 + rows)
             raw = f[obs_name][:, y0:y1, :][idx].reshape(len(idx), -1).astype(np.float64)
@@ -215,8 +271,13 @@ def run(ctx: StepContext) -> None:
             if mask_name == "coherence":
                 valid &= np.nan_to_num(coh, nan=0.0) >= mask_thr
             pix = np.flatnonzero((tcoh[y0:y1] >= min_tcoh).ravel())
+            use = valid[:, pix]
+            if min_red > 0:
+                low = (incidence @ use.astype(np.float32)).min(axis=0) < min_red
+                low_redundancy += int(np.sum(low & use.any(axis=0)))
+                use[:, low] = False
             res = invert_pixels(
-                raw[:, pix] - ref_phase[:, None], pairs, dates, valid=valid[:, pix],
+                raw[:, pix] - ref_phase[:, None], pairs, dates, valid=use,
                 weight=None if func == "no" else coherence_to_weight(coh[:, pix], func, looks),
                 min_norm_velocity=cfg["minopy.timeseries.minNormVelocity"], norm=norm,
                 smoothing=float(cfg["minopy.timeseries.L1smoothingFactor"]),
@@ -228,6 +289,7 @@ def run(ctx: StepContext) -> None:
             counts[pix] = res.num_inv
             num_inv[y0:y1, :] = counts.reshape(y1 - y0, width)
             inverted += int(res.inverted.sum())
+            done[y0:y1].reshape(-1)[pix] = res.inverted
             ctx.log.debug("invert_network: rows %d-%d, %d pixels", y0, y1, pix.size)
         if inverted == 0:
             raise InputDataError(
@@ -235,8 +297,14 @@ def run(ctx: StepContext) -> None:
                 f"in shadow, {int(np.sum(tcoh >= min_tcoh))} have tempCoh_"
                 f"{cfg['minopy.timeseries.tempCohType']} >= minopy.timeseries.minTempCoh = "
                 f"{min_tcoh:g}; lower minTempCoh, check minopy.timeseries.waterMask/shadowMask, "
-                "or mintpy.networkInversion.maskDataset"
+                "or mintpy.networkInversion.maskDataset/minRedundancy"
             )
+        if low_redundancy:
+            ctx.log.warning(
+                "invert_network: %d pixels not inverted because a date has fewer than "
+                "mintpy.networkInversion.minRedundancy = %g valid interferograms", low_redundancy,
+                min_red)
+        out["maskTempCoh"]["mask"] = (np.nan_to_num(tcoh, nan=-1.0) >= min_tcoh) & done
         out["timeseries"].attrs.update(_ts_attrs(attrs, dates, ctx, obs_name))
         base = {k: v for k, v in attrs.items() if not k.startswith("mintpy.")}
         base.pop("REF_DATE", None)

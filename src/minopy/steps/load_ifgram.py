@@ -10,7 +10,8 @@ phase, copied verbatim: it follows MintPy's ISCE convention), ``filt_fine.cor`` 
   float32, ``connectComponent`` (M, L, W) int16; the stack attributes plus
   ``FILE_TYPE='ifgramStack'``, ``UNIT='radian'``;
 - ``geometryRadar.h5``: a copy of ``inputs/geometryRadar.h5`` without the 3-D ``bperp``, with the
-  stack attributes and the ones MintPy's ``save_hdfeos5`` needs.
+  stack attributes and the ones MintPy's ``save_hdfeos5`` needs where they can be derived
+  (:func:`hdfeos5_defaults`).
 """
 
 from __future__ import annotations
@@ -39,9 +40,31 @@ PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")
 #: attributes of the phase series that do not describe an interferogram stack.
 DROP_ATTRS = ("FILE_TYPE", "UNIT", "DATA_TYPE", "data_type", "description", "file_name",
               "family", "REF_DATE", "REF_Y", "REF_X", "REF_LAT", "REF_LON", "codes")
-#: attributes MintPy's save_hdfeos5 reads, with the value used when the metadata lack them.
-HDFEOS5_DEFAULTS = {"beam_mode": "IW", "beam_swath": "0", "relative_orbit": "0",
-                    "POLARIZATION": "VV", "PLATFORM": "unknown", "PROJECT_NAME": "minopy"}
+#: attributes MintPy's save_hdfeos5 needs (HDF-EOS5/UNAVCO metadata); see :func:`hdfeos5_defaults`.
+HDFEOS5_ATTRS = ("PLATFORM", "beam_mode", "beam_swath", "relative_orbit", "POLARIZATION")
+
+
+def hdfeos5_defaults(attrs: dict[str, Any]) -> dict[str, str]:
+    """Values for the HDF-EOS5 attributes ``attrs`` lacks, where they follow from what it holds.
+
+    ``beam_mode`` from ``sensor_type`` (tops: IW, stripmap: SM) or a Sentinel-1 ``PLATFORM``;
+    ``beam_swath`` ``0`` and ``POLARIZATION`` ``Unknown`` (MintPy's own defaults);
+    ``PROJECT_NAME`` ``minopy``. ``PLATFORM`` and ``relative_orbit`` are never invented: the
+    timeseries_correction step names them when ``mintpy.save.hdfEos5`` is on and they are missing.
+    """
+    out: dict[str, str] = {}
+    if not str(attrs.get("beam_mode", "")).strip():
+        sensor = str(attrs.get("sensor_type", "")).lower()
+        platform = str(attrs.get("PLATFORM", "")).lower()
+        if sensor == "tops" or platform.startswith(("sen", "s1")):
+            out["beam_mode"] = "IW"
+        elif sensor == "stripmap":
+            out["beam_mode"] = "SM"
+    for key, value in (("beam_swath", "0"), ("POLARIZATION", "Unknown"),
+                       ("PROJECT_NAME", "minopy")):
+        if not str(attrs.get(key, "")).strip():
+            out[key] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -151,8 +174,7 @@ def stack_attributes(ctx: StepContext) -> tuple[dict[str, Any], list[str], np.nd
         dates = [d.decode() if isinstance(d, bytes) else str(d) for d in f["date"][()]]
         bperp = np.asarray(f["bperp"][()], dtype=np.float64) if "bperp" in f else np.zeros(
             len(dates))
-    for key, value in HDFEOS5_DEFAULTS.items():
-        attrs.setdefault(key, value)
+    attrs.update(hdfeos5_defaults(attrs))
     attrs.setdefault("PROCESSOR", "isce")
     return attrs, dates, bperp
 
@@ -233,8 +255,7 @@ def copy_geometry(ctx: StepContext, stack_attrs: dict[str, Any]) -> Path:
                 fin.copy(obj, fout, name=name)
         attrs = dict(stack_attrs)
         attrs.update(fin.attrs)
-        for key, value in HDFEOS5_DEFAULTS.items():
-            attrs.setdefault(key, value)
+        attrs.update(hdfeos5_defaults(attrs))
         attrs.pop("geolocation_corrected", None)
         attrs["FILE_TYPE"] = "geometry"
         fout.attrs.update(attrs)

@@ -9,10 +9,17 @@ exist (``timeseries.h5``, ``timeseries_demErr.h5`` ...).
 With ``minopy.timeseries.correctGeolocation`` the latitude/longitude of
 ``<net>_network/inputs/geometryRadar.h5`` (minopy's copy, never the work-dir original) are corrected
 for the DEM error after correct_topography, so that geocoding uses the true positions.
+
+With ``mintpy.save.hdfEos5 = yes`` the attributes MintPy's save_hdfeos5 needs are checked before
+any MintPy step runs: those that follow from the metadata (``beam_mode``, ``beam_swath``,
+``POLARIZATION``) are filled into ``timeseries.h5``; a missing ``PLATFORM`` or ``relative_orbit``
+(which minopy never invents) is an :class:`InputDataError` naming them and how to add them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 import h5py
@@ -22,7 +29,7 @@ from minopy.cli.correct_geolocation import FLAG, correct_geometry_file
 from minopy.errors import InputDataError
 from minopy.steps.context import StepContext
 from minopy.steps.invert_network import output_files
-from minopy.steps.load_ifgram import geometry_copy
+from minopy.steps.load_ifgram import geometry_copy, hdfeos5_defaults, stack_file
 
 OPTION_PREFIXES: tuple[str, ...] = (
     "mintpy.solidEarthTides", "mintpy.ionosphericDelay.", "mintpy.troposphericDelay.",
@@ -43,6 +50,62 @@ def inputs(ctx: StepContext) -> list[Path]:
 
 def outputs(ctx: StepContext) -> list[Path]:
     return [ctx.network_dir / "velocity.h5"]
+
+
+def hdfeos5_requested(ctx: StepContext) -> bool:
+    value = ctx.config.mintpy_value("mintpy.save.hdfEos5") or ""
+    return value.strip().lower() in ("yes", "y", "true", "on", "1")
+
+
+def _is_int(value: object) -> bool:
+    try:
+        int(str(value).strip())
+    except ValueError:
+        return False
+    return True
+
+
+def check_hdfeos5_attributes(ctx: StepContext) -> None:
+    """Fill the derivable HDF-EOS5 attributes into ``timeseries.h5``; raise for the others.
+
+    Raises
+    ------
+    InputDataError
+        Naming each attribute that is missing or not usable (``PLATFORM``, ``beam_mode``,
+        ``relative_orbit``, ``beam_swath``) and how to add it.
+    """
+    from mintpy.objects.sensor import get_unavco_mission_name
+
+    ts_file = output_files(ctx)["timeseries"]
+    with h5py.File(ts_file, "r+") as f:
+        attrs = {k: str(v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+        filled = hdfeos5_defaults(attrs)
+        if filled:
+            f.attrs.update(filled)
+            attrs.update(filled)
+            ctx.log.info("HDF-EOS5 attributes derived from the metadata: %s", filled)
+    problems = []
+    if not attrs.get("PLATFORM", "").strip():
+        problems.append("PLATFORM (the mission, e.g. Sen, ALOS2, CSK, TSX)")
+    if not attrs.get("beam_mode", "").strip():
+        problems.append("beam_mode (e.g. IW, SM)")
+    if not _is_int(attrs.get("relative_orbit", "")):
+        problems.append(f"relative_orbit (the track number, an integer; found "
+                        f"{attrs.get('relative_orbit', 'none')!r})")
+    if not _is_int(attrs.get("beam_swath", "0")):
+        problems.append(f"beam_swath (an integer such as 1 or 123; found {attrs['beam_swath']!r})")
+    if problems:
+        raise InputDataError(
+            f"mintpy.save.hdfEos5 = yes, but {ts_file} lacks the HDF-EOS5 attribute(s) "
+            f"{'; '.join(problems)}. They come from the ISCE metadata read by load_data. Add "
+            f"them to {stack_file(ctx)} (e.g. MintPy's add_attribute.py FILE relative_orbit=42 "
+            "PLATFORM=Sen) and re-run from invert_network, or set mintpy.save.hdfEos5 = no"
+        )
+    with contextlib.redirect_stdout(io.StringIO()):
+        mission = get_unavco_mission_name(attrs)
+    if mission is None:
+        ctx.log.warning("PLATFORM = %s is not a mission MintPy's HDF-EOS5 writer knows; the "
+                        ".he5 file is named None_...", attrs["PLATFORM"])
 
 
 def _correct_geolocation(ctx: StepContext) -> None:
@@ -66,6 +129,8 @@ def run(ctx: StepContext) -> None:
     ts_file = output_files(ctx)["timeseries"]
     if not ts_file.is_file():
         raise InputDataError(f"{ts_file} does not exist; run the invert_network step")
+    if hdfeos5_requested(ctx):
+        check_hdfeos5_attributes(ctx)
     if ctx.config["minopy.timeseries.correctGeolocation"]:
         mintpy_bridge.run_steps(ctx, _BEFORE_GEOLOCATION)
         _correct_geolocation(ctx)
