@@ -133,3 +133,94 @@ def test_missing_inputs(tmp_path, stack) -> None:
         (ctx.inverted_dir / name).unlink()
     with pytest.raises(InputDataError, match="tempCoh_average.*minopy.unwrap.coherence = pair"):
         unwrap_ifgram.run(ctx)
+
+
+PS_DZ = 50.0
+PS_PIXELS = ([10, 20, 30, 40, 25], [12, 40, 22, 33, 8])
+
+
+@pytest.fixture
+def ps_stack(tmp_path):
+    """8 dates with pair baselines of 100-150 m and 5 PS with a 50 m DEM error."""
+    from minopy.unwrap.ps_dem import vertical_wavenumber
+
+    wd = tmp_path / "wd"
+    stack = make_phase_series(wd, num_dates=8, length=48, width=48, rate=0.05, noise=0.1)
+    bperp = np.array([0, 120, -140, 105, -110, 150, -125, 135], dtype=np.float32)
+    wavelength, rng_m, inc = 0.05546576, 700e3, 30.0
+    kz = float(vertical_wavenumber(wavelength, rng_m, inc))
+    ps = np.zeros((48, 48), bool)
+    ps[PS_PIXELS] = True
+    with h5py.File(wd / "inverted" / "phase_series.h5", "a") as f:
+        f["bperp"][...] = bperp
+        phase = f["phase"][()]
+        phase[:, ps] = np.angle(np.exp(1j * (phase[:, ps] + (kz * bperp * PS_DZ)[:, None])))
+        f["phase"][...] = phase
+    with h5py.File(wd / "inputs" / "geometryRadar.h5", "a") as f:
+        f["incidenceAngle"] = np.full((48, 48), inc, np.float32)
+        f["slantRangeDistance"] = np.full((48, 48), rng_m, np.float32)
+    with h5py.File(wd / "maskPS.h5", "w") as f:
+        f["mask"] = ps
+    phi = {d: kz * PS_DZ * float(b) for d, b in zip(stack.dates, bperp, strict=True)}
+    return stack, ps, phi
+
+
+def ps_cycle_errors(ctx, stack, ps, phi, corrected: bool = True) -> int:
+    """PS pixels (over all pairs) whose cycle differs from the image's common cycle."""
+    errors = 0
+    for pair in pair_dirs(ctx):
+        d1, d2 = pair.name.split("_")
+        truth = stack.truth(d1, d2) + np.where(ps, phi[d1] - phi[d2], 0).astype(np.float32)
+        unw = read_raster(pair / "filt_fine.unw", band=2)
+        cc = read_raster(pair / "filt_fine.unw.conncomp")
+        assert cc[ps].all() or not corrected  # SNAPHU may leave an off-cycle PS unlabelled
+        k = np.rint((unw - truth) / TWO_PI).astype(int)
+        common = np.bincount((k - k.min())[cc > 0]).argmax() + k.min()
+        assert (k[(cc > 0) & ~ps] == common).mean() > 0.99
+        errors += int((k[ps] != common).sum())
+        wrapped = np.angle(read_raster(pair / "fine.int"))
+        np.testing.assert_allclose(np.angle(np.exp(1j * (unw - wrapped)))[ps], 0, atol=1e-4)
+    return errors
+
+
+def test_ps_dem_correction(tmp_path, ps_stack) -> None:
+    stack, ps, phi = ps_stack
+    off = make_ctx(tmp_path, **{"minopy.unwrap.psDemCorrection": "no"})
+    assert off.ps_mask_file not in unwrap_ifgram.inputs(off)
+    generate_ifgram.run(off)
+    unwrap_ifgram.run(off)
+    errors = ps_cycle_errors(off, stack, ps, phi, corrected=False)
+    assert errors >= len(pair_dirs(off)) * ps.sum() // 2  # most PS-pairs are a cycle off
+    ctx = make_ctx(tmp_path)
+    assert {ctx.ps_mask_file, ctx.phase_series_file} <= set(unwrap_ifgram.inputs(ctx))
+    unwrap_ifgram.run(ctx)  # the stamp records the PS model: every pair is redone
+    assert ps_cycle_errors(ctx, stack, ps, phi) == 0
+    unw_file = pair_dirs(ctx)[0] / "filt_fine.unw"
+    first, mtime = unw_file.read_bytes(), unw_file.stat().st_mtime_ns
+    unwrap_ifgram.run(ctx)  # unchanged: skipped
+    assert unw_file.stat().st_mtime_ns == mtime
+    for stamp in ctx.ifgram_dir.glob("*/.unwrap_ifgram.json"):
+        stamp.unlink()  # a full re-run applies the correction once, from the inputs
+    unwrap_ifgram.run(ctx)
+    assert unw_file.stat().st_mtime_ns != mtime and unw_file.read_bytes() == first
+    with h5py.File(ctx.ps_mask_file, "a") as f:  # a changed PS mask redoes the pairs
+        f["mask"][10, 12] = False
+    unwrap_ifgram.run(ctx)
+    assert unw_file.read_bytes() != first
+
+
+def test_ps_dem_correction_with_filter_removal(tmp_path, ps_stack) -> None:
+    stack, ps, phi = ps_stack
+    ctx = make_ctx(tmp_path, **{"minopy.interferograms.filterStrength": "0.6"})
+    generate_ifgram.run(ctx)
+    unwrap_ifgram.run(ctx)
+    assert ps_cycle_errors(ctx, stack, ps, phi) == 0
+
+
+def test_ps_dem_correction_skipped_without_ps_mask(tmp_path, stack, caplog) -> None:
+    ctx = make_ctx(tmp_path)
+    generate_ifgram.run(ctx)
+    with caplog.at_level("INFO", logger="minopy"):
+        unwrap_ifgram.run(ctx)
+    assert "PS DEM correction skipped: no PS mask" in caplog.text
+    check_against_truth(ctx, stack)

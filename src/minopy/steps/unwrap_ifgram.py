@@ -10,6 +10,11 @@ For each pair of ``<net>_network/interferograms_list.txt`` (written by generate_
   image has more than ``tileNumPixels`` pixels (:mod:`minopy.unwrap.snaphu_runner`); or whirlwind;
 - two-stage joining of connected components (:mod:`minopy.unwrap.components`);
 - removeFilter (:mod:`minopy.unwrap.filter_removal`), computed from the original inputs every time;
+- PS DEM correction (``minopy.unwrap.psDemCorrection``, :mod:`minopy.unwrap.ps_dem`): the DEM error
+  of each persistent scatterer of ``maskPS.h5`` relative to its neighbourhood is estimated once
+  from ``inverted/phase_series.h5``; its phase is removed at the PS before unwrapping each pair and
+  added back afterwards, so the unwrapper does not put the PS on its neighbourhood's cycle. Skipped
+  with a log line when ``maskPS.h5`` is missing;
 - outputs ``filt_fine.unw`` (2-band BIL float32: amplitude, unwrapped phase) and
   ``filt_fine.unw.conncomp`` (uint8, 0 = not unwrapped).
 
@@ -37,9 +42,9 @@ from minopy.steps.context import StepContext
 from minopy.steps.generate_ifgram import pair_list_file
 from minopy.unwrap.mask import unwrap_mask
 from minopy.unwrap.pair import CONNCOMP_NAME, UNW_NAME, UnwrapSettings, unwrap_pair_task
+from minopy.unwrap.ps_dem import PsDemModel, load_ps_dem_model
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.interferograms.", "minopy.unwrap.")
-
 
 
 def mask_file(ctx: StepContext) -> Path:
@@ -83,6 +88,8 @@ def inputs(ctx: StepContext) -> list[Path]:
     custom = ctx.config["minopy.unwrap.mask"]
     if custom:
         files.append(Path(ctx.config.resolve_path(custom)))
+    if ctx.config["minopy.unwrap.psDemCorrection"]:
+        files += [ctx.ps_mask_file, ctx.phase_series_file]
     return files
 
 
@@ -113,6 +120,16 @@ def _write_mask(ctx: StepContext, shape: tuple[int, int]) -> tuple[str | None, l
     return str(path), [hashlib.sha1(np.packbits(mask).tobytes()).hexdigest()]
 
 
+def ps_dem_model(ctx: StepContext) -> PsDemModel | None:
+    """The PS DEM-error model of the step (None when the option is off or there are no PS)."""
+    if not ctx.config["minopy.unwrap.psDemCorrection"]:
+        return None
+    model, message = load_ps_dem_model(ctx.phase_series_file, ctx.ps_mask_file,
+                                       ctx.geometry_file)
+    ctx.log.info(message)
+    return model
+
+
 def run(ctx: StepContext) -> None:
     cfg = ctx.config
     names = listed_pairs(ctx)
@@ -139,13 +156,14 @@ def run(ctx: StepContext) -> None:
         coherence_file=str(coh) if coh is not None else None,
         mask_id=mask_id,
     )
+    ps_dem = ps_dem_model(ctx)
     ntiles = settings.snaphu_options(*shape).ntiles
     ctx.log.info("unwrap_ifgram: %d pairs with %s (coherence %s, %g looks%s) in %s", len(names),
                  settings.method, coh or "filt_fine.cor of each pair", settings.nlooks,
                  f", {ntiles[0]}x{ntiles[1]} tiles" if settings.method == "snaphu"
                  and ntiles != (1, 1) else "", ctx.ifgram_dir)
     jobs = [(name, (str(ctx.ifgram_dir / name), settings, mask_path,
-                    ctx.num_workers if in_process else threads)) for name in names]
+                    ctx.num_workers if in_process else threads, ps_dem)) for name in names]
     done = run_pairs(ctx, unwrap_pair_task, jobs, "unwrap_ifgram")
     skipped = len(done) - sum(bool(d) for d in done)
     if skipped:
