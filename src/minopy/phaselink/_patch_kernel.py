@@ -17,13 +17,13 @@ from .covariance import (
     gather_samples,
     mean_amplitude,
 )
-from .crlb import crlb_vector
+from .crlb import crlb_from_inverse, crlb_vector
 from .estimators import (
     CODE_EVD,
     CODE_MASKED,
     CODE_PS,
     CODE_STBAS,
-    estimate_vector,
+    estimate_vector_inv,
     evd_vector,
 )
 from .ps import is_ps, top_eigenvalues_vector
@@ -103,6 +103,7 @@ def patch_kernel(
         zi = np.empty((nd, lmax), dtype=np.float32)
         gamma = np.empty((nd, nd), dtype=np.complex128)
         absg = np.empty((nd, nd))
+        ainv = np.empty((nd, nd))
         cdiag = np.empty(nd)
         x = np.empty(nd, dtype=np.complex128)
         sig = np.empty(nd)
@@ -144,6 +145,7 @@ def patch_kernel(
                 cdiag[t] = gamma[t, t].real
             covariance_to_coherence(gamma, gamma)
             ps = False
+            have_inv = False
             if n <= ps_num_shp:
                 lam1, lam2, top = top_eigenvalues_vector(gamma)
                 top_eig[0, i, j] = lam1
@@ -179,7 +181,7 @@ def patch_kernel(
                     tcoh[0, i, j] = avg
                     tcoh[1, i, j] = temporal_coherence_vector(gamma, x, 0)
                 else:
-                    code = estimate_vector(gamma, base, beta0, lag, x)
+                    code, have_inv = estimate_vector_inv(gamma, base, beta0, lag, x, ainv)
                     g = temporal_coherence_vector(gamma, x, coh_lag)
                     tcoh[0, i, j] = g
                     tcoh[1, i, j] = g
@@ -192,6 +194,9 @@ def patch_kernel(
             for a in range(nd):
                 for b in range(nd):
                     absg[a, b] = cabs(gamma[a, b])
-            crlb_vector(absg, float(n), 0, sig)
+            if have_inv:  # EMI/PTA already inverted the same |Γ|
+                crlb_from_inverse(absg, ainv, float(n), 0, sig)
+            else:
+                crlb_vector(absg, float(n), 0, sig)
             for t in range(nd):
                 crlb[t, i, j] = sig[t]

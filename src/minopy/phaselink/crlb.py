@@ -14,6 +14,38 @@ from ._linalg import FASTMATH, cholesky_real, spd_inverse_diagonal, spd_inverse_
 
 
 @njit(cache=True, fastmath=FASTMATH)
+def crlb_from_inverse(
+    abs_gamma: np.ndarray, ainv: np.ndarray, num_looks: float, ref: int, out: np.ndarray
+) -> bool:
+    """CRLB standard deviation given ``|Γ|`` and its inverse (see :func:`crlb_vector`)."""
+    n = abs_gamma.shape[0]
+    m = n - 1
+    x = np.empty((m, m))
+    work = np.empty((m, m))
+    xdiag = np.empty(m)
+    for ii in range(m):
+        i = ii if ii < ref else ii + 1
+        for jj in range(ii + 1):
+            j = jj if jj < ref else jj + 1
+            v = abs_gamma[i, j] * ainv[i, j]
+            if i == j:
+                v -= 1.0
+            x[ii, jj] = 2.0 * num_looks * v
+    ok = num_looks > 0 and cholesky_real(x)
+    if ok:
+        spd_inverse_diagonal(x, xdiag, work)
+        for ii in range(m):
+            i = ii if ii < ref else ii + 1
+            out[i] = np.sqrt(xdiag[ii]) if xdiag[ii] > 0 else np.nan
+        out[ref] = 0.0
+    else:
+        for i in range(n):
+            out[i] = np.nan
+        out[ref] = 0.0
+    return ok
+
+
+@njit(cache=True, fastmath=FASTMATH)
 def crlb_vector(abs_gamma: np.ndarray, num_looks: float, ref: int, out: np.ndarray) -> bool:
     """CRLB standard deviation for one coherence-magnitude matrix.
 
@@ -41,32 +73,13 @@ def crlb_vector(abs_gamma: np.ndarray, num_looks: float, ref: int, out: np.ndarr
     for i in range(n):
         for j in range(n):
             a[i, j] = abs_gamma[i, j]
-    ok = num_looks > 0 and cholesky_real(a)
-    if ok:
+    if num_looks > 0 and cholesky_real(a):
         spd_inverse_from_cholesky(a, ainv, work)
-        m = n - 1
-        x = np.empty((m, m))
-        xdiag = np.empty(m)
-        for ii in range(m):
-            i = ii if ii < ref else ii + 1
-            for jj in range(m):
-                j = jj if jj < ref else jj + 1
-                v = abs_gamma[i, j] * ainv[i, j]
-                if i == j:
-                    v -= 1.0
-                x[ii, jj] = 2.0 * num_looks * v
-        ok = cholesky_real(x)
-        if ok:
-            spd_inverse_diagonal(x, xdiag, work)
-            for ii in range(m):
-                i = ii if ii < ref else ii + 1
-                out[i] = np.sqrt(xdiag[ii]) if xdiag[ii] > 0 else np.nan
-            out[ref] = 0.0
-    if not ok:
-        for i in range(n):
-            out[i] = np.nan
-        out[ref] = 0.0
-    return ok
+        return crlb_from_inverse(abs_gamma, ainv, num_looks, ref, out)
+    for i in range(n):
+        out[i] = np.nan
+    out[ref] = 0.0
+    return False
 
 
 @njit(cache=True, parallel=True)

@@ -57,12 +57,14 @@ BASE_METHODS: dict[str, int] = {
 
 POWER_PLAIN_ITER = 25  # plain power iterations before switching to shifted inverse iteration
 POWER_MAX_ITER = 300
-INVERSE_PLAIN_ITER = 2  # unshifted inverse iterations before the shift is chosen
 INVERSE_MAX_ITER = 100
 SHIFT_TAU = 0.02  # first relative shift distance from the Rayleigh quotient
 SHIFT_TRIES = 3
-SHIFT_ROUNDS = 3  # re-shift from the improved Rayleigh quotient at most this often
-SHIFT_ROUND_ITER = 6  # shifted inverse iterations per round
+EMI_SHIFTS = (0.99, 0.9, 0.5, 0.0)  # first shifts tried for M - mu I (λ_min(M) ≈ 1)
+EMI_RESHIFT = (0.9, 0.5)  # re-shift fractions of the way to the upper bound of λ_min
+EMI_SLOW = 0.3  # re-shift when the vector change contracts by less than this per solve
+EMI_MAX_FACTORS = 3  # Cholesky factorisations of M - mu I per iteration run, in all
+EMI_MAX_SOLVES = 16
 PTA_MAX_SWEEPS = 200
 EIG_TOL = 1e-11  # squared change of the unit eigenvector between iterations
 PTA_TOL = 1e-14  # squared change of a phasor within a sweep
@@ -172,61 +174,47 @@ def evd_vector(gamma: np.ndarray, x: np.ndarray) -> None:
 @njit(cache=True, fastmath=FASTMATH)
 def emi_matrix(
     gamma: np.ndarray,
-    beta0: float,
+    beta: float,
+    absg: np.ndarray,
+    ainv: np.ndarray,
+    work: np.ndarray,
     mr: np.ndarray,
     mi: np.ndarray,
-    lr: np.ndarray,
-    li: np.ndarray,
-    ur: np.ndarray,
-    ui: np.ndarray,
 ) -> bool:
-    """Build ``M = |Γ_β|^{-1} ∘ Γ`` (planar) and its Cholesky factor, regularising as needed.
+    """Build ``M = |Γ_β|^{-1} ∘ Γ`` (planar) for one shrinkage ``β``.
 
     Parameters
     ----------
     gamma : ndarray, shape (N, N), complex128
-    beta0 : float
-        Initial shrinkage ``β`` of ``|Γ|`` towards the identity (0 = none); on failure ``β`` is
-        raised (0.002, 0.004, ... up to ``MAX_BETA``).
+    beta : float
+        Shrinkage of ``|Γ|`` towards the identity, ``(1 - β)|Γ| + βI``.
+    absg : ndarray, shape (N, N), float64
+        ``|Γ|`` (input).
+    ainv : ndarray, shape (N, N), float64
+        Receives ``|Γ_β|^{-1}``.
+    work : ndarray, shape (N, N), float64
+        Workspace (receives the Cholesky factor of ``|Γ_β|``).
     mr, mi : ndarray, shape (N, N), float64
         Output ``M``.
-    lr, li, ur, ui : ndarray, shape (N, N), float64
-        Output Cholesky factor of ``M`` and its conjugate transpose.
 
     Returns
     -------
     bool
-        False if no ``β <= MAX_BETA`` gives positive definite ``|Γ_β|`` and ``M``.
+        False when ``|Γ_β|`` is not (numerically) positive definite.
     """
     n = gamma.shape[0]
-    a = np.empty((n, n))
-    ainv = np.empty((n, n))
-    work = np.empty((n, n))
-    absg = np.empty((n, n))
     for i in range(n):
         for j in range(n):
-            absg[i, j] = cabs(gamma[i, j])
-    beta = beta0
-    while True:
-        for i in range(n):
-            for j in range(n):
-                a[i, j] = (1.0 - beta) * absg[i, j]
-            a[i, i] += beta
-        if cholesky_real(a):
-            spd_inverse_from_cholesky(a, ainv, work)
-            for i in range(n):
-                for j in range(n):
-                    vr = ainv[i, j] * gamma[i, j].real
-                    vi = ainv[i, j] * gamma[i, j].imag
-                    mr[i, j] = vr
-                    mi[i, j] = vi
-                    lr[i, j] = vr
-                    li[i, j] = vi
-            if pl.cholesky(lr, li, ur, ui):
-                return True
-        if beta >= MAX_BETA:
-            return False
-        beta = min(2.0 * max(beta, 1e-3), MAX_BETA)
+            work[i, j] = (1.0 - beta) * absg[i, j]
+        work[i, i] += beta
+    if not cholesky_real(work):
+        return False
+    spd_inverse_from_cholesky(work, ainv, mr)
+    for i in range(n):
+        for j in range(n):
+            mr[i, j] = ainv[i, j] * gamma[i, j].real
+            mi[i, j] = ainv[i, j] * gamma[i, j].imag
+    return True
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -268,12 +256,146 @@ def pta_refine(mr: np.ndarray, mi: np.ndarray, xr: np.ndarray, xi: np.ndarray) -
 
 
 @njit(cache=True, fastmath=FASTMATH)
+def _emi_factor(mr, mi, lr, li, ur, ui) -> float:
+    """Cholesky factor of ``M - mu I`` for the first shift of ``EMI_SHIFTS`` that works.
+
+    Returns the shift, or -1 when even ``M`` itself is not (numerically) positive definite.
+    """
+    for mu in EMI_SHIFTS:
+        if pl.shifted_cholesky(mr, mi, 1.0, mu, lr, li, ur, ui):
+            return mu
+    return -1.0
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def smallest_eigvec(mr, mi, mu, lr, li, ur, ui, xr, xi, yr, yi) -> int:
+    """Eigenvector of the smallest eigenvalue of Hermitian PD ``M`` by shifted inverse iteration.
+
+    ``(lr, li)`` / ``(ur, ui)`` hold the Cholesky factor of ``M - mu I`` (``mu < λ_min``) and
+    ``x`` the start vector. Each solve ``y = (M - mu I)^{-1} x`` also gives the upper bound
+    ``mu + 1/(x^H y) >= λ_min``; when the contraction per step is slow the shift is moved
+    towards that bound (a failed Cholesky proves the new shift too high and it is backed off),
+    at most ``EMI_MAX_FACTORS`` factorisations and ``EMI_MAX_SOLVES`` solves in all (incoherent
+    pixels, whose small eigenvalues are clustered, hit the cap; their phases are noise anyway).
+
+    Returns the number of solves (negative if the tolerance was not reached).
+    """
+    n = mr.shape[0]
+    pl.normalize(xr, xi)
+    factors = 1
+    at_shift = 0
+    d_prev = 0.0
+    for it in range(EMI_MAX_SOLVES):
+        for i in range(n):
+            yr[i] = xr[i]
+            yi[i] = xi[i]
+        pl.solve(lr, li, ur, ui, yr, yi)
+        theta = 0.0
+        for i in range(n):
+            theta += xr[i] * yr[i] + xi[i] * yi[i]
+        nrm = pl.normalize(yr, yi)
+        d = pl._update(xr, xi, yr, yi)
+        at_shift += 1
+        if d < EIG_TOL:
+            return it + 1
+        if (
+            at_shift >= 2
+            and factors < EMI_MAX_FACTORS
+            and d > EMI_SLOW * EMI_SLOW * d_prev
+            and theta > 0.0
+            and nrm > 0.0
+        ):
+            # slow contraction: move the shift towards the upper bound of λ_min
+            bound = mu + 1.0 / theta
+            moved = False
+            for frac in EMI_RESHIFT:
+                factors += 1
+                mu_new = mu + frac * (bound - mu)
+                if pl.shifted_cholesky(mr, mi, 1.0, mu_new, lr, li, ur, ui):
+                    mu = mu_new
+                    moved = True
+                    break
+                if factors >= EMI_MAX_FACTORS:
+                    break
+            if not moved:
+                factors += 1
+                pl.shifted_cholesky(mr, mi, 1.0, mu, lr, li, ur, ui)
+                factors = EMI_MAX_FACTORS  # no further attempts
+            at_shift = 0
+        d_prev = d
+    return -EMI_MAX_SOLVES
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def emi_solve(
+    gamma: np.ndarray, beta0: float, x: np.ndarray, refine_pta: bool, ainv: np.ndarray
+) -> float:
+    """EMI (optionally followed by PTA refinement) phase linking, exposing ``|Γ_β|^{-1}``.
+
+    Parameters
+    ----------
+    gamma : ndarray, shape (N, N), complex128
+    beta0 : float
+        Initial shrinkage of ``|Γ|`` towards the identity; raised (0.002, 0.004, ... up to
+        ``MAX_BETA``) until ``|Γ_β|`` and ``M`` are positive definite.
+    x : ndarray, shape (N,), complex128
+        Output unit-modulus phasors referenced to date 0.
+    refine_pta : bool
+        Run the PTA coordinate descent from the EMI solution.
+    ainv : ndarray, shape (N, N), float64
+        Receives ``|Γ_β|^{-1}`` for the ``β`` used (undefined on fallback).
+
+    Returns
+    -------
+    float
+        The ``β`` used, or -1 when the pixel fell back to EVD.
+    """
+    n = gamma.shape[0]
+    absg = np.empty((n, n))
+    mr = np.empty((n, n))
+    mi = np.empty((n, n))
+    lr = np.empty((n, n))
+    li = np.empty((n, n))
+    ur = np.empty((n, n))
+    ui = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            absg[i, j] = cabs(gamma[i, j])
+    beta = beta0
+    mu = -1.0
+    while True:
+        if emi_matrix(gamma, beta, absg, ainv, lr, mr, mi):
+            mu = _emi_factor(mr, mi, lr, li, ur, ui)
+            if mu >= 0.0:
+                break
+        if beta >= MAX_BETA:
+            evd_vector(gamma, x)
+            return -1.0
+        beta = min(2.0 * max(beta, 1e-3), MAX_BETA)
+    start_vector(gamma, x)
+    xr = x.real.copy()
+    xi = x.imag.copy()
+    yr = np.empty(n)
+    yi = np.empty(n)
+    smallest_eigvec(mr, mi, mu, lr, li, ur, ui, xr, xi, yr, yi)
+    if refine_pta:
+        _to_complex(xr, xi, x)
+        reference_unit(x)
+        for i in range(n):
+            xr[i] = x[i].real
+            xi[i] = x[i].imag
+        pta_refine(mr, mi, xr, xi)
+    _to_complex(xr, xi, x)
+    reference_unit(x)
+    return beta
+
+
+@njit(cache=True, fastmath=FASTMATH)
 def emi_vector(gamma: np.ndarray, beta0: float, x: np.ndarray, refine_pta: bool) -> bool:
     """EMI (optionally followed by PTA refinement) phase linking.
 
-    Inverse iteration on the Cholesky factor of ``M``; when it has not converged after
-    ``INVERSE_PLAIN_ITER`` steps the matrix is shifted to ``M - mu I`` with ``mu`` just below the
-    Rayleigh quotient, backing off until the Cholesky factorisation proves ``mu < λ_min``.
+    Shifted inverse iteration (see :func:`smallest_eigvec`) on ``M = |Γ_β|^{-1} ∘ Γ``, first
+    shift 0.99: ``λ_min(M)`` is 1 for the true ``Γ`` and close to it for sample matrices.
 
     Parameters
     ----------
@@ -291,45 +413,8 @@ def emi_vector(gamma: np.ndarray, beta0: float, x: np.ndarray, refine_pta: bool)
         True when EMI/PTA was used, False when the pixel fell back to EVD.
     """
     n = gamma.shape[0]
-    mr = np.empty((n, n))
-    mi = np.empty((n, n))
-    lr = np.empty((n, n))
-    li = np.empty((n, n))
-    ur = np.empty((n, n))
-    ui = np.empty((n, n))
-    if not emi_matrix(gamma, beta0, mr, mi, lr, li, ur, ui):
-        evd_vector(gamma, x)
-        return False
-    start_vector(gamma, x)
-    xr = x.real.copy()
-    xi = x.imag.copy()
-    yr = np.empty(n)
-    yi = np.empty(n)
-    if not pl.inverse_iteration(lr, li, ur, ui, xr, xi, yr, yi, INVERSE_PLAIN_ITER, EIG_TOL):
-        tau = SHIFT_TAU
-        for _ in range(SHIFT_ROUNDS):
-            rho = pl.rayleigh(mr, mi, xr, xi)
-            shifted = False
-            for _ in range(SHIFT_TRIES):
-                if pl.shifted_cholesky(mr, mi, 1.0, rho * (1.0 - tau), lr, li, ur, ui):
-                    shifted = True
-                    break
-                tau *= 4.0
-            if not shifted:
-                pl.shifted_cholesky(mr, mi, 1.0, 0.0, lr, li, ur, ui)
-            if pl.inverse_iteration(lr, li, ur, ui, xr, xi, yr, yi, SHIFT_ROUND_ITER, EIG_TOL):
-                break
-            tau *= 0.25  # the Rayleigh quotient is now closer to λ_min: shift closer
-    if refine_pta:
-        _to_complex(xr, xi, x)
-        reference_unit(x)
-        for i in range(n):
-            xr[i] = x[i].real
-            xi[i] = x[i].imag
-        pta_refine(mr, mi, xr, xi)
-    _to_complex(xr, xi, x)
-    reference_unit(x)
-    return True
+    ainv = np.empty((n, n))
+    return emi_solve(gamma, beta0, x, refine_pta, ainv) >= 0.0
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -339,6 +424,33 @@ def band_matrix(gamma: np.ndarray, lag: int, out: np.ndarray) -> None:
     for i in range(n):
         for j in range(n):
             out[i, j] = gamma[i, j] if abs(i - j) < lag else 0j
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def estimate_vector_inv(
+    gamma: np.ndarray, method: int, beta0: float, lag: int, x: np.ndarray, ainv: np.ndarray
+) -> tuple[int, bool]:
+    """:func:`estimate_vector` that also returns ``|Γ|^{-1}`` when it was computed.
+
+    Returns
+    -------
+    code : int
+        Estimator code actually used.
+    have_inverse : bool
+        True when ``ainv`` holds ``|Γ|^{-1}`` of the unshrunk ``|Γ|`` (EMI/PTA with ``β = 0``).
+    """
+    if method == CODE_EVD:
+        evd_vector(gamma, x)
+        return CODE_EVD, False
+    if method == CODE_STBAS:
+        g = np.empty_like(gamma)
+        band_matrix(gamma, lag, g)
+        beta = emi_solve(g, beta0, x, True, ainv)
+        return (CODE_STBAS if beta >= 0.0 else CODE_EMI_FALLBACK_EVD), False
+    beta = emi_solve(gamma, beta0, x, method == CODE_PTA, ainv)
+    if beta < 0.0:
+        return CODE_EMI_FALLBACK_EVD, False
+    return method, beta == 0.0
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -362,18 +474,10 @@ def estimate_vector(gamma: np.ndarray, method: int, beta0: float, lag: int, x: n
     int
         Estimator code actually used (``CODE_EMI_FALLBACK_EVD`` on fallback).
     """
-    if method == CODE_EVD:
-        evd_vector(gamma, x)
-        return CODE_EVD
-    if method == CODE_STBAS:
-        g = np.empty_like(gamma)
-        band_matrix(gamma, lag, g)
-        ok = emi_vector(g, beta0, x, True)
-        return CODE_STBAS if ok else CODE_EMI_FALLBACK_EVD
-    ok = emi_vector(gamma, beta0, x, method == CODE_PTA)
-    if not ok:
-        return CODE_EMI_FALLBACK_EVD
-    return method
+    n = gamma.shape[0]
+    ainv = np.empty((n, n))
+    code, _ = estimate_vector_inv(gamma, method, beta0, lag, x, ainv)
+    return code
 
 
 @njit(cache=True, parallel=True)

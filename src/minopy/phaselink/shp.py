@@ -22,10 +22,11 @@ Tests (``test`` argument), all at significance ``alpha``:
     with the correct Wilks statistic ``T = 2N (2 ln σ̂²_pooled − ln σ̂²_1 − ln σ̂²_2)``,
     ``σ̂² = mean(|a|²)/2``; similar if ``T < χ²_1(1 − alpha)``.
 
-Amplitudes are sorted once per patch. Tests are evaluated lazily while flood-filling from the
-centre, so each window pixel is tested at most once and pixels not connected to the centre's
-component are never tested. Invalid pixels (any NaN, or all amplitudes zero) are never SHPs and
-never centres (count 0, empty mask).
+Amplitudes are sorted once per patch. Every test is symmetric in its two pixels (bitwise: the
+statistics combine the pair with commutative operations only), so each pair of pixels closer than
+the window is tested once, for all pixels of the block that can be in a core pixel's window; the
+SHP set of a centre is then a flood fill over these decisions. Invalid pixels (any NaN, or all
+amplitudes zero) are never tested, never SHPs and never centres (count 0, empty mask).
 
 Window sizes: a window size ``w`` uses the half width ``w // 2``, i.e. even sizes become the next
 odd size (``w + 1``). Windows are truncated at the block edge.
@@ -179,14 +180,15 @@ def _ks_similar(a: np.ndarray, b: np.ndarray, kcrit: float) -> bool:
 
     ``sup_x (F_a - F_b) <= k/n`` holds iff ``b_(i-k) <= a_(i)`` for every rank ``i > k`` (the
     ``i``-th smallest ``a`` has at least ``i - k`` values of ``b`` at or below it), and
-    symmetrically for ``F_b - F_a``. Ties are handled exactly by the ``<=``.
+    symmetrically for ``F_b - F_a``. Ties are handled exactly by the ``<=``. Stops at the first
+    violated rank.
     """
     n = a.shape[0]
     k = int(kcrit)
-    bad = 0
-    for i in range(k, n):
-        bad += (b[i - k] > a[i]) | (a[i - k] > b[i])
-    return bad == 0
+    for i in range(k, n):  # noqa: SIM110 (numba: no generator in all())
+        if b[i - k] > a[i] or a[i - k] > b[i]:
+            return False
+    return True
 
 
 @njit(cache=True)
@@ -281,7 +283,7 @@ def _similar(
         return _ttest_similar(mean[p], var[p], mean[q], var[q], n, par)
     # GLRT: mean power stored in ``var`` slot for this test
     pooled = 0.5 * (var[p] + var[q])
-    t = 2.0 * n * (2.0 * math.log(pooled) - logpow[p] - logpow[q])
+    t = 2.0 * n * (2.0 * math.log(pooled) - (logpow[p] + logpow[q]))  # symmetric in p, q
     return t < par[0]
 
 
@@ -341,6 +343,61 @@ def similar_pairs(
 
 
 @njit(cache=True)
+def _half_offsets(ha: int, hr: int) -> np.ndarray:
+    """Window offsets ``(da, db)`` with ``da > 0``, or ``da == 0`` and ``db > 0``."""
+    out = np.empty((ha * (2 * hr + 1) + hr, 2), dtype=np.int64)
+    k = 0
+    for db in range(1, hr + 1):
+        out[k, 0] = 0
+        out[k, 1] = db
+        k += 1
+    for da in range(1, ha + 1):
+        for db in range(-hr, hr + 1):
+            out[k, 0] = da
+            out[k, 1] = db
+            k += 1
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _pair_kernel(
+    height, width, rlo, rhi, clo, chi, ha, hr, valid, test, srt, mean, var, logpow, par
+):
+    """Similarity of every pixel of rows ``rlo..rhi-1``, columns ``clo..chi-1`` with its
+    neighbours at the half offsets (both valid and inside the block), as a (rows, cols, K)
+    array; the tests are symmetric, so the other half follows by swapping the pair."""
+    offs = _half_offsets(ha, hr)
+    nk = offs.shape[0]
+    sim = np.zeros((rhi - rlo, chi - clo, nk), dtype=np.bool_)
+    n = srt.shape[1]
+    kc = int(par[0])
+    for i in prange(rhi - rlo):
+        r = rlo + i
+        for j in range(chi - clo):
+            c = clo + j
+            p = r * width + c
+            if not valid[p]:
+                continue
+            for k in range(nk):
+                rr = r + offs[k, 0]
+                cc = c + offs[k, 1]
+                if rr < height and 0 <= cc < width:
+                    q = rr * width + cc
+                    if not valid[q]:
+                        continue
+                    if test == 0:  # KS, inlined (see _ks_similar)
+                        ok = True
+                        for t in range(kc, n):
+                            if srt[q, t - kc] > srt[p, t] or srt[p, t - kc] > srt[q, t]:
+                                ok = False
+                                break
+                        sim[i, j, k] = ok
+                    else:
+                        sim[i, j, k] = _similar(test, p, q, srt, mean, var, logpow, par)
+    return sim
+
+
+@njit(cache=True)
 def _flood_fill(
     r: int,
     c: int,
@@ -349,12 +406,10 @@ def _flood_fill(
     ha: int,
     hr: int,
     valid: np.ndarray,
-    test: int,
-    srt: np.ndarray,
-    mean: np.ndarray,
-    var: np.ndarray,
-    logpow: np.ndarray,
-    par: np.ndarray,
+    sim: np.ndarray,
+    rlo: int,
+    clo: int,
+    oidx: np.ndarray,
     state: np.ndarray,
     stack: np.ndarray,
     out: np.ndarray,
@@ -370,13 +425,13 @@ def _flood_fill(
             out[i, j] = False
     if state[ha, hr] != 0:
         return 0
-    p0 = r * width + c
     state[ha, hr] = 1
     out[ha, hr] = True
     count = 1
-    top = 0
     stack[0] = ha * rg + hr
     top = 1
+    si = r - rlo
+    sj = c - clo
     while top > 0:
         top -= 1
         cur = stack[top]
@@ -390,8 +445,10 @@ def _flood_fill(
                 nj = cj + dj
                 if nj < 0 or nj >= rg or state[ni, nj] != 0:
                     continue
-                q = (r - ha + ni) * width + (c - hr + nj)
-                if _similar(test, p0, q, srt, mean, var, logpow, par):
+                k = oidx[ni, nj]
+                # k < 0: the pair is stored at the neighbour, with the opposite offset
+                ok = sim[si, sj, k] if k >= 0 else sim[si + ni - ha, sj + nj - hr, -k - 1]
+                if ok:
                     state[ni, nj] = 1
                     out[ni, nj] = True
                     count += 1
@@ -402,16 +459,123 @@ def _flood_fill(
     return count
 
 
+#: Widest window (columns) handled by the bit-parallel connected-component search.
+_MAX_BIT_WIDTH = 62
+
+
+@njit(cache=True)
+def _component_bits(
+    r: int,
+    c: int,
+    height: int,
+    width: int,
+    ha: int,
+    hr: int,
+    valid: np.ndarray,
+    sim: np.ndarray,
+    rlo: int,
+    clo: int,
+    oidx: np.ndarray,
+    allowed: np.ndarray,
+    comp: np.ndarray,
+    out: np.ndarray,
+) -> int:
+    """Same result as :func:`_flood_fill`, with window rows as bit masks (``rg <= 62``).
+
+    The component is grown by 8-neighbour dilation restricted to the similar pixels until it
+    stops changing.
+    """
+    az, rg = 2 * ha + 1, 2 * hr + 1
+    for i in range(az):
+        for j in range(rg):
+            out[i, j] = False
+    if not valid[r * width + c]:
+        return 0
+    si = r - rlo
+    sj = c - clo
+    one = np.uint64(1)
+    for i in range(az):
+        bits = np.uint64(0)
+        rr = r - ha + i
+        if 0 <= rr < height:
+            for j in range(rg):
+                cc = c - hr + j
+                if cc < 0 or cc >= width:
+                    continue
+                k = oidx[i, j]
+                if k >= 0:
+                    ok = sim[si, sj, k]
+                elif k == -(1 << 30):  # the centre
+                    ok = True
+                else:
+                    ok = sim[si + i - ha, sj + j - hr, -k - 1]
+                if ok:
+                    bits |= one << np.uint64(j)
+        allowed[i] = bits
+        comp[i] = np.uint64(0)
+    comp[ha] = one << np.uint64(hr)
+    changed = True
+    while changed:
+        changed = False
+        prev = np.uint64(0)
+        for i in range(az):
+            cur = comp[i]
+            nxt = comp[i + 1] if i + 1 < az else np.uint64(0)
+            d = prev | cur | nxt
+            d = (d | (d << one) | (d >> one)) & allowed[i]
+            prev = cur  # undilated value of this row for the next one
+            if d != cur:
+                comp[i] = d
+                changed = True
+    count = 0
+    for i in range(az):
+        bits = comp[i]
+        if bits == 0:
+            continue
+        for j in range(rg):
+            if (bits >> np.uint64(j)) & one:
+                out[i, j] = True
+                count += 1
+    return count
+
+
 @njit(cache=True, parallel=True)
-def _shp_kernel(height, width, r0, r1, c0, c1, ha, hr, valid, test, srt, mean, var, logpow, par):
+def _shp_kernel(height, width, r0, r1, c0, c1, ha, hr, valid, sim, rlo, clo):
     h, w = r1 - r0, c1 - c0
     az, rg = 2 * ha + 1, 2 * hr + 1
+    offs = _half_offsets(ha, hr)
+    # window position -> index of its half offset (>= 0) or -(index of the opposite) - 1
+    oidx = np.zeros((az, rg), dtype=np.int64)
+    for k in range(offs.shape[0]):
+        oidx[ha + offs[k, 0], hr + offs[k, 1]] = k
+        oidx[ha - offs[k, 0], hr - offs[k, 1]] = -k - 1
+    oidx[ha, hr] = -(1 << 30)
     masks = np.zeros((h, w, az, rg), dtype=np.bool_)
     counts = np.zeros((h, w), dtype=np.int32)
     for i in prange(h):
         state = np.empty((az, rg), dtype=np.int8)
         stack = np.empty(az * rg, dtype=np.int64)
+        allowed = np.empty(az, dtype=np.uint64)
+        comp = np.empty(az, dtype=np.uint64)
         for j in range(w):
+            if rg <= _MAX_BIT_WIDTH:
+                counts[i, j] = _component_bits(
+                    r0 + i,
+                    c0 + j,
+                    height,
+                    width,
+                    ha,
+                    hr,
+                    valid,
+                    sim,
+                    rlo,
+                    clo,
+                    oidx,
+                    allowed,
+                    comp,
+                    masks[i, j],
+                )
+                continue
             counts[i, j] = _flood_fill(
                 r0 + i,
                 c0 + j,
@@ -420,12 +584,10 @@ def _shp_kernel(height, width, r0, r1, c0, c1, ha, hr, valid, test, srt, mean, v
                 ha,
                 hr,
                 valid,
-                test,
-                srt,
-                mean,
-                var,
-                logpow,
-                par,
+                sim,
+                rlo,
+                clo,
+                oidx,
                 state,
                 stack,
                 masks[i, j],
@@ -511,21 +673,29 @@ def select_shp(
     )
     par = _test_params(test, n, alpha)
     srt, mean, var, logpow = _pixel_stats(flat, test)
-    masks, counts = _shp_kernel(
-        height,
-        width,
-        r0,
-        r1,
-        c0,
-        c1,
-        ha,
-        hr,
-        np.ascontiguousarray(valid.reshape(-1)),
-        SHP_TESTS[test],
-        srt,
-        mean,
-        var,
-        logpow,
-        par,
-    )
+    # pair decisions for every pixel that can be the first of a pair inside some core window
+    rlo, rhi = max(r0 - ha, 0), min(r1 + ha, height)
+    clo, chi = max(c0 - hr, 0), min(c1 + hr, width)
+    vflat = np.ascontiguousarray(valid.reshape(-1))
+    if r1 > r0 and c1 > c0:
+        sim = _pair_kernel(
+            height,
+            width,
+            rlo,
+            rhi,
+            clo,
+            chi,
+            ha,
+            hr,
+            vflat,
+            SHP_TESTS[test],
+            srt,
+            mean,
+            var,
+            logpow,
+            par,
+        )
+    else:
+        sim = np.zeros((0, 0, 1), dtype=np.bool_)
+    masks, counts = _shp_kernel(height, width, r0, r1, c0, c1, ha, hr, vflat, sim, rlo, clo)
     return ShpSelection(masks=masks, counts=counts, half_az=ha, half_rg=hr)
