@@ -36,6 +36,40 @@ def test_worker_count_is_capped_for_local_clusters():
     assert parallel.thread_env(2)["OMP_NUM_THREADS"] == "2"
 
 
+def test_execution_rule(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 32)
+    one = parallel.choose_execution(config(multiprocessing__numProcessor="1"), 50)
+    assert one.in_process and one.threads == 1
+    small = parallel.choose_execution(config(multiprocessing__numProcessor="4"), 50)
+    assert small.in_process and small.threads == 4 and "4 <= 8 cores" in small.describe()
+    hybrid = config(multiprocessing__numProcessor="8", compute__threadsPerWorker="2")
+    assert parallel.choose_execution(hybrid, 3).in_process  # few patches: threads in one process
+    assert parallel.choose_execution(hybrid, 3).threads == 16
+    many = parallel.choose_execution(hybrid, 40)
+    assert (many.in_process, many.workers, many.threads) == (False, 8, 2)
+    assert many.describe().startswith("dask, 8 workers x 2 threads")
+    remote = config(multiprocessing__numProcessor="2", compute__scheduler="tcp://h:8786")
+    assert not parallel.choose_execution(remote, 1).in_process
+    forced = parallel.choose_execution(config(multiprocessing__numProcessor="4"), 2, "dask")
+    assert (forced.in_process, forced.workers) == (False, 2)
+    assert parallel.choose_execution(hybrid, 40, "inprocess").threads == 16
+    with pytest.raises(ValueError, match="execution mode"):
+        parallel.choose_execution(hybrid, 4, "threads")
+
+
+def test_numba_threads_context_restores_the_count():
+    import numba
+
+    from minopy.parallel_env import numba_threads
+
+    before = numba.get_num_threads()
+    with numba_threads(1000) as n:
+        assert n == numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+    with numba_threads(1) as n:
+        assert n == numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+
+
 def test_local_cluster_sets_thread_limits_and_shuts_down():
     before = os.environ.get("OMP_NUM_THREADS")
     cfg = config(multiprocessing__numProcessor="2", compute__threadsPerWorker="2")

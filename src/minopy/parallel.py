@@ -16,8 +16,10 @@
   ``OMP_NUM_THREADS``/``NUMBA_NUM_THREADS`` set to ``threadsPerWorker``, e.g.
   ``OMP_NUM_THREADS=1 dask worker tcp://host:8786 --nworkers 16 --nthreads 1``.
 
-A dask ``LocalCluster`` spawns its workers with ``multiprocessing`` "spawn": start it from an
-importable module or under ``if __name__ == "__main__":``, never from code typed on stdin.
+:func:`choose_execution` decides, for a step with a number of independent tasks, whether they run
+in this process (one process, numba's own threads inside each task) or on dask; the rule is in its
+docstring. A dask ``LocalCluster`` spawns its workers with ``multiprocessing`` "spawn": start it
+from an importable module or under ``if __name__ == "__main__":``, never from code typed on stdin.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from minopy.errors import ConfigError, StepError
@@ -36,6 +39,10 @@ log = logging.getLogger(__name__)
 #: seconds to wait when connecting to an existing scheduler.
 CONNECT_TIMEOUT_S = 20
 #: dask loggers that are quietened while a cluster runs.
+#: a local run on at most this many cores runs its tasks in-process with numba threads.
+IN_PROCESS_MAX_THREADS = 8
+#: execution modes accepted by :func:`choose_execution`.
+EXECUTION_MODES = ("auto", "inprocess", "dask")
 DASK_LOGGERS = ("distributed", "distributed.worker", "distributed.nanny", "distributed.scheduler",
                 "distributed.core", "distributed.http.proxy", "bokeh", "tornado")
 
@@ -84,6 +91,86 @@ def limit_task_threads(threads: int) -> None:
         numba/BLAS/OpenMP threads allowed to the task, >= 1.
     """
     limit_threads(threads)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How a step runs its tasks (see :func:`choose_execution`).
+
+    Attributes
+    ----------
+    in_process : bool
+        True: the tasks run one after the other in this process.
+    workers : int
+        dask worker processes (1 when in process).
+    threads : int
+        numba threads of each task (in process: of this process).
+    reason : str
+        Why, for the log.
+    """
+
+    in_process: bool
+    workers: int
+    threads: int
+    reason: str
+
+    def describe(self) -> str:
+        """``in-process, 2 numba threads (...)`` or ``dask, 4 workers x 1 thread (...)``."""
+        if self.in_process:
+            return (f"in-process, {self.threads} numba thread{'s' if self.threads > 1 else ''}"
+                    f" ({self.reason})")
+        return (f"dask, {self.workers} worker{'s' if self.workers > 1 else ''} x {self.threads} "
+                f"thread{'s' if self.threads > 1 else ''} ({self.reason})")
+
+
+def choose_execution(config: Mapping[str, Any], num_tasks: int, mode: str = "auto"
+                     ) -> Execution:
+    """Choose between running ``num_tasks`` independent tasks in-process or on dask.
+
+    Rule (``mode="auto"``), with ``k`` = :func:`num_workers`, ``t`` = :func:`threads_per_worker`
+    and ``cores`` = ``min(k * t, CPU count)``:
+
+    1. ``minopy.compute.scheduler`` set: dask on that cluster (``t`` threads per task).
+    2. Local and ``cores <= IN_PROCESS_MAX_THREADS`` (8), or fewer than ``2 k`` tasks, or one
+       worker: **in-process** with ``cores`` numba threads. Each task is parallel inside (numba
+       ``prange``), so one process keeps the cores busy without starting ``k`` worker processes
+       that each import the package and load the compiled kernels (seconds of CPU each), and
+       memory holds one task instead of ``k``.
+    3. Otherwise (many cores and many tasks): a local dask cluster of ``k`` workers x ``t``
+       threads, which scales past what one process's serial parts (I/O, sorting) allow.
+
+    Parameters
+    ----------
+    config : Config
+        Options ``numProcessor``, ``threadsPerWorker``, ``scheduler``.
+    num_tasks : int
+        Tasks to run.
+    mode : {"auto", "inprocess", "dask"}
+        ``inprocess`` / ``dask`` force the mode (benchmarks, tests).
+
+    Returns
+    -------
+    Execution
+    """
+    if mode not in EXECUTION_MODES:
+        raise ValueError(f"execution mode {mode!r}; expected one of {EXECUTION_MODES}")
+    k, t = num_workers(config), threads_per_worker(config)
+    remote = bool(config["minopy.compute.scheduler"])
+    cores = k * t if remote else max(1, min(k * t, os.cpu_count() or 1))
+    if mode == "inprocess":
+        return Execution(True, 1, cores, "requested")
+    if mode == "dask":
+        return Execution(False, max(1, min(k, num_tasks)), t, "requested")
+    if remote:
+        return Execution(False, k, t, "minopy.compute.scheduler is set")
+    if k <= 1 or num_tasks <= 1:
+        return Execution(True, 1, cores, "one worker" if k <= 1 else "one task")
+    if cores <= IN_PROCESS_MAX_THREADS:
+        return Execution(True, 1, cores, f"local run on {cores} <= {IN_PROCESS_MAX_THREADS} "
+                         "cores: numba threads in one process instead of worker processes")
+    if num_tasks < 2 * k:
+        return Execution(True, 1, cores, f"{num_tasks} tasks < 2 x {k} workers")
+    return Execution(False, k, t, f"local run on {cores} cores with {num_tasks} tasks")
 
 
 @contextmanager

@@ -18,9 +18,9 @@ ORIGINAL_COMPUTE = phase_linking.compute_patch
 PRODUCTS = ("phase", "amplitude", "shp", "temporalCoherence", "estimator", "crlbStd")
 
 
-def run_both(ctx) -> dict[str, np.ndarray]:
+def run_both(ctx, execution: str = "auto") -> dict[str, np.ndarray]:
     """Run phase_linking + concatenate_patch and return the phase_series.h5 arrays."""
-    phase_linking.run(ctx)
+    phase_linking.run(ctx, execution=execution)
     concatenate_patch.run(ctx)
     with h5py.File(ctx.phase_series_file, "r") as f:
         return {name: f[name][()] for name in PRODUCTS}
@@ -131,12 +131,25 @@ def test_changed_option_recomputes_every_patch(tmp_path, monkeypatch):
     assert (ctx2.patches_dir / "DONE").read_text() != done
 
 
-def test_dask_cluster_gives_results_identical_to_in_process(tmp_path):
+def test_dask_cluster_gives_results_identical_to_in_process(tmp_path, caplog):
     local = run_both(build_case(tmp_path / "one"))
     ctx = build_case(tmp_path / "two", multiprocessing__numProcessor=2)
     if ctx.num_workers < 2:
         pytest.skip("needs 2 CPUs")
-    assert_same(run_both(ctx), local)
+    with caplog.at_level(logging.INFO, logger="minopy"):
+        assert_same(run_both(ctx, execution="dask"), local)
+    assert "dask, 2 workers x 1 thread (requested)" in caplog.text
+    assert "phase-linking kernels" in caplog.text  # warmed up before the workers started
+
+
+def test_in_process_threads_give_identical_results_and_are_logged(tmp_path, caplog):
+    one = run_both(build_case(tmp_path / "one"))
+    ctx = build_case(tmp_path / "two", multiprocessing__numProcessor=2)
+    if ctx.num_workers < 2:
+        pytest.skip("needs 2 CPUs")
+    with caplog.at_level(logging.INFO, logger="minopy"):
+        assert_same(run_both(ctx), one)
+    assert "in-process, 2 numba threads (local run on 2 <= 8 cores" in caplog.text
 
 
 # ------------------------------------------------------------------ validation

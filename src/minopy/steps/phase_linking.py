@@ -1,11 +1,22 @@
 """Step ``phase_linking``: estimate the linked phase of every pixel, patch by patch.
 
 ``inputs/slcStack.h5`` is tiled into patches (:mod:`minopy.steps.patches`); each patch is a task
-that reads its block of the stack (with margins), runs :func:`minopy.phaselink.patch.process_patch`
-and writes ``inverted/PATCHES/PATCH_<i>/result.npz`` atomically. Tasks run in this process for a
-local run with one worker, else on dask (:mod:`minopy.parallel`), local or remote. A patch whose
-result exists with the current fingerprint (options, patch box, input file size and mtime) is
-reused, so a killed run resumes where it stopped. ``PATCHES/DONE`` is written last.
+that reads its block of the stack (with margins, in one HDF5 read), runs
+:func:`minopy.phaselink.patch.process_patch` and writes ``inverted/PATCHES/PATCH_<i>/result.npz``
+atomically. A patch whose result exists with the current fingerprint (options, patch box, input
+file size and mtime) is reused, so a killed run resumes where it stopped. ``PATCHES/DONE`` is
+written last.
+
+Execution (:func:`minopy.parallel.choose_execution`, logged at the start): the phase-linking kernels
+are parallel inside a patch (numba ``prange`` over rows), so a local run on up to 8 cores
+(``numProcessor x threadsPerWorker``, capped at the CPU count), or with fewer than
+``2 x numProcessor`` patches, runs the patches one after the other **in this process** with one
+numba thread per core. That avoids starting worker processes which each import the package and
+load (or, with a stale cache, compile) the kernels, and holds one patch in memory instead of one per
+worker. Larger local runs use a dask ``LocalCluster`` of ``numProcessor`` workers x
+``threadsPerWorker`` threads, and ``minopy.compute.scheduler`` always uses that dask cluster. Before
+local workers start, the kernels are compiled or loaded once here, so the workers load them from
+numba's on-disk cache instead of each compiling them at the same time.
 
 Pixels are not processed where the optional mask ``minopy.inversion.mask`` is 0, or where any date
 is NaN/inf or exactly 0 (no data). A date without any valid pixel is an error naming that date.
@@ -18,6 +29,7 @@ import json
 import logging
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +40,7 @@ import numpy as np
 from minopy import parallel
 from minopy.errors import ConfigError, InputDataError, StepError
 from minopy.io.atomic import write_text_atomic
+from minopy.parallel_env import numba_threads, set_numba_threads
 from minopy.steps.context import StepContext
 from minopy.steps.patches import (
     PatchBox,
@@ -231,7 +244,7 @@ def compute_patch(task: PatchTask) -> tuple[int, np.ndarray]:
     """
     from minopy.phaselink.patch import process_patch
 
-    parallel.limit_task_threads(task.threads)
+    set_numba_threads(task.threads)  # numba is the only thread pool the kernels use
     box = task.box
     slc, good = read_block(task.slc_file, box)
     mask = None
@@ -259,35 +272,67 @@ def _clean_patches_dir(patches_dir: Path, num_patches: int) -> None:
             shutil.rmtree(folder)
 
 
-def _run_tasks(ctx: StepContext, tasks: list[PatchTask]) -> dict[int, np.ndarray]:
+def warm_up_kernels(options: Any, num_dates: int, log: logging.Logger | None = None) -> float:
+    """Compile the phase-linking kernels, or load them from numba's disk cache, in this process.
+
+    Runs :func:`process_patch` on a tiny block with the run's options, so every kernel is
+    compiled for the argument types of the real patches. Worker processes started afterwards then
+    load the kernels from the cache (``src/minopy/phaselink/__pycache__``, or numba's user-wide
+    cache directory when that is not writable) instead of compiling them concurrently.
+
+    Returns
+    -------
+    float
+        Seconds taken.
+    """
+    from minopy.phaselink.patch import process_patch
+
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    shape = (num_dates, 6, 6)
+    slc = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+    with numba_threads(1):
+        process_patch(slc, (2, 4, 2, 4), options)
+    seconds = time.perf_counter() - t0
+    if log is not None:
+        how = "compiled (numba's disk cache was missing or stale)" if seconds > 5 else "loaded"
+        log.info("phase-linking kernels %s in %.1f s", how, seconds)
+    return seconds
+
+
+def _run_tasks(ctx: StepContext, tasks: list[PatchTask], execution: parallel.Execution,
+               options: Any, num_dates: int) -> dict[int, np.ndarray]:
     """Run the tasks in-process or on dask, with a progress bar; return valid counts per patch."""
     from minopy.progress import ProgressBar
 
     counts: dict[int, np.ndarray] = {}
     if not tasks:
         return counts
-    workers = min(ctx.num_workers, len(tasks))
-    with ProgressBar(len(tasks), "phase linking", log=ctx.log, unit="patch") as bar:
-        if parallel.use_in_process(ctx.config, workers):
+    if execution.in_process:
+        with numba_threads(execution.threads), \
+                ProgressBar(len(tasks), "phase linking", log=ctx.log, unit="patch") as bar:
             for task in tasks:
                 index, valid = compute_patch(task)
                 counts[index] = valid
                 bar.update()
-            return counts
-        from distributed import as_completed
+        return counts
+    from distributed import as_completed
 
-        with parallel.get_client(ctx.config, workers=workers) as client:
-            futures = [client.submit(compute_patch, t, pure=False,
-                                     key=f"phase_linking-{t.box.name}-{t.fingerprint[:12]}")
-                       for t in tasks]
-            try:
-                for future in as_completed(futures):
-                    index, valid = future.result()
-                    counts[index] = valid
-                    bar.update()
-            except BaseException:
-                client.cancel(futures)
-                raise
+    if not ctx.config["minopy.compute.scheduler"]:
+        warm_up_kernels(options, num_dates, ctx.log)
+    with parallel.get_client(ctx.config, workers=execution.workers) as client, \
+            ProgressBar(len(tasks), "phase linking", log=ctx.log, unit="patch") as bar:
+        futures = [client.submit(compute_patch, t, pure=False,
+                                 key=f"phase_linking-{t.box.name}-{t.fingerprint[:12]}")
+                   for t in tasks]
+        try:
+            for future in as_completed(futures):
+                index, valid = future.result()
+                counts[index] = valid
+                bar.update()
+        except BaseException:
+            client.cancel(futures)
+            raise
     return counts
 
 
@@ -305,28 +350,37 @@ def _check_dates(plan: Plan, total: np.ndarray) -> None:
             "load_data")
 
 
-def run(ctx: StepContext) -> None:
-    """Phase-link every patch not yet done; write ``PATCHES/DONE`` when all are complete."""
+def run(ctx: StepContext, execution: str = "auto") -> None:
+    """Phase-link every patch not yet done; write ``PATCHES/DONE`` when all are complete.
+
+    Parameters
+    ----------
+    ctx : StepContext
+    execution : {"auto", "inprocess", "dask"}
+        ``auto`` applies the rule of :func:`minopy.parallel.choose_execution` (see the module
+        docstring); the others force a mode (benchmarks, tests).
+    """
     plan = make_plan(ctx)
     patches_dir = ctx.patches_dir
     patches_dir.mkdir(parents=True, exist_ok=True)
     _clean_patches_dir(patches_dir, len(plan.boxes))
-    threads = parallel.threads_per_worker(ctx.config)
-    tasks = []
+    todo = []
     for box, fp in zip(plan.boxes, plan.fingerprints, strict=True):
         out = result_path(patches_dir, box)
-        if out.is_file() and result_fingerprint(out) == fp:
-            continue
-        tasks.append(PatchTask(str(plan.stack.path), None if plan.mask_file is None
-                               else str(plan.mask_file), box, plan.options, fp, str(out), threads,
-                               (plan.stack.length, plan.stack.width)))
+        if not (out.is_file() and result_fingerprint(out) == fp):
+            todo.append((box, fp, out))
+    how = parallel.choose_execution(ctx.config, len(todo), execution)
+    tasks = [PatchTask(str(plan.stack.path), None if plan.mask_file is None
+                       else str(plan.mask_file), box, plan.options, fp, str(out), how.threads,
+                       (plan.stack.length, plan.stack.width)) for box, fp, out in todo]
     ctx.log.info("phase linking %d x %d pixels, %d dates, %s: %d patches (%d to compute, "
-                 "%d reused)", plan.stack.length, plan.stack.width, plan.stack.num_dates,
-                 plan.options.method, len(plan.boxes), len(tasks), len(plan.boxes) - len(tasks))
+                 "%d reused); %s", plan.stack.length, plan.stack.width, plan.stack.num_dates,
+                 plan.options.method, len(plan.boxes), len(tasks), len(plan.boxes) - len(tasks),
+                 how.describe())
     done_file = patches_dir / DONE_NAME
     if tasks:
         done_file.unlink(missing_ok=True)
-    counts = _run_tasks(ctx, tasks)
+    counts = _run_tasks(ctx, tasks, how, plan.options, plan.stack.num_dates)
     total = np.zeros(plan.stack.num_dates, dtype=np.int64)
     for box in plan.boxes:
         valid = counts.get(box.index)
