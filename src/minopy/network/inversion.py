@@ -35,8 +35,9 @@ from minopy.network.design import (
 WEIGHT_FUNCS = ("var", "fim", "coh", "no")
 #: rad^2 added to the phase variance of the ``var`` weights (a 0.01 rad noise floor).
 VARIANCE_FLOOR = 1e-4
-#: pixels per batch of per-pixel normal equations (bounds memory at about 30 MB for 30 dates).
-_BATCH = 4096
+#: bytes of one (pixels, unknowns, pairs) float64 temporary of the per-pixel normal equations;
+#: the pixel batch is sized from it, so memory does not grow with the network size.
+_BATCH_BYTES = 32 * 2**20
 
 
 @dataclass
@@ -119,18 +120,20 @@ def _weighted_solve(
 ) -> np.ndarray:
     """Per-pixel weighted least squares: ``mat`` (m, K), ``obs``/``weight`` (m, p) -> (K, p)."""
     out = np.empty((mat.shape[1], obs.shape[1]), dtype=np.float64)
-    for s in range(0, obs.shape[1], _BATCH):
-        w = weight[:, s:s + _BATCH].T  # (p, m)
+    batch = max(16, _BATCH_BYTES // (8 * mat.shape[0] * mat.shape[1]))
+    for s in range(0, obs.shape[1], batch):
+        w = weight[:, s:s + batch].T  # (p, m)
         gtw = mat.T[None, :, :] * w[:, None, :]  # (p, K, m)
         normal = gtw @ mat  # (p, K, K)
-        rhs = np.einsum("pkm,mp->pk", gtw, obs[:, s:s + _BATCH])
+        rhs = np.einsum("pkm,mp->pk", gtw, obs[:, s:s + batch])
+        del gtw
         if full_rank:
             try:
-                out[:, s:s + _BATCH] = np.linalg.solve(normal, rhs[..., None])[..., 0].T
+                out[:, s:s + batch] = np.linalg.solve(normal, rhs[..., None])[..., 0].T
                 continue
             except np.linalg.LinAlgError:
                 pass
-        out[:, s:s + _BATCH] = np.einsum("pkl,pl->kp", np.linalg.pinv(normal), rhs)
+        out[:, s:s + batch] = np.einsum("pkl,pl->kp", np.linalg.pinv(normal), rhs)
     return out
 
 

@@ -98,7 +98,7 @@ def demo_template_text(project_dir: Path | None = None) -> str:
         "mintpy.timeFunc.excludeDate = no    # keep every date in the velocity fit",
         "mintpy.geocode              = yes",
         "mintpy.geocode.laloStep     = 0.0002,0.0002",
-        "mintpy.save.kmz             = yes",
+        "mintpy.save.kmz             = no    # MintPy's KMZ writer needs ~1.6 GB even here",
         "mintpy.save.hdfEos5         = no",
         "mintpy.plot                 = no",
     ]
