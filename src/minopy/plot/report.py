@@ -147,6 +147,28 @@ def _output_item(work_dir: Path, raw: str) -> str:
     return f'<span class="missing">{_esc(shown)} (missing)</span>'
 
 
+#: outputs listed by name per step; the rest are summarised (a network has hundreds of pair files).
+MAX_LISTED_OUTPUTS = 8
+
+
+def _outputs_cell(work_dir: Path, outputs: list[str]) -> str:
+    """The outputs of a step: the first few by name, then a count and total size of the rest."""
+    if not outputs:
+        return "&ndash;"
+    listed = [_output_item(work_dir, o) for o in outputs[:MAX_LISTED_OUTPUTS]]
+    rest = [Path(o) if Path(o).is_absolute() else work_dir / o
+            for o in outputs[MAX_LISTED_OUTPUTS:]]
+    if rest:
+        present = [p for p in rest if p.is_file()]
+        size = sum(p.stat().st_size for p in present)
+        missing = len(rest) - len(present)
+        note = f"... and {len(rest)} more files ({_format_size(size)})"
+        if missing:
+            note += f', <span class="missing">{missing} missing</span>'
+        listed.append(note)
+    return "<br>".join(listed)
+
+
 def _timing_section(work_dir: Path, timing: dict[str, Any]) -> str:
     if not timing:
         return f"<p>No step timing recorded ({_esc(TIMING_FILE)} not found).</p>"
@@ -163,8 +185,7 @@ def _timing_section(work_dir: Path, timing: dict[str, Any]) -> str:
             sec_text = _format_seconds(secs)
         except (TypeError, ValueError):
             sec_text = "?"
-        outputs = rec.get("outputs") or []
-        items = "<br>".join(_output_item(work_dir, str(o)) for o in outputs) or "&ndash;"
+        items = _outputs_cell(work_dir, [str(o) for o in rec.get("outputs") or []])
         css = ' class="failed"' if status.startswith("failed") else ""
         rows.append(f'<tr><td><a href="#step-{_esc(step)}">{_esc(step)}</a></td>'
                     f"<td>{_esc(rec.get('start', ''))}</td><td class=\"num\">{sec_text}</td>"
