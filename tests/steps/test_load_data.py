@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from minopy.errors import InputDataError
+from minopy.errors import ConfigError, InputDataError
 from minopy.io.isce import read_raster, write_raster
 from minopy.io.stack_h5 import SlcStack, slc_chunks
 from minopy.steps import load_data
@@ -249,3 +249,10 @@ def test_stripmap_shelve_needs_template_values(stripmap_project):
     a = SlcStack(ctx.slc_stack_file).attrs
     assert a["WAVELENGTH"] == "0.236" and a["ORBIT_DIRECTION"] == "DESCENDING"
     assert a["beam_mode"] == "SM"
+
+
+def test_per_pixel_baselines_are_refused_clearly(tops_project):
+    ctx = builders.make_context(tops_project, {"minopy.load.bperpFile": "baselines/*/*.bperp"})
+    with pytest.raises(ConfigError, match=r"minopy.load.bperpFile .* not supported"):
+        load_data.run(ctx)
+    assert not ctx.slc_stack_file.exists()

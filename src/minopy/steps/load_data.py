@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from minopy.errors import InputDataError
+from minopy.errors import ConfigError, InputDataError
 from minopy.io.autopath import StackFiles, find_stack_files
 from minopy.io.baselines import read_baselines
 from minopy.io.geometry_metadata import geometry_attributes
@@ -181,6 +181,11 @@ def stack_attributes(
 def run(ctx: StepContext) -> None:
     """Load the SLC stack and geometry into ``inputs/``."""
     cfg = ctx.config
+    if cfg["minopy.load.bperpFile"] is not None:
+        raise ConfigError(
+            f"minopy.load.bperpFile = {cfg['minopy.load.bperpFile']}: per-pixel perpendicular "
+            "baselines are not supported in this version; remove the key (or set it to no) and "
+            "the per-date average baselines of minopy.load.baselineDir are used")
     files = _stack_files(ctx)
     ctx.log.info("load_data: %sStack layout, %d SLCs %s..%s", files.layout, len(files.slc_files),
                  files.dates[0], files.dates[-1])
