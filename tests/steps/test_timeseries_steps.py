@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 import _timeseries_synth as synth  # noqa: E402
 
-from minopy.errors import InputDataError, StepError  # noqa: E402
+from minopy.errors import ConfigError, InputDataError, StepError  # noqa: E402
 from minopy.io.isce import read_raster  # noqa: E402
 from minopy.steps import (  # noqa: E402
     ifgram_correction,
@@ -54,6 +54,20 @@ def test_load_ifgram_is_mintpy_readable(tmp_path: Path) -> None:
     info.main([str(path)])
     geom, attrs = _read(load_ifgram.geometry_copy(s.ctx), "height")
     assert attrs["FILE_TYPE"] == "geometry" and attrs["beam_mode"] == "IW"
+
+
+def test_load_ifgram_wrapped_phase_and_iono_option(tmp_path: Path) -> None:
+    pattern = str(tmp_path / "minopy" / "inverted" / "*" / "*" / "filt_fine.unw")
+    s = synth.build(tmp_path, {"minopy.load.intFile": pattern})
+    # the .unw files stand in for wrapped interferograms: any raster with the phase in band 1
+    load_ifgram.run(s.ctx)
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r") as f:
+        assert f["wrapPhase"].shape == f["unwrapPhase"].shape
+        first = read_raster(s.ctx.ifgram_dir / s.pairs[0] / "filt_fine.unw", band=1)
+        np.testing.assert_array_equal(f["wrapPhase"][0], first)
+    s2 = synth.build(tmp_path / "iono", {"minopy.load.ionoFile": "iono/*.unw"})
+    with pytest.raises(ConfigError, match="minopy.load.ionoFile .* not supported"):
+        load_ifgram.run(s2.ctx)
 
 
 def test_chain_recovers_truth_and_writes_mintpy_products(

@@ -7,7 +7,8 @@ phase, copied verbatim: it follows MintPy's ISCE convention), ``filt_fine.cor`` 
 
 - ``ifgramStack.h5``: ``date`` (M, 2) S8, ``bperp`` (M,) float32 = bperp(d2) - bperp(d1) from
   ``phase_series.h5``, ``dropIfgram`` (M,) bool (all True), ``unwrapPhase``/``coherence`` (M, L, W)
-  float32, ``connectComponent`` (M, L, W) int16; the stack attributes plus
+  float32, ``connectComponent`` (M, L, W) int16, and ``wrapPhase`` (M, L, W) float32 from the
+  ``minopy.load.intFile`` glob when it is set; the stack attributes plus
   ``FILE_TYPE='ifgramStack'``, ``UNIT='radian'``;
 - ``geometryRadar.h5``: a copy of ``inputs/geometryRadar.h5`` without the 3-D ``bperp``, with the
   stack attributes and the ones MintPy's ``save_hdfeos5`` needs where they can be derived
@@ -25,7 +26,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from minopy.errors import InputDataError
+from minopy.errors import ConfigError, InputDataError
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import read_info, read_raster
 from minopy.steps.context import StepContext
@@ -75,6 +76,7 @@ class PairFiles:
     unw: Path
     cor: Path | None
     conncomp: Path | None
+    wrapped: Path | None = None
 
 
 def stack_file(ctx: StepContext) -> Path:
@@ -140,13 +142,20 @@ def find_pairs(ctx: StepContext) -> list[PairFiles]:
                 f"{len(missing)} pair(s) are not unwrapped, e.g. {unw[missing[0]]}; run the "
                 "unwrap_ifgram step first"
             )
+    wrapped = _glob_by_pair(ctx, "minopy.load.intFile")
+    if wrapped is not None:
+        lacking = sorted(set(unw) - set(wrapped))
+        if lacking:
+            raise InputDataError(f"minopy.load.intFile matches no file for {len(lacking)} pair(s), "
+                                 f"e.g. {lacking[0]}")
     pairs = []
     for name in sorted(unw):
         c = cor.get(name) if cor is not None else unw[name].parent / "filt_fine.cor"
         k = (comp.get(name) if comp is not None
              else unw[name].with_name(unw[name].name + ".conncomp"))
         pairs.append(PairFiles(name, unw[name], c if c and c.is_file() else None,
-                               k if k and k.is_file() else None))
+                               k if k and k.is_file() else None,
+                               wrapped.get(name) if wrapped is not None else None))
     return pairs
 
 
@@ -154,7 +163,8 @@ def inputs(ctx: StepContext) -> list[Path]:
     files = [ctx.phase_series_file, ctx.geometry_file]
     try:
         for pair in find_pairs(ctx):
-            files += [p for p in (pair.unw, pair.cor, pair.conncomp) if p is not None]
+            files += [p for p in (pair.unw, pair.cor, pair.conncomp, pair.wrapped)
+                      if p is not None]
     except InputDataError:
         pass
     return files
@@ -206,6 +216,13 @@ def _read_pair(pair: PairFiles, length: int, width: int) -> tuple[np.ndarray, ..
     return phase, coh, comp
 
 
+def _wrapped_phase(path: Path, length: int, width: int) -> np.ndarray:
+    """Wrapped phase (rad) of a complex interferogram, or of a real phase raster, as float32."""
+    _check_shape(path, length, width)
+    data = read_raster(path, band=1)
+    return (np.angle(data) if np.iscomplexobj(data) else data).astype(np.float32)
+
+
 def write_stack(ctx: StepContext, pairs: list[PairFiles]) -> Path:
     """Write ``ifgramStack.h5`` pair by pair (atomically) and return its path."""
     attrs, dates, bperp = stack_attributes(ctx)
@@ -230,10 +247,15 @@ def write_stack(ctx: StepContext, pairs: list[PairFiles]) -> Path:
             "connectComponent": f.create_dataset("connectComponent", (num, length, width),
                                                  np.int16, chunks=chunks, compression="lzf"),
         }
+        if pairs and pairs[0].wrapped is not None:
+            dsets["wrapPhase"] = f.create_dataset("wrapPhase", (num, length, width), np.float32,
+                                                  chunks=chunks)
         for i, pair in enumerate(pairs):
-            for dset, data in zip(dsets.values(), _read_pair(pair, length, width),
-                                  strict=True):
-                dset[i] = data
+            data = _read_pair(pair, length, width)
+            if pair.wrapped is not None:
+                data = (*data, _wrapped_phase(pair.wrapped, length, width))
+            for dset, values in zip(dsets.values(), data, strict=True):
+                dset[i] = values
             ctx.log.debug("loaded %s", pair.name)
         f.attrs.update(attrs)
         f.attrs.update({"FILE_TYPE": "ifgramStack", "UNIT": "radian", "DATA_TYPE": "float32",
@@ -264,6 +286,10 @@ def copy_geometry(ctx: StepContext, stack_attrs: dict[str, Any]) -> Path:
 
 def run(ctx: StepContext) -> None:
     """Load the unwrapped network into MintPy's ``ifgramStack.h5`` and copy the geometry."""
+    if ctx.config["minopy.load.ionoFile"] is not None:
+        raise ConfigError(
+            f"minopy.load.ionoFile = {ctx.config['minopy.load.ionoFile']}: loading ionospheric "
+            "phase stacks is not supported in this version; remove the key (or set it to no)")
     pairs = find_pairs(ctx)
     ctx.log.info("load_ifgram: %d pairs -> %s", len(pairs), stack_file(ctx))
     no_comp = [p.name for p in pairs if p.conncomp is None]
