@@ -37,6 +37,22 @@ SEQUENTIAL_OFFSET = 10
 CANDIDATE_MAX_COHERENCE = 0.95
 
 
+@njit(cache=True, inline="always")
+def _own_phase(
+    re: np.ndarray, im: np.ndarray, r: int, c: int, i: int, j: int,
+    phase: np.ndarray, amplitude: np.ndarray,
+) -> None:
+    """Write pixel (r, c)'s own interferometric phase s_t conj(s_0) and |s_t| to output (i, j)."""
+    ar0 = re[r, c, 0]
+    ai0 = im[r, c, 0]
+    for t in range(re.shape[2]):
+        ar = re[r, c, t]
+        ai = im[r, c, t]
+        phase[t, i, j] = np.arctan2(ai * ar0 - ar * ai0, ar * ar0 + ai * ai0)
+        amplitude[t, i, j] = np.sqrt(ar * ar + ai * ai)
+    phase[0, i, j] = 0.0
+
+
 @njit(cache=True, parallel=True)
 def patch_kernel(
     re: np.ndarray,
@@ -124,15 +140,9 @@ def patch_kernel(
                 shp_count[i, j] = 0
                 continue
             if not process[r, c]:
-                ar0 = re[r, c, 0]
-                ai0 = im[r, c, 0]
+                _own_phase(re, im, r, c, i, j, phase, amplitude)
                 for t in range(nd):
-                    ar = re[r, c, t]
-                    ai = im[r, c, t]
-                    phase[t, i, j] = np.arctan2(ai * ar0 - ar * ai0, ar * ar0 + ai * ai0)
-                    amplitude[t, i, j] = np.sqrt(ar * ar + ai * ai)
                     crlb[t, i, j] = np.nan
-                phase[0, i, j] = 0.0
                 crlb[0, i, j] = 0.0
                 tcoh[0, i, j] = 0.0
                 tcoh[1, i, j] = 0.0
@@ -153,14 +163,7 @@ def patch_kernel(
                 top_eig[2, i, j] = top
                 ps = is_ps(top, amp_disp[r, c], ps_top_percent, ps_amp_disp)
                 if ps:
-                    ar0 = re[r, c, 0]
-                    ai0 = im[r, c, 0]
-                    for t in range(nd):
-                        ar = re[r, c, t]
-                        ai = im[r, c, t]
-                        phase[t, i, j] = np.arctan2(ai * ar0 - ar * ai0, ar * ar0 + ai * ai0)
-                        amplitude[t, i, j] = np.sqrt(ar * ar + ai * ai)
-                    phase[0, i, j] = 0.0
+                    _own_phase(re, im, r, c, i, j, phase, amplitude)
                     tcoh[0, i, j] = 1.0
                     tcoh[1, i, j] = 1.0
                     ps_mask[i, j] = True
