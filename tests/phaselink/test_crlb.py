@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import exp_coherence
+from _coherence_models import exp_coherence
 
 from minopy.phaselink import crlb_std
 
