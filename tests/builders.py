@@ -9,6 +9,7 @@ says otherwise.
 from __future__ import annotations
 
 import math
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from minopy.config import load_config
 from minopy.io.isce import write_raster
 from minopy.steps.context import StepContext
 
-HOUSTON = Path("/work/shared/data/houston_s1")
+#: The read-only shared data folder: ``$MINOPY_SHARED_DIR`` or ``../shared`` beside the repository.
+SHARED = Path(os.environ.get("MINOPY_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+HOUSTON = SHARED / "data" / "houston_s1"
 HOUSTON_CROP = HOUSTON / "crop_r200_c330_256x256"
 HOUSTON_REF = "20180115"
 
