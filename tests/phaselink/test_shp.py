@@ -1,4 +1,5 @@
-"""SHP tests: decisions against scipy, GLRT calibration and power, connectivity."""
+"""SHP tests: decisions against scipy for independent dates, GLRT calibration and power,
+connectivity. The calibration for correlated dates is in ``test_shp_calibration.py``."""
 
 from __future__ import annotations
 
@@ -96,15 +97,16 @@ def test_connectivity_hand_made_map():
     for i in range(size):
         for j in range(size):
             amp[:, i, j] = rng.permutation(base) if similar[i, j] else 50.0 + rng.random(n)
+    slc = amp * np.exp(2j * np.pi * rng.random(amp.shape))  # independent dates
     for test in ("ks", "ad", "ttest", "glrt"):
-        sel = select_shp(amp, (3, 4, 3, 4), size, size, test, 0.01)
+        sel = select_shp(slc, (3, 4, 3, 4), size, size, test, 0.01)
         np.testing.assert_array_equal(sel.masks[0, 0], expected, err_msg=test)
         assert sel.counts[0, 0] == expected.sum()
 
 
 def test_invalid_pixels_never_shp(rng):
     n = 15
-    amp = rng.rayleigh(1.0, (n, 9, 9))
+    amp = rng.rayleigh(1.0, (n, 9, 9)) * np.exp(2j * np.pi * rng.random((n, 9, 9)))
     amp[:, 4, 5] = np.nan
     amp[:, 3, 3] = 0.0
     sel = select_shp(amp, (0, 9, 0, 9), 5, 5, "ks", 0.01)
@@ -115,6 +117,6 @@ def test_invalid_pixels_never_shp(rng):
 
 
 def test_even_window_becomes_odd(rng):
-    amp = rng.rayleigh(1.0, (10, 20, 20))
+    amp = rng.rayleigh(1.0, (10, 20, 20)) + 0j
     sel = select_shp(amp, (8, 10, 8, 10), 14, 6, "glrt", 0.01)
     assert sel.masks.shape == (2, 2, 15, 7)

@@ -36,6 +36,7 @@ CODE_PTA = 3
 CODE_STBAS = 4
 CODE_PS = 5
 CODE_EMI_FALLBACK_EVD = 6
+CODE_FEW_SHP = 7
 
 ESTIMATOR_CODES: dict[int, str] = {
     CODE_MASKED: "masked/no-data (not phase linked)",
@@ -45,6 +46,7 @@ ESTIMATOR_CODES: dict[int, str] = {
     CODE_STBAS: "StBAS",
     CODE_PS: "PS (own phase kept)",
     CODE_EMI_FALLBACK_EVD: "EMI/PTA/StBAS fell back to EVD (|Γ| not positive definite)",
+    CODE_FEW_SHP: "fewer SHPs than minNumShp: EVD of the small sample (low quality)",
 }
 
 #: Method names accepted by :func:`estimate_phases`, mapped to their estimator code.

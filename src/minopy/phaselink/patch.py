@@ -1,8 +1,15 @@
 """Phase linking of one block: the single entry point used by the phase-linking step.
 
 :func:`process_patch` takes an SLC block read with margins, selects SHPs for the core pixels,
-phase-links them and returns every per-pixel product in a :class:`PatchResult`. It does no file
-I/O and sets no global thread state (the caller chooses ``numba.set_num_threads``).
+applies the PS rule, phase-links them and returns every per-pixel product in a
+:class:`PatchResult`. It does no file I/O and sets no global thread state (the caller chooses
+``numba.set_num_threads``).
+
+Chain: window intensity statistics and the temporal dependence of each centre's dates
+(:mod:`.window_stats`, :mod:`.dependence`); the ``scr`` PS rule (:mod:`.ps`), whose brightness
+cut-off also keeps PS out of their neighbours' SHP sets; SHP selection with tests calibrated for
+the dependence (:mod:`.shp`); then per pixel the estimator and the debiased temporal coherence
+(:mod:`.coherence_bias`).
 
 Pixel classes
 -------------
@@ -12,14 +19,18 @@ Pixel classes
   ``angle(s_n conj(s_0))``, amplitude = own ``|s_n|``, coherence 0, shp_count 1, estimator 0, CRLB
   NaN (0 at date 0). Masked pixels still serve as SHP samples of their neighbours (the mask says
   which outputs to compute, not which data are bad).
-- **PS** (``#SHP <= ps_num_shp`` and the PS test passes): own phase and amplitude, coherence 1,
-  estimator 5, ``ps_mask`` True.
-- **PS candidate failing the test**: EVD phases of the small-sample Γ; coherence (both bands)
-  γ, replaced by 0.95 when γ >= 1 - 1e-6; estimator 1.
+- **PS** (``scr`` rule: bright against the window's clutter; ``minopy`` rule: ``#SHP <=
+  ps_num_shp`` and the MiNoPy test passes): own phase and amplitude, coherence 1, estimator 5,
+  ``ps_mask`` True, CRLB NaN (0 at date 0).
+- **Few SHPs** (``#SHP < min_num_shp``, or a failed MiNoPy PS candidate): EVD phases of the
+  small-sample Γ, debiased coherence (near 0 for a handful of samples), estimator 7 (1 for a
+  failed MiNoPy candidate).
 - **DS**: the configured estimator; amplitude = mean ``|slc|`` over the SHPs per date.
 
-``top_eigenvalues`` is computed for PS candidates only and NaN elsewhere. ``amp_dispersion`` is
-``std/mean`` of the pixel's own amplitude (ddof 0) capped at 1, for all valid pixels.
+The temporal coherence (both bands) is debiased for the number of samples, so equal values mean
+equal quality whatever the SHP count. ``top_eigenvalues`` is computed for MiNoPy PS candidates
+only and NaN elsewhere. ``amp_dispersion`` is ``std/mean`` of the pixel's own amplitude (ddof 0)
+capped at 1, for all valid pixels.
 
 Seamless tiling: every output depends only on the data inside the pixel's window (in a fixed
 window-order), so a pixel whose full window lies inside two different blocks gets bit-identical
@@ -34,12 +45,16 @@ import numpy as np
 
 from minopy.errors import ConfigError
 
-from ._patch_kernel import SEQUENTIAL_OFFSET, patch_kernel
+from ._patch_kernel import SEQUENTIAL_OFFSET, KernelOptions, KernelOutputs, patch_kernel
+from .coherence_bias import bias_table
+from .consistency import interval_table, num_blocks
 from .covariance import planar_pixel_major
+from .dependence import window_dependence
 from .estimators import BASE_METHODS, ESTIMATOR_CODES
-from .ps import amplitude_dispersion
+from .ps import PS_RULES, amplitude_dispersion, scr_test
 from .sequential import SEQUENTIAL_METHODS
-from .shp import SHP_TESTS, select_shp, valid_pixels
+from .shp import SHP_TESTS, select_shp_planar, valid_pixels
+from .window_stats import window_stats
 
 METHODS: tuple[str, ...] = (
     "EVD",
@@ -82,6 +97,11 @@ class PhaseLinkOptions:
         SHP test [shpTest]: ks, ad, ttest, glrt.
     shp_alpha : float
         Significance level of the SHP test [shpSignificance], in (0, 1).
+    shp_margin : float
+        Equivalence margin of the SHP tests [shpMargin]: relative differences of mean power up to
+        this fraction are never rejected, >= 0.
+    shp_refine : bool
+        Prune each SHP set by its covariance consistency [shpRefine] (:mod:`.consistency`).
     azimuth_window, range_window : int
         SHP window in rows / columns [azimuthWindow, rangeWindow]; even sizes become odd
         (half width ``w // 2``).
@@ -90,12 +110,20 @@ class PhaseLinkOptions:
         ``2 * ministack_size`` dates a single mini-stack is used, i.e. the full-stack base method.
     stbas_num_con : int
         StBAS band: coherences with ``|i - j| < stbas_num_con`` are used [stbas_numCon].
+    ps_rule : str
+        PS rule [psRule]: ``scr`` (signal-to-clutter ratio against the window, calibrated for the
+        dates, their coherence and the looks) or ``minopy`` (MiNoPy's rule, for parity).
+    ps_min_scr : float
+        ``scr`` rule: smallest signal-to-clutter ratio called PS [psMinScr], > 0.
     ps_num_shp : int
-        Pixels with at most this many SHPs are PS candidates [PsNumShp].
+        ``minopy`` rule: pixels with at most this many SHPs are PS candidates [PsNumShp].
     ps_amp_dispersion : float
-        PS amplitude-dispersion threshold [psAmpDispersion].
+        ``minopy`` rule: amplitude-dispersion threshold [psAmpDispersion].
     ps_top_eigen_percent : float
-        PS top-eigenvalue share threshold in percent [psTopEigenPercent].
+        ``minopy`` rule: top-eigenvalue share threshold in percent [psTopEigenPercent].
+    min_num_shp : int
+        Pixels with fewer SHPs (that are not PS) are linked by EVD of their small sample, flagged
+        with estimator code 7 and get a debiased coherence [minNumShp], >= 1.
     emi_beta : float
         Initial shrinkage of ``|Γ|`` towards identity for EMI/PTA/StBAS [emiRegularization].
     """
@@ -103,13 +131,18 @@ class PhaseLinkOptions:
     method: str = "sequential_EMI"
     shp_test: str = "ks"
     shp_alpha: float = 0.01
+    shp_margin: float = 0.2
+    shp_refine: bool = True
     azimuth_window: int = 15
     range_window: int = 15
     ministack_size: int = 10
     stbas_num_con: int = 10
+    ps_rule: str = "scr"
+    ps_min_scr: float = 4.0
     ps_num_shp: int = 10
     ps_amp_dispersion: float = 0.42
     ps_top_eigen_percent: float = 95.0
+    min_num_shp: int = 10
     emi_beta: float = 0.0
 
     def validate_stack(self, num_dates: int) -> None:
@@ -126,6 +159,8 @@ class PhaseLinkOptions:
             _fail("shpTest", self.shp_test, f"allowed: {', '.join(SHP_TESTS)}")
         if not 0.0 < float(self.shp_alpha) < 1.0:
             _fail("shpSignificance", self.shp_alpha, "must be in the open interval (0, 1)")
+        if not 0.0 <= float(self.shp_margin) < 10.0:
+            _fail("shpMargin", self.shp_margin, "must be >= 0 and < 10")
         for key, val in (
             ("azimuthWindow", self.azimuth_window),
             ("rangeWindow", self.range_window),
@@ -144,8 +179,14 @@ class PhaseLinkOptions:
             )
         if self.method == "StBAS" and self.stbas_num_con < 2:
             _fail("stbas_numCon", self.stbas_num_con, "must be >= 2 for StBAS")
+        if self.ps_rule not in PS_RULES:
+            _fail("psRule", self.ps_rule, f"allowed: {', '.join(PS_RULES)}")
+        if not self.ps_min_scr > 0.0:
+            _fail("psMinScr", self.ps_min_scr, "must be > 0")
         if self.ps_num_shp < 0:
             _fail("PsNumShp", self.ps_num_shp, "must be >= 0")
+        if self.min_num_shp < 1:
+            _fail("minNumShp", self.min_num_shp, "must be >= 1")
         if not self.ps_amp_dispersion > 0.0:
             _fail("psAmpDispersion", self.ps_amp_dispersion, "must be > 0")
         if not 0.0 <= self.ps_top_eigen_percent <= 100.0:
@@ -187,7 +228,8 @@ class PatchResult:
     shp_count : ndarray, shape (h, w), int32
         Number of SHPs (centre included); 1 for masked, 0 for no-data pixels.
     temporal_coherence : ndarray, shape (2, h, w), float32
-        ``[0]`` average (mean mini-stack coherence for sequential methods), ``[1]`` full.
+        ``[0]`` average (mean mini-stack coherence for sequential methods), ``[1]`` full; both
+        debiased for the number of samples (:mod:`minopy.phaselink.coherence_bias`).
     ps_mask : ndarray, shape (h, w), bool
         True for PS pixels.
     amp_dispersion : ndarray, shape (h, w), float32
@@ -196,10 +238,12 @@ class PatchResult:
         ``λ1, λ2, top percent`` of the small-sample Γ for PS candidates; NaN elsewhere.
     estimator : ndarray, shape (h, w), uint8
         Estimator code, see :data:`ESTIMATOR_CODES`.
+    shp_masks : ndarray, shape (h, w, az, rg), bool, or None
+        The final SHP sets (see :class:`~minopy.phaselink.shp.ShpSelection`), when asked for.
     crlb_std : ndarray, shape (N, h, w), float32
         CRLB standard deviation (rad) from the estimated ``|Γ|`` and ``#SHP`` looks; 0 for date 0,
         NaN at the other dates where ``|Γ|`` (or the Fisher matrix) is not positive definite
-        (e.g. PS candidates with fewer SHPs than dates) and for masked pixels; NaN everywhere
+        (e.g. pixels with fewer SHPs than dates) and for PS and masked pixels; NaN everywhere
         for no-data pixels.
     """
 
@@ -212,6 +256,7 @@ class PatchResult:
     top_eigenvalues: np.ndarray
     estimator: np.ndarray
     crlb_std: np.ndarray
+    shp_masks: np.ndarray | None = None
 
 
 def _method_code(method: str) -> int:
@@ -225,6 +270,7 @@ def process_patch(
     core: tuple[int, int, int, int],
     options: PhaseLinkOptions,
     mask: np.ndarray | None = None,
+    keep_masks: bool = False,
 ) -> PatchResult:
     """Phase-link the core pixels of an SLC block.
 
@@ -237,6 +283,8 @@ def process_patch(
     options : PhaseLinkOptions
     mask : ndarray, shape (H, W), bool, optional
         True = phase-link the pixel. False pixels are not phase linked (see module docstring).
+    keep_masks : bool
+        Return the final SHP masks in ``PatchResult.shp_masks``.
 
     Returns
     -------
@@ -260,20 +308,35 @@ def process_patch(
 
     amp = np.abs(slc)
     valid = valid_pixels(amp)
-    shp = select_shp(
+    re, im = planar_pixel_major(slc)
+    ha, hr = int(options.azimuth_window) // 2, int(options.range_window) // 2
+    box = (r0, r1, c0, c1)
+    stats = window_stats(amp, valid)
+    dependence = window_dependence(re, im, valid, box, ha, hr)
+    if options.ps_rule == "scr":
+        scr_ps, cutoff = scr_test(stats, valid, dependence, box, ha, hr, nd, options.ps_min_scr)
+    else:
+        scr_ps = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+        cutoff = None
+    shp = select_shp_planar(
         amp,
-        (r0, r1, c0, c1),
+        re,
+        im,
+        valid,
+        box,
         options.azimuth_window,
         options.range_window,
         options.shp_test,
         options.shp_alpha,
-        valid,
+        options.shp_margin,
+        stats=stats,
+        dependence=dependence,
+        bright_cutoff=cutoff,
     )
     with np.errstate(invalid="ignore"):
         adisp = amplitude_dispersion(amp, cap=1.0)
     adisp[~valid] = np.nan
-    del amp
-    re, im = planar_pixel_major(slc)
+    del amp, stats
 
     h, w = r1 - r0, c1 - c0
     res = PatchResult(
@@ -289,32 +352,24 @@ def process_patch(
     )
     if h == 0 or w == 0:
         return res
-    patch_kernel(
-        re,
-        im,
-        valid,
-        process,
-        adisp,
-        r0,
-        c0,
-        shp.half_az,
-        shp.half_rg,
-        shp.masks,
-        shp.counts,
-        _method_code(options.method),
-        int(options.ministack_size),
-        int(options.stbas_num_con),
-        float(options.emi_beta),
-        int(options.ps_num_shp),
-        float(options.ps_amp_dispersion),
-        float(options.ps_top_eigen_percent),
-        res.phase,
-        res.amplitude,
-        res.shp_count,
-        res.temporal_coherence,
-        res.ps_mask,
-        res.top_eigenvalues,
-        res.estimator,
-        res.crlb_std,
+    kopt = KernelOptions(
+        method=_method_code(options.method),
+        ministack_size=int(options.ministack_size),
+        lag=int(options.stbas_num_con),
+        beta0=float(options.emi_beta),
+        ps_rule=PS_RULES[options.ps_rule],
+        ps_num_shp=int(options.ps_num_shp),
+        ps_amp_disp=float(options.ps_amp_dispersion),
+        ps_top_percent=float(options.ps_top_eigen_percent),
+        min_num_shp=int(options.min_num_shp),
+        refine=bool(options.shp_refine),
+        nblocks=num_blocks(nd),
     )
+    out = KernelOutputs(res.phase, res.amplitude, res.shp_count, res.temporal_coherence,
+                        res.ps_mask, res.top_eigenvalues, res.estimator, res.crlb_std)
+    patch_kernel(re, im, valid, process, adisp, scr_ps, r0, c0, shp.half_az, shp.half_rg,
+                 shp.masks, shp.counts, kopt, *bias_table(), interval_table(float(options.shp_alpha)),
+                 out)
+    if keep_masks:
+        res.shp_masks = shp.masks
     return res

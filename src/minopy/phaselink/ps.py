@@ -1,18 +1,48 @@
-"""Persistent-scatterer (PS) candidate test and amplitude dispersion (MiNoPy ``test_PS``).
+"""Persistent-scatterer (PS) tests and the amplitude dispersion.
 
-A pixel with few SHPs (``#SHP <= ps_num_shp``) is a PS candidate. It is declared PS when the top
-eigenvalue of its small-sample coherence matrix holds more than ``top_percent`` of the eigenvalue
-norm, ``100 λ_max / ||λ||_2 > top_percent`` (``||λ||_2 = ||Γ||_F`` for Hermitian Γ), and its
-amplitude dispersion ``D_A = std(|s|)/mean(|s|)`` (capped at 1) is below ``amp_dispersion``.
+Two rules (``minopy.inversion.psRule``):
+
+``scr`` (default): signal-to-clutter ratio against the neighbourhood
+    A PS is a pixel whose temporal mean power ``P̄`` stands out from the distributed clutter of its
+    window: ``ρ = P̄ / g`` with ``g`` the geometric mean of ``P̄`` over the window's valid pixels
+    (robust to a few bright points). For a clutter pixel, ``P̄ / μ`` is about Gamma distributed with
+    shape ``k = 1 / (s CV²)``, ``s`` the dependence of the dates (:mod:`.dependence`) and ``CV²``
+    the relative ensemble variance of one intensity (1 for single-look speckle, ~1/L for L looks;
+    :func:`.window_stats.ensemble_cv2`), and ``g = μ exp(ψ(k) − ln k)``. The pixel is PS when
+    ``ρ >= exp(ln k − ψ(k)) max(G_k^{-1}(1 − α_PS) / k, 1 + SCR_min)``: its brightness is beyond
+    what clutter reaches with probability :data:`PS_FALSE_ALARM` given the number of dates,
+    their coherence and the looks, and it corresponds to a signal-to-clutter ratio of at least
+    ``SCR_min`` (``minopy.inversion.psMinScr``). It holds for single-look and multilooked stacks
+    alike, whatever the number of SHPs. The same cut-off keeps such bright points out of the SHP
+    sets of the window's centre, so they do not bias the neighbouring distributed scatterers.
+``minopy``: MiNoPy's rule (``test_PS``), kept for parity
+    A pixel with few SHPs (``#SHP <= ps_num_shp``) is a PS candidate. It is declared PS when the top
+    eigenvalue of its small-sample coherence matrix holds more than ``top_percent`` of the
+    eigenvalue norm, ``100 λ_max / ||λ||_2 > top_percent`` (``||λ||_2 = ||Γ||_F`` for Hermitian
+    Γ), and its amplitude dispersion ``D_A = std(|s|)/mean(|s|)`` (capped at 1) is below
+    ``amp_dispersion``. A sample of one pixel always has a top-eigenvalue share of 100 %, and
+    multilooked stacks have low ``D_A`` everywhere, so this rule over-detects on them.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit, prange
+from scipy import special, stats
 
 from ._linalg import FASTMATH, normalize, power_iteration
 from .estimators import start_vector
+from .window_stats import WindowStats, ensemble_cv2, window_mean
+
+PS_RULES: dict[str, int] = {"scr": 0, "minopy": 1}
+
+#: Probability that a clutter pixel passes the ``scr`` brightness test (before the SCR floor).
+PS_FALSE_ALARM = 1e-3
+
+#: Grid of log shape parameters ``ln k`` of the brightness threshold table.
+_LOG_K = np.linspace(0.0, np.log(1e5), 121)
 
 
 def amplitude_dispersion(amplitude: np.ndarray, cap: float | None = None) -> np.ndarray:
@@ -112,3 +142,92 @@ def is_ps(top_percent: float, amp_disp: float, top_thresh: float, da_thresh: flo
     """PS decision: ``top% > top_thresh`` and ``min(D_A, 1) < da_thresh``."""
     da = amp_disp if amp_disp < 1.0 else 1.0
     return top_percent > top_thresh and da < da_thresh
+
+
+@functools.lru_cache(maxsize=64)
+def brightness_thresholds(min_scr: float, alpha: float = PS_FALSE_ALARM) -> np.ndarray:
+    """``ρ`` thresholds of the ``scr`` rule on the :data:`_LOG_K` grid (see module docstring).
+
+    Parameters
+    ----------
+    min_scr : float
+        Smallest signal-to-clutter ratio called PS.
+    alpha : float
+        False-alarm probability of the brightness test on clutter.
+
+    Returns
+    -------
+    ndarray, shape (len(_LOG_K),), float64
+    """
+    k = np.exp(_LOG_K)
+    geo = np.exp(np.log(k) - special.digamma(k))  # mean / geometric mean of Gamma(k)
+    return geo * np.maximum(stats.gamma.isf(alpha, k) / k, 1.0 + float(min_scr))
+
+
+@njit(cache=True)
+def _threshold_at(log_k: float, table: np.ndarray) -> float:
+    step = _LOG_K[1] - _LOG_K[0]
+    x = log_k / step
+    if x <= 0.0:
+        return table[0]
+    i = int(x)
+    if i >= table.shape[0] - 1:
+        return table[table.shape[0] - 1]
+    w = x - i
+    return (1.0 - w) * table[i] + w * table[i + 1]
+
+
+@njit(cache=True, parallel=True)
+def _scr_kernel(power, logp_sat, cv2_sat, count_sat, valid, dep, r0, c0, ha, hr, nd, table):
+    h, w = dep.shape
+    is_ps = np.zeros((h, w), dtype=np.bool_)
+    cutoff = np.full((h, w), np.inf)
+    for i in prange(h):
+        for j in range(w):
+            r = r0 + i
+            c = c0 + j
+            if not valid[r, c]:
+                continue
+            g = np.exp(window_mean(logp_sat, count_sat, r, c, ha, hr))
+            s = dep[i, j]
+            ens = ensemble_cv2(window_mean(cv2_sat, count_sat, r, c, ha, hr), nd, s)
+            k = 1.0 / (s * ens) if s * ens > 0.0 else 1e5
+            k = max(k, 1.0)
+            cut = g * _threshold_at(np.log(k), table)
+            cutoff[i, j] = cut
+            is_ps[i, j] = power[r, c] >= cut
+    return is_ps, cutoff
+
+
+def scr_test(stats: WindowStats, valid: np.ndarray, dependence: np.ndarray,
+             core: tuple[int, int, int, int], half_az: int, half_rg: int, num_dates: int,
+             min_scr: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ``scr`` PS rule for the core pixels of a block.
+
+    Parameters
+    ----------
+    stats : WindowStats
+        Of the block.
+    valid : ndarray, shape (H, W), bool
+    dependence : ndarray, shape (h, w)
+        Dependence of the core pixels' dates.
+    core : tuple of int
+        ``(row0, row1, col0, col1)``.
+    half_az, half_rg : int
+        Half window sizes.
+    num_dates : int
+    min_scr : float
+        ``SCR_min``.
+
+    Returns
+    -------
+    is_ps : ndarray, shape (h, w), bool
+    cutoff : ndarray, shape (h, w), float64
+        Mean-power cut-off of each centre's window (``ρ`` threshold times ``g``); ``inf`` for
+        invalid centres.
+    """
+    table = brightness_thresholds(min_scr)
+    r0, _, c0, _ = core
+    return _scr_kernel(stats.power, stats.logp_sat, stats.cv2_sat, stats.count_sat, valid,
+                       dependence, int(r0), int(c0), int(half_az), int(half_rg), int(num_dates),
+                       table)

@@ -99,7 +99,7 @@ def inspect_pixel(slc_file: str | os.PathLike, y: int, x: int, range_window: int
         dates = parse_dates(f["date"][()])
     amplitude = np.abs(block)
     core = (y - r0, y - r0 + 1, x - c0, x - c0 + 1)
-    selection = select_shp(amplitude, core, azimuth_window, range_window, "ks", alpha)
+    selection = select_shp(block, core, azimuth_window, range_window, "ks", alpha)
     gamma = np.asarray(shp_coherence(block, core, selection)[0, 0], dtype=np.complex128)
     num_shp = int(selection.counts[0, 0])
     if num_shp == 0:

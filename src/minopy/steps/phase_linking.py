@@ -66,14 +66,19 @@ OPTION_KEYS: dict[str, str] = {
     "method": "minopy.inversion.phaseLinkingMethod",
     "shp_test": "minopy.inversion.shpTest",
     "shp_alpha": "minopy.inversion.shpSignificance",
+    "shp_margin": "minopy.inversion.shpMargin",
+    "shp_refine": "minopy.inversion.shpRefine",
     "azimuth_window": "minopy.inversion.azimuthWindow",
     "range_window": "minopy.inversion.rangeWindow",
     "ministack_size": "minopy.inversion.ministackSize",
     "stbas_num_con": "minopy.inversion.stbas_numCon",
+    "ps_rule": "minopy.inversion.psRule",
+    "ps_min_scr": "minopy.inversion.psMinScr",
     "ps_num_shp": "minopy.inversion.PsNumShp",
     "ps_amp_dispersion": "minopy.inversion.psAmpDispersion",
     "ps_top_eigen_percent": "minopy.inversion.psTopEigenPercent",
     "emi_beta": "minopy.inversion.emiRegularization",
+    "min_num_shp": "minopy.inversion.minNumShp",
 }
 
 
@@ -139,15 +144,20 @@ def phase_link_options(config: Any, log: logging.Logger | None = None) -> Any:
         method=str(c[OPTION_KEYS["method"]]),
         shp_test=str(c[OPTION_KEYS["shp_test"]]),
         shp_alpha=float(c[OPTION_KEYS["shp_alpha"]]),
+        shp_margin=float(c[OPTION_KEYS["shp_margin"]]),
+        shp_refine=bool(c[OPTION_KEYS["shp_refine"]]),
         azimuth_window=_odd(int(c[OPTION_KEYS["azimuth_window"]]),
                             OPTION_KEYS["azimuth_window"], log),
         range_window=_odd(int(c[OPTION_KEYS["range_window"]]), OPTION_KEYS["range_window"], log),
         ministack_size=int(c[OPTION_KEYS["ministack_size"]]),
         stbas_num_con=int(c[OPTION_KEYS["stbas_num_con"]]),
+        ps_rule=str(c[OPTION_KEYS["ps_rule"]]),
+        ps_min_scr=float(c[OPTION_KEYS["ps_min_scr"]]),
         ps_num_shp=int(c[OPTION_KEYS["ps_num_shp"]]),
         ps_amp_dispersion=float(c[OPTION_KEYS["ps_amp_dispersion"]]),
         ps_top_eigen_percent=float(c[OPTION_KEYS["ps_top_eigen_percent"]]),
         emi_beta=float(c[OPTION_KEYS["emi_beta"]]),
+        min_num_shp=int(c[OPTION_KEYS["min_num_shp"]]),
     )
 
 
