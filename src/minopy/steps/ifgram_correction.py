@@ -123,12 +123,12 @@ def automatic_reference(ctx: StepContext) -> ReferenceChoice:
             "no candidate reference pixel has tempCoh_%s >= minopy.timeseries.minTempCoh = %g",
             ctx.config["minopy.timeseries.tempCohType"], ctx.config["minopy.timeseries.minTempCoh"])
     min_coh = _min_coherence(ctx)
-    if choice.neighbourhood_coherence < min_coh:
+    if choice.coherence < min_coh:
         ctx.log.warning(
-            "the automatic reference point y/x = %d/%d lies in a poorly coherent area (mean "
-            "coherence %.2f < mintpy.reference.minCoherence = %g); if you know a stable, coherent "
-            "point, set mintpy.reference.yx/lalo", choice.y, choice.x,
-            choice.neighbourhood_coherence, min_coh)
+            "the automatic reference point y/x = %d/%d has an average spatial coherence of %.2f, "
+            "below mintpy.reference.minCoherence = %g; if you know a stable, coherent point, set "
+            "mintpy.reference.yx/lalo", choice.y, choice.x,
+            choice.coherence, min_coh)
     return choice
 
 
