@@ -220,10 +220,35 @@ def test_automatic_reference_unwrapped_in_most_pairs(tmp_path: Path, caplog) -> 
     assert f"unwrapped in {n - 1} of {n} kept interferograms, the most of any pixel" in caplog.text
     assert f"is not unwrapped in 1 of {n} kept interferograms" in caplog.text
     assert f"those are left out: {s.pairs[2]}" in caplog.text
+    assert "leaves out" not in caplog.text  # the other pairs still link every date
     ts, attrs = _read(s.ctx.network_dir / "timeseries.h5", "timeseries")
     ref = (int(attrs["REF_Y"]), int(attrs["REF_X"]))
     ok = _reliable(ts.shape[1:])
     np.testing.assert_allclose(ts[:, ok], s.truth(ref)[:, ok], atol=1e-5)
+
+
+def test_automatic_reference_leaving_out_a_date(tmp_path: Path, caplog) -> None:
+    """The only two pairs of the last date are not unwrapped anywhere: that date leaves the time
+    series, with a warning naming it."""
+    import logging
+
+    s = synth.build(tmp_path)
+    load_ifgram.run(s.ctx)
+    last = [i for i, p in enumerate(s.pairs) if p.endswith(s.dates[-1])]
+    assert len(last) == 2
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+        for i in last:
+            f["connectComponent"][i] = 0
+    with caplog.at_level(logging.INFO, logger="minopy"):
+        ifgram_correction.run(s.ctx)
+        invert_network.run(s.ctx)
+    assert f"leaves out 1 date(s) that no other kept interferogram links: {s.dates[-1]}" \
+        in caplog.text
+    ts, attrs = _read(s.ctx.network_dir / "timeseries.h5", "timeseries")
+    assert ts.shape[0] == len(s.dates) - 1
+    ok = _reliable(ts.shape[1:])
+    truth = s.truth((int(attrs["REF_Y"]), int(attrs["REF_X"])))[:-1]
+    np.testing.assert_allclose(ts[:, ok], truth[:, ok], atol=1e-5)
 
 
 def test_reference_point_error_when_nothing_valid(tmp_path: Path) -> None:

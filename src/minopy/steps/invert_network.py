@@ -236,8 +236,12 @@ def run(ctx: StepContext) -> None:
                 "interferograms (no pixel is unwrapped in all); those are left out: %s",
                 ref_y, ref_x, int(bad.sum()), idx.size,
                 ", ".join(p for p, b in zip(pairs, bad, strict=True) if b))
-            idx, ref_phase = idx[~bad], ref_phase[~bad]
-            pairs = [p for p, b in zip(pairs, bad, strict=True) if not b]
+            kept = [p for p, b in zip(pairs, bad, strict=True) if not b]
+            lost = sorted(set(dates_of(pairs)) - set(dates_of(kept))) if kept else []
+            if lost:
+                ctx.log.warning("so the time series leaves out %d date(s) that no other kept "
+                                "interferogram links: %s", len(lost), ", ".join(lost))
+            idx, ref_phase, pairs = idx[~bad], ref_phase[~bad], kept
         dates = check_network(pairs, int(keep.size - keep.sum()))
         min_red = min_redundancy(ctx)
         incidence = np.zeros((len(dates), len(pairs)), np.float32)
