@@ -1,9 +1,10 @@
 """Builders of small ISCE stacks (topsStack / stripmapStack layouts) for tests.
 
 The layouts follow ISCE and ``minopy.simulate``: ``merged/SLC/<date>/<date>.slc[.full]``,
-``merged/geom_reference/*.rdr[.full]``, ``baselines/``, ``reference/IW1.xml`` (tops) or
-``merged/SLC/<ref>/referenceShelve/data.rsc`` (stripmap). All values are synthetic unless a builder
-says otherwise.
+``merged/geom_reference/*.rdr[.full]``, ``baselines/``, ``reference/IW<n>.xml`` (tops; the ISCE2
+product XML as ISCE2 writes it, see ``minopy.simulate.isce_xml``) or
+``merged/SLC/<ref>/referenceShelve/data.rsc`` / a ``Frame`` product XML (stripmap). All values are
+synthetic unless a builder says otherwise.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from minopy.config import load_config
 from minopy.io.isce import write_raster
+from minopy.simulate import isce_xml
 from minopy.steps.context import StepContext
 
 #: The read-only shared data folder: ``$MINOPY_SHARED_DIR`` or ``../shared`` beside the repository.
@@ -63,56 +65,70 @@ def orbit_state(t: float) -> tuple[np.ndarray, np.ndarray]:
     return pos, dlat * w_lat + dlon * w_lon
 
 
-def _prop(name: str, value: object, indent: str) -> str:
-    return (f'{indent}<property name="{name}">\n{indent}    <value>{value}</value>\n'
-            f'{indent}</property>\n')
+#: slant-range offset (m) between consecutive TOPS swaths in the synthetic metadata.
+SWATH_RANGE_STEP = 60000.0
+#: synthetic burst length (s).
+BURST_SECONDS = 2.75
 
 
-def tops_xml_text(start: datetime, n_bursts: int = 2, swath: int = 1,
-                  prf_name: str = "prf", with_orbit: bool = True) -> str:
-    """ISCE topsStack product XML (``reference/IW1.xml``) with bursts and an orbit."""
-    burst_len = timedelta(seconds=2.75)
-    bursts = ""
+def synthetic_orbit(start: datetime, num: int = 12) -> isce_xml.Component:
+    """ISCE2 ``Orbit`` of :func:`orbit_state`: ``num`` vectors every 10 s from ``start`` - 50 s."""
+    offsets = [10.0 * (k - 5) for k in range(num)]
+    states = [orbit_state(t) for t in offsets]
+    return isce_xml.orbit_component([start + timedelta(seconds=t) for t in offsets],
+                                    np.array([p for p, _ in states]),
+                                    np.array([v for _, v in states]))
+
+
+def tops_xml_text(start: datetime, n_bursts: int = 2, swath: int = 1, with_orbit: bool = True,
+                  time_offset: float = 0.0) -> str:
+    """``reference/IW<swath>.xml`` as ISCE2 writes it: a TOPS swath product of ``n_bursts`` bursts.
+
+    Burst ``b`` starts ``time_offset + b * BURST_SECONDS`` after ``start``; every burst carries the
+    same orbit (state vectors at whole seconds when ``start`` is, i.e. without fraction), as
+    topsStack writes it. Swath ``n`` starts ``(n - 1) * SWATH_RANGE_STEP`` farther in range.
+    """
+    orbit = synthetic_orbit(start)
+    bursts = []
     for b in range(n_bursts):
-        b0 = start + b * burst_len
-        ind = "                "
-        bursts += f'            <component name="burst{b + 1}">\n'
-        bursts += _prop("radarwavelength", WAVELENGTH, ind)
-        bursts += _prop("rangepixelsize", RANGE_PIXEL, ind)
-        bursts += _prop("azimuthtimeinterval", AZ_INTERVAL, ind)
-        bursts += _prop("startingrange", STARTING_RANGE, ind)
-        bursts += _prop(prf_name, PRF, ind)
-        bursts += _prop("passdirection", "DESCENDING", ind)
-        bursts += _prop("polarization", "VV", ind)
-        bursts += _prop("tracknumber", 143, ind)
-        bursts += _prop("swathnumber", swath, ind)
-        bursts += _prop("burststartutc", b0.strftime("%Y-%m-%d %H:%M:%S.%f"), ind)
-        bursts += _prop("burststoputc", (b0 + burst_len).strftime("%Y-%m-%d %H:%M:%S.%f"), ind)
-        bursts += _prop("sensingstart", b0.strftime("%Y-%m-%d %H:%M:%S.%f"), ind)
-        bursts += _prop("sensingstop", (b0 + burst_len).strftime("%Y-%m-%d %H:%M:%S.%f"), ind)
-        if with_orbit and b == 0:
-            bursts += f'{ind}<component name="orbit">\n{ind}    <component name="state_vectors">\n'
-            for k in range(12):
-                tk = start + timedelta(seconds=10.0 * (k - 5))
-                pos, vel = orbit_state(10.0 * (k - 5))
-                ind2 = ind + "            "
-                bursts += f'{ind}        <component name="state_vector{k + 1}">\n'
-                bursts += _prop("time", tk.strftime("%Y-%m-%d %H:%M:%S.%f"), ind2)
-                bursts += _prop("position", "[" + ", ".join(f"{v:.6f}" for v in pos) + "]", ind2)
-                bursts += _prop("velocity", "[" + ", ".join(f"{v:.9f}" for v in vel) + "]", ind2)
-                bursts += f"{ind}        </component>\n"
-            bursts += f"{ind}    </component>\n{ind}</component>\n"
-        bursts += "            </component>\n"
-    return (
-        "<productmanager_name>\n"
-        '    <component name="instance">\n'
-        "        <factoryname>createTOPSSwathSLCProduct</factoryname>\n"
-        '        <component name="bursts">\n'
-        f"{bursts}"
-        "        </component>\n"
-        "    </component>\n"
-        "</productmanager_name>\n"
-    )
+        b0 = start + timedelta(seconds=time_offset + b * BURST_SECONDS)
+        b1 = b0 + timedelta(seconds=BURST_SECONDS)
+        params = {
+            "radarwavelength": WAVELENGTH, "rangepixelsize": RANGE_PIXEL,
+            "azimuthtimeinterval": AZ_INTERVAL,
+            "startingrange": STARTING_RANGE + (swath - 1) * SWATH_RANGE_STEP,
+            "pulserepetitionfrequency": PRF, "passdirection": "DESCENDING", "polarization": "VV",
+            "tracknumber": 143, "orbitnumber": 20143, "framenumber": 1, "swathnumber": swath,
+            "burstnumber": b + 1, "numberoflines": 1500, "numberofsamples": 25000,
+            "burststartutc": b0, "burststoputc": b1, "sensingstart": b0, "sensingstop": b1,
+        }
+        burst = isce_xml.burst_component(params, orbit)
+        if not with_orbit:
+            burst.children.clear()
+        bursts.append(burst)
+    product = {"spacecraftname": "Sentinel-1B", "mission": "S1B",
+               "ascendingnodetime": start - timedelta(minutes=25)}
+    return isce_xml.tops_swath_xml(product, bursts)
+
+
+def frame_xml_text(start: datetime, n_lines: int = 2000) -> str:
+    """A stripmap ``Frame`` product XML (stripmapApp's ``<date>_slc.xml``) with :func:`orbit_state`.
+
+    ALOS-like values: L-band, PRF 2155.172 Hz, sensing from ``start`` for ``n_lines`` lines.
+    """
+    prf = 2155.172
+    stop = start + timedelta(seconds=(n_lines - 1) / prf)
+    frame = {"sensing_start": start, "sensing_mid": start + (stop - start) / 2,
+             "sensing_stop": stop, "starting_range": 850000.0, "far_range": 900000.0,
+             "number_of_lines": n_lines, "number_of_samples": 5000, "polarization": "HH",
+             "pass_direction": "ASCENDING", "track_number": 450, "frame_number": 600,
+             "orbit_number": 20000}
+    radar = {"prf": prf, "radar_wavelength": 0.2360571, "range_pixel_size": 9.368514,
+             "range_sampling_rate": 16e6, "chirp_slope": 5e11, "pulse_lenght": 2.7e-5,
+             "incidence_angle": 38.7}
+    platform = {"spacecraft_name": "ALOS", "mission": "ALOS", "antenna_length": 8.9,
+                "pointing_direction": -1}
+    return isce_xml.frame_xml(frame, radar, platform, synthetic_orbit(start))
 
 
 def write_geometry(geom_dir: Path, length: int, width: int, suffix: str,
@@ -154,8 +170,13 @@ def write_tops_baselines(root: Path, dates: list[str], ref: str, values: dict[st
 
 
 def make_tops_stack(root: str | Path, n_dates: int = 5, length: int = 40, width: int = 30,
-                    seed: int = 0, start: str = "20200101") -> Path:
-    """A topsStack-layout project folder under ``root``; returns the project folder."""
+                    seed: int = 0, start: str = "20200101", swaths: tuple[int, ...] = (1,),
+                    n_bursts: int = 2) -> Path:
+    """A topsStack-layout project folder under ``root``; returns the project folder.
+
+    ``reference/IW<n>.xml`` for each of ``swaths`` (as ISCE2 writes them, :func:`tops_xml_text`),
+    swath ``n`` starting ``0.4 * (n - 1)`` s after swath 1, like Sentinel-1's IW1-IW3.
+    """
     project = Path(root)
     dates = dates_list(n_dates, start)
     slcs = synthetic_slcs(n_dates, length, width, seed)
@@ -166,7 +187,9 @@ def make_tops_stack(root: str | Path, n_dates: int = 5, length: int = 40, width:
     ref = project / "reference"
     ref.mkdir(parents=True, exist_ok=True)
     t0 = datetime.strptime(dates[0], "%Y%m%d") + timedelta(hours=0, minutes=24, seconds=10)
-    (ref / "IW1.xml").write_text(tops_xml_text(t0))
+    for n in swaths:
+        (ref / f"IW{n}.xml").write_text(tops_xml_text(t0, n_bursts=n_bursts, swath=n,
+                                                      time_offset=0.4 * (n - 1)))
     return project
 
 
@@ -183,8 +206,13 @@ def rsc_text(start: datetime) -> str:
 
 
 def make_stripmap_stack(root: str | Path, n_dates: int = 4, length: int = 36, width: int = 28,
-                        seed: int = 1, start: str = "20100105") -> Path:
-    """A stripmapStack-layout project folder under ``root``; returns the project folder."""
+                        seed: int = 1, start: str = "20100105", metadata: str = "rsc") -> Path:
+    """A stripmapStack-layout project folder under ``root``; returns the project folder.
+
+    ``metadata = "rsc"``: ``merged/SLC/<ref>/referenceShelve/data.rsc``; ``"frame_xml"``: the
+    reference ``Frame`` product XML as ISCE2 writes it, ``<project>/<ref>_slc.xml``
+    (:func:`frame_xml_text`; the template must point ``minopy.load.metaFile`` at it).
+    """
     project = Path(root)
     dates = dates_list(n_dates, start, step_days=46)
     slcs = synthetic_slcs(n_dates, length, width, seed)
@@ -198,9 +226,12 @@ def make_stripmap_stack(root: str | Path, n_dates: int = 4, length: int = 36, wi
         v = values[d]
         (base / f"{dates[0]}_{d}.txt").write_text(
             f"PERP_BASELINE_BOTTOM {v - 1.0!r}\nPERP_BASELINE_TOP {v + 1.0!r}\n")
+    t0 = datetime.strptime(dates[0], "%Y%m%d") + timedelta(hours=4, minutes=5, seconds=6)
+    if metadata == "frame_xml":
+        (project / f"{dates[0]}_slc.xml").write_text(frame_xml_text(t0))
+        return project
     shelve = project / "merged" / "SLC" / dates[0] / "referenceShelve"
     shelve.mkdir(parents=True, exist_ok=True)
-    t0 = datetime.strptime(dates[0], "%Y%m%d") + timedelta(hours=4, minutes=5, seconds=6)
     (shelve / "data.rsc").write_text(rsc_text(t0))
     return project
 

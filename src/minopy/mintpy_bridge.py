@@ -55,6 +55,11 @@ def user_value(ctx: StepContext, key: str) -> str | None:
     return value.strip()
 
 
+def user_reference_given(ctx: StepContext) -> bool:
+    """Whether the user set the reference point (``mintpy.reference.yx`` or ``lalo``)."""
+    return any(user_value(ctx, f"mintpy.reference.{k}") not in (None, "no") for k in ("yx", "lalo"))
+
+
 #: metres per degree of latitude (mean Earth radius).
 _M_PER_DEG = 6371008.8 * 3.141592653589793 / 180.0
 
@@ -166,7 +171,7 @@ def _mintpy_session(ctx: StepContext) -> Iterator[Path]:
     log_file = ctx.network_dir / LOG_NAME
     cwd = os.getcwd()
     state = random.getstate()
-    random.seed(0)  # MintPy's automatic reference point is random: make it reproducible
+    random.seed(0)  # MintPy's random choices (e.g. of a reference point) are made reproducible
     try:
         with open(log_file, "a") as fh, contextlib.redirect_stdout(fh), \
                 warnings.catch_warnings():
@@ -226,8 +231,21 @@ def run_steps(ctx: StepContext, steps: Sequence[str]) -> None:
                                 f"(details in {log_file})") from err
 
 
+def write_ifgram_aux_files(ctx: StepContext) -> None:
+    """MintPy's ``maskConnComp.h5`` and ``avgSpatialCoh.h5`` (the first half of its
+    reference_point step, ``TimeSeriesAnalysis.generate_ifgram_aux_file``)."""
+    from mintpy.smallbaselineApp import TimeSeriesAnalysis
+
+    cfg = write_mintpy_config(ctx)
+    with _mintpy_session(ctx):
+        app = TimeSeriesAnalysis(str(cfg), str(ctx.network_dir))
+        app.open()
+        app.generate_ifgram_aux_file()
+
+
 def set_reference_point(ctx: StepContext, stack: Path, y: int, x: int) -> None:
-    """Write REF_Y/REF_X (and REF_LAT/LON) into ``stack`` with MintPy's reference_point."""
+    """Write REF_Y/REF_X into ``stack`` with MintPy's reference_point (which adds REF_LAT/LON
+    on geocoded stacks only)."""
     import mintpy.cli.reference_point
 
     lookup = stack.parent / "geometryRadar.h5"

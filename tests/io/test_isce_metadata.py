@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import builders
 import numpy as np
@@ -105,6 +105,65 @@ def test_tops_orbit_attributes(tmp_path):
     check_required(meta, "IW1.xml")
 
 
+@pytest.mark.parametrize("spelling", ["statevector", "state_vector"])
+def test_orbit_state_vectors_in_both_spellings(tmp_path, spelling):
+    """ISCE2 names the vectors ``statevector1, statevector2, ...`` (TraitSeq of ``statevector``);
+    ``state_vector1, ...`` is read too."""
+    text = builders.tops_xml_text(datetime(2018, 1, 15, 0, 24, 58))
+    assert '<component name="statevector1">' in text  # the fixture writes ISCE2's spelling
+    path = tmp_path / "IW1.xml"
+    path.write_text(text.replace('name="statevector', f'name="{spelling}'))
+    meta = read_tops_metadata([path])
+    pos, vel = builders.orbit_state(builders.BURST_SECONDS)  # mid time of the two bursts
+    assert meta["HEIGHT"] == pytest.approx(ecef_to_llh(pos)[2], abs=1.0)
+    assert meta["satelliteSpeed"] == pytest.approx(np.linalg.norm(vel), rel=1e-6)
+    check_required(meta, str(path))
+
+
+@pytest.mark.parametrize("n_bursts", [1, 3, 10])
+def test_bursts_nested_as_isce2_writes_them(tmp_path, n_bursts):
+    """Bursts ``burst1 .. burstN`` under ``bursts``, written in text order (``burst10`` before
+    ``burst2``), each with its own orbit; times with and without fractional seconds."""
+    start = datetime(2018, 1, 15, 0, 24, 58)
+    text = builders.tops_xml_text(start, n_bursts=n_bursts)
+    if n_bursts == 10:
+        assert text.index('"burst10"') < text.index('"burst2"')
+    assert "<value>2018-01-15 00:24:58</value>" in text  # whole seconds: no fraction
+    assert text.count('<component name="orbit">') == n_bursts
+    path = tmp_path / "IW1.xml"
+    path.write_text(text)
+    meta = read_tops_metadata([path])
+    span = n_bursts * builders.BURST_SECONDS
+    assert meta["startUTC"] == "2018-01-15 00:24:58.000000"
+    stop = start + timedelta(seconds=span)
+    assert meta["stopUTC"] == stop.strftime("%Y-%m-%d %H:%M:%S.%f")
+    assert meta["CENTER_LINE_UTC"] == pytest.approx(24 * 60 + 58 + span / 2)
+    assert meta["PRF"] == builders.PRF  # ISCE2's 'pulserepetitionfrequency'
+    assert meta["beam_swath"] == "1"
+    pos, _ = builders.orbit_state(span / 2)
+    assert meta["HEIGHT"] == pytest.approx(ecef_to_llh(pos)[2], abs=1.0)
+
+
+@pytest.mark.parametrize("order", [(1, 2, 3), (3, 1, 2), (2, 3)])
+def test_several_swaths(tmp_path, order):
+    """One to three ``IW<n>.xml``: the near swath (lowest number) gives the starting range, the
+    time span covers the bursts of every swath, ``beam_swath`` lists them."""
+    project = builders.make_tops_stack(tmp_path / "p", n_dates=2, length=10, width=10,
+                                       swaths=tuple(sorted(order)), n_bursts=3)
+    files = [project / "reference" / f"IW{n}.xml" for n in order]
+    meta = read_tops_metadata(files)
+    first, last = min(order), max(order)
+    assert meta["beam_swath"] == "".join(str(n) for n in sorted(order))
+    step = builders.SWATH_RANGE_STEP
+    assert meta["STARTING_RANGE"] == builders.STARTING_RANGE + (first - 1) * step
+    t0 = datetime(2020, 1, 1, 0, 24, 10)
+    start = t0 + timedelta(seconds=0.4 * (first - 1))
+    stop = t0 + timedelta(seconds=0.4 * (last - 1) + 3 * builders.BURST_SECONDS)
+    assert meta["startUTC"] == start.strftime("%Y-%m-%d %H:%M:%S.%f")
+    assert meta["stopUTC"] == stop.strftime("%Y-%m-%d %H:%M:%S.%f")
+    check_required(meta, "IW*.xml")
+
+
 def test_ecef_llh_round_trip():
     for lat, lon, h in ((29.8, -95.4, 693000.0), (-60.0, 170.0, 0.0), (0.0, 0.0, 100.0)):
         got = ecef_to_llh(llh_to_ecef(lat, lon, h))
@@ -136,15 +195,31 @@ def test_stripmap_rsc(stripmap_project):
     check_required(meta, str(rsc))
 
 
-def test_stripmap_product_xml(tmp_path):
+def test_stripmap_frame_xml_as_isce2_writes_it(tmp_path):
+    """A stripmap ``Frame`` product XML (stripmapApp's ``<date>_slc.xml``): underscored names
+    (``sensing_start``, ``radar_wavelength``), radar values in ``instrument``, sensing times with
+    ``T``, ``statevector<k>`` orbit, an attitude whose ``state_vectors`` is a property."""
     start = datetime(2010, 1, 5, 4, 5, 6)
-    text = builders.tops_xml_text(start, n_bursts=1).replace("burst1", "frame")
-    xml = tmp_path / "data.xml"
-    xml.write_text(text)
+    xml = tmp_path / "20100105_slc.xml"
+    xml.write_text(builders.frame_xml_text(start, n_lines=2001))
+    text = xml.read_text()
+    assert '<property name="sensing_start">' in text and "2010-01-05T04:05:06.000000" in text
+    assert '<component name="statevector1">' in text
     meta = read_stripmap_metadata(xml)
-    assert meta["WAVELENGTH"] == builders.WAVELENGTH
+    assert meta["WAVELENGTH"] == 0.2360571
+    assert meta["PRF"] == 2155.172
+    assert meta["RANGE_PIXEL_SIZE"] == 9.368514
+    assert meta["STARTING_RANGE"] == 850000.0
+    assert meta["POLARIZATION"] == "HH" and meta["PLATFORM"] == "ALOS"
+    assert meta["relative_orbit"] == "450"
+    assert meta["ORBIT_DIRECTION"] == "ASCENDING"  # pass_direction, not the (descending) orbit
+    assert meta["startUTC"].startswith("2010-01-05 04:05:06")
+    t_mid = 1000 / 2155.172  # 2001 lines: the centre line is 1000 lines after the start
+    assert meta["CENTER_LINE_UTC"] == pytest.approx(4 * 3600 + 5 * 60 + 6 + t_mid)
+    pos, vel = builders.orbit_state(t_mid)
+    assert meta["HEIGHT"] == pytest.approx(ecef_to_llh(pos)[2], abs=1.0)
+    assert meta["AZIMUTH_PIXEL_SIZE"] == pytest.approx(np.linalg.norm(vel) / 2155.172, rel=1e-6)
     assert meta["beam_mode"] == "SM"
-    assert 690e3 < meta["HEIGHT"] < 705e3
     check_required(meta, str(xml))
 
 

@@ -180,7 +180,6 @@ def test_patch_boundary_invariance(shp_test):
         ({"shp_alpha": 1.0}, (10, 50, 50), "shpSignificance"),
         ({"azimuth_window": 60}, (10, 50, 80), "azimuthWindow"),
         ({"range_window": 81}, (10, 50, 80), "rangeWindow"),
-        ({"ministack_size": 11}, (10, 50, 50), "ministackSize"),
         ({"ministack_size": 1}, (10, 50, 50), "ministackSize"),
         ({"method": "EMI"}, (2, 50, 50), "acquisitions"),
         ({"emi_beta": 1.5}, (10, 50, 50), "emiRegularization"),
@@ -192,6 +191,25 @@ def test_validate(kwargs, dims, key):
         PhaseLinkOptions(**kwargs).validate(*dims)
     with pytest.raises(PhaseLinkOptionError):
         PhaseLinkOptions(**kwargs).validate(*dims)
+
+
+@pytest.mark.parametrize("size", [6, 11, 50])
+def test_sequential_with_fewer_dates_than_two_ministacks_is_the_full_stack_method(size):
+    """10 dates, ministackSize 6, 11 or 50: one mini-stack of all dates, i.e. EMI (as MiNoPy's
+    fallback); accepted, no longer refused when the mini-stack is larger than the stack."""
+    slc, _ = _coherent_stack(10, 14, 14, seed=4)
+    opts = PhaseLinkOptions(method="sequential_EMI", azimuth_window=5, range_window=5,
+                            ministack_size=size)
+    opts.validate(10, 14, 14)
+    assert opts.uses_full_stack(10)
+    assert not PhaseLinkOptions(method="sequential_EMI", ministack_size=5).uses_full_stack(10)
+    assert not PhaseLinkOptions(method="EMI", ministack_size=50).uses_full_stack(10)
+    seq = process_patch(slc, (2, 12, 2, 12), opts)
+    full = process_patch(slc, (2, 12, 2, 12), PhaseLinkOptions(
+        method="EMI", azimuth_window=5, range_window=5))
+    np.testing.assert_array_equal(seq.estimator, full.estimator)
+    np.testing.assert_allclose(seq.phase, full.phase, atol=1e-5)
+    np.testing.assert_allclose(seq.temporal_coherence, full.temporal_coherence, atol=1e-5)
 
 
 def test_validate_ok():

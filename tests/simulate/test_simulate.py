@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from minopy.config import load_config
 from minopy.errors import ConfigError
 from minopy.io.isce import open_raster, read_info, read_raster
+from minopy.io.isce_metadata import parse_time
 from minopy.simulate import PRESETS, demo_template_text, read_truth, resolve_params, write_stack
 from minopy.simulate.coherence import coherence_matrix, matrix_sqrt, sample_coherence
 from minopy.simulate.geometry import build_geometry, ecef_to_llh, llh_to_ecef, radius_along_heading
@@ -91,32 +91,43 @@ def test_vrt_opens_with_rasterio(tops: Path, truth: dict) -> None:
         np.testing.assert_array_equal(ds.read(2), read_raster(los, band=2))
 
 
-def _burst_props(xml_file: Path) -> tuple[dict[str, str], list[tuple[str, np.ndarray, np.ndarray]]]:
+def _burst_props(xml_file: Path, burst: str = "burst1"
+                 ) -> tuple[dict[str, str], list[tuple[str, np.ndarray, np.ndarray]]]:
+    """Properties and state vectors of one burst, found by the paths ISCE2 writes."""
     root = ET.parse(xml_file).getroot()
-    burst = root.find("./component[@name='instance']/component[@name='bursts']"
-                      "/component[@name='burst1']")
-    props = {p.get("name"): p.findtext("value") for p in burst.findall("property")}
+    assert root.tag == "productmanager_name"
+    instance = root.find("./component[@name='instance']")
+    assert instance.findtext("factoryname") == "TOPSSwathSLCProduct"
+    node = instance.find(f"./component[@name='bursts']/component[@name='{burst}']")
+    assert node.findtext("factoryname") == "BurstSLC"
+    props = {p.get("name"): p.findtext("value") for p in node.findall("property")}
     vectors = []
     path = "./component[@name='orbit']/component[@name='state_vectors']/component"
-    for sv in burst.findall(path):
+    for sv in node.findall(path):
+        assert sv.get("name").startswith("statevector")  # ISCE2's TraitSeq element names
         v = {p.get("name"): p.findtext("value") for p in sv.findall("property")}
         vectors.append((v["time"], np.array(eval(v["position"])), np.array(eval(v["velocity"]))))
-    return props, vectors
+    return props, sorted(vectors, key=lambda v: v[0])
 
 
 def test_tops_reference_xml_orbit_consistent(tops: Path, truth: dict) -> None:
     props, vectors = _burst_props(tops / "reference/IW1.xml")
-    for key in ("radarwavelength", "rangepixelsize", "azimuthtimeinterval", "startingrange", "prf",
-                "passdirection", "polarization", "tracknumber", "sensingstart", "sensingstop",
-                "burststartutc", "burststoputc", "swathnumber", "numberoflines",
-                "numberofsamples", "rangesamplingrate", "platform", "mission"):
+    for key in ("radarwavelength", "rangepixelsize", "azimuthtimeinterval", "startingrange",
+                "pulserepetitionfrequency", "passdirection", "polarization", "tracknumber",
+                "sensingstart", "sensingstop", "burststartutc", "burststoputc", "swathnumber",
+                "numberoflines", "numberofsamples", "rangesamplingrate", "family", "name"):
         assert key in props, key
     assert props["passdirection"] == "DESCENDING"
     L, W = truth["height"].shape
-    assert (int(props["numberoflines"]), int(props["numberofsamples"])) == (L, W)
-    fmt = "%Y-%m-%d %H:%M:%S.%f"
-    times = [datetime.strptime(t, fmt) for t, _, _ in vectors]
-    start, stop = (datetime.strptime(props[k], fmt) for k in ("sensingstart", "sensingstop"))
+    bursts = [_burst_props(tops / "reference/IW1.xml", f"burst{k}")[0] for k in (1, 2, 3)]
+    assert sum(int(b["numberoflines"]) for b in bursts) == L
+    assert int(props["numberofsamples"]) == W
+    # str(datetime): state vectors at whole seconds have no fraction, burst times do
+    assert all(len(t) == 19 for t, _, _ in vectors)
+    assert "." in props["sensingstart"]
+    times = [parse_time(t, "IW1.xml") for t, _, _ in vectors]
+    start = parse_time(props["sensingstart"], "IW1.xml")
+    stop = parse_time(bursts[-1]["sensingstop"], "IW1.xml")
     assert times[0] < start < stop < times[-1]
     steps = np.diff([t.timestamp() for t in times])
     np.testing.assert_allclose(steps, 10.0)

@@ -76,6 +76,34 @@ def test_tops_full_load_and_mintpy_reads(tops_project):
     assert slc.shape == (5, 40, 30)
 
 
+def test_tops_three_swaths_as_isce2_writes_them(tmp_path):
+    """reference/IW1-3.xml, three bursts each, statevector<k> orbits: the near swath's starting
+    range, all swaths in beam_swath, every required attribute."""
+    project = builders.make_tops_stack(tmp_path / "tops3", n_dates=3, swaths=(1, 2, 3),
+                                       n_bursts=3)
+    ctx = builders.make_context(project)
+    load_data.run(ctx)
+    a = SlcStack(ctx.slc_stack_file).attrs
+    assert a["beam_swath"] == "123" and a["sensor_type"] == "tops"
+    assert float(a["STARTING_RANGE"]) == builders.STARTING_RANGE
+    assert 690e3 < float(a["HEIGHT"]) < 705e3
+    assert a["startUTC"].startswith("2020-01-01 00:24:10")
+
+
+def test_stripmap_frame_product_xml(tmp_path):
+    """A stripmap stack whose metadata is the reference Frame XML as ISCE2 writes it."""
+    project = builders.make_stripmap_stack(tmp_path / "sm", metadata="frame_xml")
+    ctx = builders.make_context(project, {"minopy.load.metaFile": "20100105_slc.xml"})
+    load_data.run(ctx)
+    a = SlcStack(ctx.slc_stack_file).attrs
+    assert a["beam_mode"] == "SM" and a["sensor_type"] == "stripmap"
+    assert float(a["WAVELENGTH"]) == 0.2360571 and a["PLATFORM"] == "ALOS"
+    assert a["ORBIT_DIRECTION"] == "ASCENDING"
+    assert 690e3 < float(a["HEIGHT"]) < 705e3
+    assert float(a["AZIMUTH_PIXEL_SIZE"]) == pytest.approx(
+        float(a["satelliteSpeed"]) / 2155.172, rel=1e-9)
+
+
 def test_stripmap_yx_subset(stripmap_project):
     ctx = builders.make_context(stripmap_project, {"minopy.subset.yx": "5:30,4:20",
                                                    "minopy.load.compression": "gzip"})

@@ -161,8 +161,6 @@ def test_in_process_threads_give_identical_results_and_are_logged(tmp_path, capl
         ({"inversion__azimuthWindow": 41}, r"azimuthWindow = 41 is larger than the image"),
         ({"inversion__rangeWindow": 37}, r"rangeWindow = 37 is larger than the image"),
         ({"inversion__azimuthWindow": 17}, r"patchSize = 16 is smaller than .*azimuthWindow = 17"),
-        ({"inversion__phaseLinkingMethod": "sequential_EMI", "inversion__ministackSize": 7},
-         r"ministackSize = 7 is larger than the number of dates \(6\)"),
     ],
 )
 def test_bad_options_raise_config_error_naming_the_key(tmp_path, options, match):
@@ -170,6 +168,20 @@ def test_bad_options_raise_config_error_naming_the_key(tmp_path, options, match)
     with pytest.raises(ConfigError, match=match):
         phase_linking.run(ctx)
     assert not ctx.patches_dir.exists() or not any(ctx.patches_dir.iterdir())
+
+
+def test_fewer_dates_than_ministack_falls_back_to_full_stack(tmp_path, caplog):
+    """6 dates, sequential_EMI with ministackSize 7 (reliability matrix T15): not refused; one
+    mini-stack of all dates, i.e. the full-stack EMI, said in the log; same result as EMI."""
+    ctx = build_case(tmp_path / "seq", inversion__phaseLinkingMethod="sequential_EMI",
+                     inversion__ministackSize=7)
+    with caplog.at_level(logging.INFO, logger="minopy"):
+        seq = run_both(ctx)
+    assert ("sequential_EMI with minopy.inversion.ministackSize = 7 on 6 dates (fewer than 2 x 7)"
+            ": one mini-stack of all dates, i.e. the full-stack EMI estimator" in caplog.text)
+    full = run_both(build_case(tmp_path / "emi", inversion__phaseLinkingMethod="EMI"))
+    np.testing.assert_array_equal(seq["estimator"], full["estimator"])
+    np.testing.assert_allclose(seq["phase"], full["phase"], atol=1e-5)
 
 
 def test_too_few_dates_and_missing_stack(tmp_path):

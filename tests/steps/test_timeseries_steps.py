@@ -155,7 +155,7 @@ def test_hdfeos5_names_missing_attributes(tmp_path: Path) -> None:
     assert not (s.ctx.network_dir / "velocity.h5").exists()  # failed before MintPy ran
 
 
-def test_reference_point_fallback_uses_temporal_coherence(tmp_path: Path) -> None:
+def test_automatic_reference_is_reliable_when_coherence_is_low(tmp_path: Path) -> None:
     s = synth.build(tmp_path, coherence=0.5)  # below mintpy.reference.minCoherence = 0.85
     load_ifgram.run(s.ctx)
     ifgram_correction.run(s.ctx)
@@ -165,12 +165,98 @@ def test_reference_point_fallback_uses_temporal_coherence(tmp_path: Path) -> Non
     invert_network.run(s.ctx)
 
 
+def test_automatic_reference_where_mintpy_would_pick_a_bad_pixel(tmp_path: Path, caplog) -> None:
+    """MintPy's rule (a random pixel with average coherence >= 0.85) can only pick a bright area
+    that is not unwrapped in 3 pairs or an isolated PS; minopy picks the coherent, unwrapped area
+    (its interior), logs why, and writes REF_Y/REF_X where MintPy reads them."""
+    import logging
+
+    s = synth.build(tmp_path)
+    load_ifgram.run(s.ctx)
+    shape = (synth.LENGTH, synth.WIDTH)
+    bright = np.zeros(shape, bool)
+    bright[12:20, 2:9] = True  # coherence 0.95, connected component 0 in three pairs
+    good = np.zeros(shape, bool)
+    good[2:12, 11:24] = True  # coherence 0.8, unwrapped everywhere
+    ps = (16, 20)  # coherence 1 in a 0.4 background
+    coh = np.full(shape, 0.4, np.float32)
+    coh[bright], coh[good], coh[ps] = 0.95, 0.8, 1.0
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+        f["coherence"][...] = coh[None]
+        for i in (1, 4, 6):
+            comp = f["connectComponent"][i]
+            comp[bright] = 0
+            f["connectComponent"][i] = comp
+    high = np.argwhere(coh >= 0.85)
+    assert all(bright[y, x] or (y, x) == ps for y, x in high)  # all MintPy could choose
+    with caplog.at_level(logging.INFO, logger="minopy"):
+        ifgram_correction.run(s.ctx)
+    _, attrs = _read(load_ifgram.stack_file(s.ctx), "date")
+    y, x = int(attrs["REF_Y"]), int(attrs["REF_X"])
+    assert good[y - 3:y + 4, x - 3:x + 4].all(), (y, x)  # deep inside the good area
+    assert (f"automatic reference point y/x = {y}/{x}: unwrapped (connected component != 0) in "
+            f"all {len(s.pairs)} kept interferograms" in caplog.text)
+    assert "most coherent neighbourhood (mean average spatial coherence 0.80" in caplog.text
+    invert_network.run(s.ctx)
+    ts, ts_attrs = _read(s.ctx.network_dir / "timeseries.h5", "timeseries")
+    assert (int(ts_attrs["REF_Y"]), int(ts_attrs["REF_X"])) == (y, x)
+    ok = _reliable(shape) & ~bright
+    np.testing.assert_allclose(ts[:, ok], s.truth((y, x))[:, ok], atol=1e-5)
+
+
+def test_automatic_reference_unwrapped_in_most_pairs(tmp_path: Path, caplog) -> None:
+    """An interferogram with no unwrapped pixel: the reference is unwrapped in all others, the
+    pair is left out by invert_network with a warning, the time series is still right."""
+    import logging
+
+    s = synth.build(tmp_path)
+    load_ifgram.run(s.ctx)
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+        f["unwrapPhase"][2] = np.nan
+    with caplog.at_level(logging.INFO, logger="minopy"):
+        ifgram_correction.run(s.ctx)
+        invert_network.run(s.ctx)
+    n = len(s.pairs)
+    assert f"unwrapped in {n - 1} of {n} kept interferograms, the most of any pixel" in caplog.text
+    assert f"is not unwrapped in 1 of {n} kept interferograms" in caplog.text
+    assert f"those are left out: {s.pairs[2]}" in caplog.text
+    assert "leaves out" not in caplog.text  # the other pairs still link every date
+    ts, attrs = _read(s.ctx.network_dir / "timeseries.h5", "timeseries")
+    ref = (int(attrs["REF_Y"]), int(attrs["REF_X"]))
+    ok = _reliable(ts.shape[1:])
+    np.testing.assert_allclose(ts[:, ok], s.truth(ref)[:, ok], atol=1e-5)
+
+
+def test_automatic_reference_leaving_out_a_date(tmp_path: Path, caplog) -> None:
+    """The only two pairs of the last date are not unwrapped anywhere: that date leaves the time
+    series, with a warning naming it."""
+    import logging
+
+    s = synth.build(tmp_path)
+    load_ifgram.run(s.ctx)
+    last = [i for i, p in enumerate(s.pairs) if p.endswith(s.dates[-1])]
+    assert len(last) == 2
+    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+        for i in last:
+            f["connectComponent"][i] = 0
+    with caplog.at_level(logging.INFO, logger="minopy"):
+        ifgram_correction.run(s.ctx)
+        invert_network.run(s.ctx)
+    assert f"leaves out 1 date(s) that no other kept interferogram links: {s.dates[-1]}" \
+        in caplog.text
+    ts, attrs = _read(s.ctx.network_dir / "timeseries.h5", "timeseries")
+    assert ts.shape[0] == len(s.dates) - 1
+    ok = _reliable(ts.shape[1:])
+    truth = s.truth((int(attrs["REF_Y"]), int(attrs["REF_X"])))[:-1]
+    np.testing.assert_allclose(ts[:, ok], truth[:, ok], atol=1e-5)
+
+
 def test_reference_point_error_when_nothing_valid(tmp_path: Path) -> None:
     s = synth.build(tmp_path, coherence=0.5)
     load_ifgram.run(s.ctx)
     with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
-        f["unwrapPhase"][0] = np.nan
-    with pytest.raises(StepError, match="mintpy.reference.yx"):
+        f["connectComponent"][...] = 0  # nothing unwrapped anywhere
+    with pytest.raises(StepError, match="no pixel on land is unwrapped.*mintpy.reference.yx"):
         ifgram_correction.run(s.ctx)
 
 
@@ -291,11 +377,11 @@ def test_min_redundancy_must_be_a_number(tmp_path: Path) -> None:
         invert_network.run(s.ctx)
 
 
-def test_reference_pixel_must_be_unwrapped(tmp_path: Path) -> None:
-    s = _stack_with_ref(tmp_path)
+def test_user_reference_pixel_must_be_unwrapped(tmp_path: Path) -> None:
+    s = _stack_with_ref(tmp_path, {"mintpy.reference.yx": "3,4"})
     with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
         f["connectComponent"][2, 3, 4] = 0
-    with pytest.raises(InputDataError, match=f"not unwrapped.*{s.pairs[2]}"):
+    with pytest.raises(InputDataError, match=f"reference.yx/lalo.*not unwrapped.*{s.pairs[2]}"):
         invert_network.run(s.ctx)
 
 

@@ -1,10 +1,14 @@
 """ISCE product XML and orbit geometry, without ISCE.
 
-ISCE writes its products (topsStack ``reference/IW*.xml``, stripmap ``<date>.xml``) as nested
-``<component name=...>`` elements holding ``<property name=...><value>...</value></property>``. This
-module finds components and properties by name anywhere in such a tree (case-insensitively), reads
-the orbit state vectors, and computes the orbit-derived MintPy attributes (satellite speed and
-altitude, heading, local Earth radius of curvature) on the WGS84 ellipsoid.
+ISCE2 writes its products (topsStack ``reference/IW*.xml``, stripmapApp ``<date>_slc.xml``) as
+nested ``<component name=...>`` elements holding ``<property name=...><value>...</value>
+</property>`` (``components/iscesys/Dumpers/XmlDumper.py``). The names are the public names of the
+parameters lower-cased with spaces removed, so TOPS products say ``burststartutc`` and stripmap
+frames ``sensing_start`` (``iscesys/DictUtils``); :func:`find_component` and :func:`find_property`
+match names anywhere in the tree ignoring case, spaces and underscores. :func:`read_orbit` reads
+the orbit state vectors, and :func:`orbit_attributes` computes the orbit-derived MintPy attributes
+(satellite speed and altitude, heading, local Earth radius of curvature) on the WGS84 ellipsoid.
+The shapes ISCE2 writes are described in :mod:`minopy.simulate.isce_xml`, which writes them.
 
 It also holds what the TOPS and stripmap readers share: applying values given in the template and
 the check that every required attribute is known.
@@ -13,6 +17,7 @@ the check that every required attribute is known.
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,13 +70,26 @@ def parse_xml(path: str | Path) -> ET.Element:
         raise InputDataError(f"cannot parse ISCE product XML {path}: {err}") from None
 
 
+def normalize_name(name: str) -> str:
+    """``name`` lower-cased without white space and underscores (``Sensing_Start`` ->
+    ``sensingstart``)."""
+    return re.sub(r"[\s_]", "", name).lower()
+
+
+def _is_property(elem: ET.Element) -> bool:
+    return elem.tag.lower() == "property"
+
+
 def find_component(root: ET.Element, name: str) -> ET.Element | None:
-    """First ``<component name=...>`` (or element tag) called ``name`` anywhere under ``root``."""
-    low = name.lower()
+    """First ``<component name=...>`` (or element tag) called ``name`` anywhere under ``root``.
+
+    Names are compared with :func:`normalize_name`; properties never match.
+    """
+    want = normalize_name(name)
     for elem in root.iter():
-        if (elem.get("name") or "").lower() == low and elem.tag.lower() != "property":
-            return elem
-        if elem.tag.lower() == low:
+        if _is_property(elem):
+            continue
+        if normalize_name(elem.get("name") or "") == want or normalize_name(elem.tag) == want:
             return elem
     return None
 
@@ -85,18 +103,18 @@ def property_value(elem: ET.Element) -> str:
 
 
 def find_property(root: ET.Element | None, *names: str) -> str | None:
-    """Value of the first property named one of ``names`` (case-insensitive) under ``root``.
+    """Value of the first property named one of ``names`` under ``root`` (names tried in order).
 
     Both ``<property name="x"><value>v</value></property>`` and ``<x><value>v</value></x>`` are
-    accepted.
+    accepted; names are compared with :func:`normalize_name`, so ``sensingstart`` also finds
+    ISCE's stripmap ``sensing_start``.
     """
     if root is None:
         return None
-    wanted = [n.lower() for n in names]
-    for name in wanted:
+    for name in (normalize_name(n) for n in names):
         for elem in root.iter():
-            tag = elem.tag.lower()
-            if (tag == "property" and (elem.get("name") or "").lower() == name) or tag == name:
+            found = normalize_name(elem.get("name") or "") if _is_property(elem) else None
+            if found == name or normalize_name(elem.tag) == name:
                 text = property_value(elem)
                 if text:
                     return text
@@ -104,7 +122,10 @@ def find_property(root: ET.Element | None, *names: str) -> str | None:
 
 
 def parse_time(text: str, source: str) -> datetime:
-    """Parse an ISCE time string (``YYYY-MM-DD HH:MM:SS.ffffff`` or ISO with ``T``)."""
+    """Parse an ISCE time: ``YYYY-MM-DD HH:MM:SS[.ffffff]``, or with ``T`` (stripmap frames).
+
+    ISCE2 writes ``str(datetime)``, which has no fraction at whole seconds (orbit state vectors).
+    """
     cleaned = text.strip().replace("T", " ").rstrip("Z")
     for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
         try:
@@ -164,15 +185,31 @@ class Orbit:
         return pos, vel
 
 
+#: a state vector's name: ``statevector<k>`` as ISCE2 writes it (``TraitSeq`` elements of the
+#: sequence ``statevector`` in ``isceobj/Orbit/Orbit.py``), or ``state_vector<k>``.
+_STATE_VECTOR = re.compile(r"statevector\d+")
+
+
 def read_orbit(root: ET.Element, source: str) -> Orbit | None:
-    """State vectors of a ``state_vectors`` component (``state_vector1..``); None if absent."""
+    """State vectors of the ``state_vectors`` component under ``root``; None if there is none.
+
+    The vectors are the sub-components named ``statevector1``, ``statevector2``, ... (ISCE2's
+    spelling) or ``state_vector1``, ... each with ``time``, ``position`` and ``velocity``; they are
+    sorted by time (ISCE2 writes them in text order: ``statevector10`` before ``statevector2``).
+
+    Raises
+    ------
+    InputDataError
+        Naming the file and the vector if one lacks a time, position or velocity or holds a
+        malformed value.
+    """
     container = find_component(root, "state_vectors")
     if container is None:
         return None
     entries = []
     for comp in container:
-        name = (comp.get("name") or comp.tag).lower()
-        if not name.startswith("state_vector"):
+        name = comp.get("name") or comp.tag
+        if _is_property(comp) or not _STATE_VECTOR.fullmatch(normalize_name(name)):
             continue
         t = find_property(comp, "time")
         p = find_property(comp, "position")

@@ -1,8 +1,13 @@
 """Metadata of an ISCE stripmapStack reference as MintPy attributes.
 
-Accepted: a ROI_PAC-style ``.rsc`` key/value file (``referenceShelve/data.rsc``) or an ISCE stripmap
-product XML (``<date>.xml`` or ``referenceShelve/data.xml``). ISCE's binary shelve ``data.dat``
-needs ISCE to be read, so it is rejected with a message naming the alternatives.
+Accepted: a ROI_PAC-style ``.rsc`` key/value file (``referenceShelve/data.rsc``) or an ISCE2
+stripmap product XML: a ``Frame`` as ``ProductManager`` dumps it (stripmapApp's ``<date>_slc.xml``,
+``components/isceobj/StripmapProc/runPreprocessor.py``), with underscored names
+(``sensing_start``, ``starting_range``, ``pass_direction``; ``components/isceobj/Scene/Frame.py``),
+the radar parameters in its ``instrument`` component (``prf``, ``radar_wavelength``,
+``range_pixel_size``; ``Radar/Radar.py``) and the ``orbit`` state vectors ``statevector1``, ...
+ISCE's binary shelve ``data.dat`` needs ISCE to be read, so it is rejected with a message naming the
+alternatives.
 """
 
 from __future__ import annotations

@@ -1,10 +1,19 @@
-"""Metadata of an ISCE topsStack reference (``reference/IW*.xml``) as MintPy attributes."""
+"""Metadata of an ISCE topsStack reference (``reference/IW*.xml``) as MintPy attributes.
+
+Each ``IW<n>.xml`` is one swath as ISCE2 writes a ``TOPSSwathSLCProduct``
+(``components/isceobj/Sensor/TOPS/TOPSSwathSLCProduct.py``): the component ``bursts`` holds
+``burst1``, ``burst2``, ... (``BurstSLC.py``), each with the radar parameters, its UTC times and
+its own ``orbit`` (``state_vectors`` of ``statevector1``, ...). A stack has one to three swaths;
+the merged image starts at the first burst of any swath and ends at the last.
+"""
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +22,7 @@ from minopy.io.isce_metadata import (
     find_component,
     find_property,
     mid_time,
+    normalize_name,
     orbit_attributes,
     orbit_direction_of,
     parse_float,
@@ -27,18 +37,40 @@ def _bursts(root: ET.Element) -> list[ET.Element]:
     """Burst components ``burst1, burst2, ...`` in number order (the root if there are none)."""
     found: dict[int, ET.Element] = {}
     for elem in root.iter():
-        match = re.fullmatch(r"burst(\d+)", (elem.get("name") or elem.tag).lower())
-        if match and elem.tag.lower() != "property":
+        if elem.tag.lower() == "property":
+            continue
+        match = re.fullmatch(r"burst(\d+)", normalize_name(elem.get("name") or elem.tag))
+        if match:
             found.setdefault(int(match.group(1)), elem)
     return [found[k] for k in sorted(found)] or [root]
 
 
-def _swath_number(root: ET.Element, path: Path) -> str | None:
-    value = find_property(root, "swathnumber")
+@dataclass(frozen=True)
+class _Swath:
+    """One ``IW<n>.xml``: its path, root, bursts, swath number and UTC time span."""
+
+    path: Path
+    root: ET.Element
+    bursts: list[ET.Element]
+    number: str | None
+    start: datetime | None
+    stop: datetime | None
+
+
+def _read_swath(path: Path) -> _Swath:
+    root = parse_xml(path)
+    bursts = _bursts(root)
+    value = find_property(bursts[0], "swathnumber") or find_property(root, "swathnumber")
     if value:
-        return value.split(".")[0]
-    match = re.match(r"IW(\d)", path.name, re.IGNORECASE)
-    return match.group(1) if match else None
+        number: str | None = value.split(".")[0]
+    else:
+        match = re.match(r"IW(\d)", path.name, re.IGNORECASE)
+        number = match.group(1) if match else None
+    start_text = find_property(bursts[0], "burststartutc", "sensingstart")
+    stop_text = find_property(bursts[-1], "burststoputc", "sensingstop")
+    return _Swath(path, root, bursts, number,
+                  parse_time(start_text, str(path)) if start_text else None,
+                  parse_time(stop_text, str(path)) if stop_text else None)
 
 
 def read_tops_metadata(xml_files: Sequence[str | Path]) -> dict[str, Any]:
@@ -47,8 +79,10 @@ def read_tops_metadata(xml_files: Sequence[str | Path]) -> dict[str, Any]:
     Parameters
     ----------
     xml_files : sequence of path-like
-        ``reference/IW1.xml`` ... ; the first is read in full, the others only for their swath
-        numbers (``beam_swath`` lists them all, e.g. ``123``).
+        ``reference/IW1.xml`` ... (one to three swaths, any order). The swath with the lowest
+        number (the near-range one, where the merged image starts) gives the radar parameters and
+        the orbit, from its first burst; the UTC span runs from the earliest burst start to the
+        latest burst stop over all swaths; ``beam_swath`` lists the swaths (e.g. ``123``).
 
     Returns
     -------
@@ -63,15 +97,16 @@ def read_tops_metadata(xml_files: Sequence[str | Path]) -> dict[str, Any]:
     paths = [Path(p) for p in xml_files]
     if not paths:
         raise InputDataError("no topsStack metadata file given (expected reference/IW*.xml)")
-    main = paths[0]
-    root = parse_xml(main)
-    bursts = _bursts(root)
-    first, last = bursts[0], bursts[-1]
-    src = str(main)
+    swaths = [_read_swath(p) for p in paths]
+    main = min(swaths, key=lambda sw: (sw.number is None, sw.number or "", str(sw.path)))
+    root, first = main.root, main.bursts[0]
+    src = str(main.path)
+
+    def text(*names: str) -> str | None:
+        return find_property(first, *names) or find_property(root, *names)
 
     def num(*names: str) -> float | None:
-        return parse_float(find_property(first, *names) or find_property(root, *names),
-                           names[0], src)
+        return parse_float(text(*names), names[0], src)
 
     meta: dict[str, Any] = {
         "PROCESSOR": "isce",
@@ -94,10 +129,10 @@ def read_tops_metadata(xml_files: Sequence[str | Path]) -> dict[str, Any]:
     if az_interval is None and prf:
         az_interval = 1.0 / prf
 
-    start_text = find_property(first, "burststartutc", "sensingstart")
-    stop_text = find_property(last, "burststoputc", "sensingstop")
-    start = parse_time(start_text, src) if start_text else None
-    stop = parse_time(stop_text, src) if stop_text else None
+    starts = [sw.start for sw in swaths if sw.start is not None]
+    stops = [sw.stop for sw in swaths if sw.stop is not None]
+    start = min(starts) if starts else None
+    stop = max(stops) if stops else None
     when = mid_time(start, stop) if start and stop else (start or stop)
     if start:
         meta["startUTC"] = start.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -106,24 +141,21 @@ def read_tops_metadata(xml_files: Sequence[str | Path]) -> dict[str, Any]:
     if when:
         meta["CENTER_LINE_UTC"] = seconds_of_day(when)
 
-    pol = find_property(first, "polarization") or find_property(root, "polarization")
+    pol = text("polarization")
     if pol:
         meta["POLARIZATION"] = pol.replace("/", "").upper()
-    track = find_property(first, "tracknumber") or find_property(root, "tracknumber")
+    track = text("tracknumber")
     if track:
         meta["relative_orbit"] = track.split(".")[0]
-    swaths = sorted({s for s in (_swath_number(parse_xml(p) if p != main else root, p)
-                                 for p in paths) if s})
-    if swaths:
-        meta["beam_swath"] = "".join(swaths)
+    numbers = sorted({sw.number for sw in swaths if sw.number})
+    if numbers:
+        meta["beam_swath"] = "".join(numbers)
 
     orbit_root = find_component(first, "orbit") or find_component(root, "orbit") or root
     orbit = read_orbit(orbit_root, src)
     if orbit is not None and when is not None:
         meta.update(orbit_attributes(orbit, when, az_interval))
-    direction = orbit_direction_of(find_property(first, "passdirection")
-                                   or find_property(root, "passdirection"),
-                                   meta.get("HEADING"))
+    direction = orbit_direction_of(text("passdirection"), meta.get("HEADING"))
     if direction:
         meta["ORBIT_DIRECTION"] = direction
     return meta

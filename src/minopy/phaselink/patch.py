@@ -106,8 +106,9 @@ class PhaseLinkOptions:
         SHP window in rows / columns [azimuthWindow, rangeWindow]; even sizes become odd
         (half width ``w // 2``).
     ministack_size : int
-        Images per mini-stack for sequential methods [ministackSize]. With fewer than
-        ``2 * ministack_size`` dates a single mini-stack is used, i.e. the full-stack base method.
+        Images per mini-stack for sequential methods [ministackSize], >= 2. With fewer than
+        ``2 * ministack_size`` dates (also fewer than ``ministack_size``, as MiNoPy allowed) a
+        single mini-stack is used, i.e. the full-stack base method (:meth:`uses_full_stack`).
     stbas_num_con : int
         StBAS band: coherences with ``|i - j| < stbas_num_con`` are used [stbas_numCon].
     ps_rule : str
@@ -171,12 +172,8 @@ class PhaseLinkOptions:
             raise PhaseLinkOptionError(
                 f"phase linking needs at least 3 acquisitions, the stack has {num_dates}"
             )
-        if self.method.startswith("sequential_") and not 2 <= self.ministack_size <= num_dates:
-            _fail(
-                "ministackSize",
-                self.ministack_size,
-                f"must be between 2 and the number of acquisitions ({num_dates})",
-            )
+        if self.method.startswith("sequential_") and self.ministack_size < 2:
+            _fail("ministackSize", self.ministack_size, "must be >= 2")
         if self.method == "StBAS" and self.stbas_num_con < 2:
             _fail("stbas_numCon", self.stbas_num_con, "must be >= 2 for StBAS")
         if self.ps_rule not in PS_RULES:
@@ -193,6 +190,11 @@ class PhaseLinkOptions:
             _fail("psTopEigenPercent", self.ps_top_eigen_percent, "must be in [0, 100]")
         if not 0.0 <= self.emi_beta < 1.0:
             _fail("emiRegularization", self.emi_beta, "must be in [0, 1)")
+
+    def uses_full_stack(self, num_dates: int) -> bool:
+        """Whether a sequential method runs as its full-stack base method on ``num_dates`` dates
+        (one mini-stack: fewer than ``2 * ministack_size`` dates)."""
+        return self.method.startswith("sequential_") and num_dates < 2 * self.ministack_size
 
     def validate(self, num_dates: int, length: int, width: int) -> None:
         """Check the options against a stack of ``num_dates`` images of ``length x width``.

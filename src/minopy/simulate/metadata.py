@@ -1,14 +1,16 @@
 """Stack metadata files: TOPS reference XML, stripmap ``.rsc`` and baseline files.
 
 topsStack layout
-    ``reference/IW<n>.xml``: an ISCE ProductManager XML of one TOPS swath with one burst covering
-    the merged image. Properties are lower-case ``<property name="..."><value>...</value>``
-    elements; the burst carries ``radarwavelength``, ``rangepixelsize``, ``azimuthtimeinterval``,
-    ``startingrange``, ``prf``, ``passdirection``, ``polarization``, ``tracknumber``,
-    ``sensingstart``/``sensingmid``/``sensingstop``, ``burststartutc``/``burststoputc``,
-    ``swathnumber``, ``numberoflines``, ``numberofsamples``, ``rangesamplingrate``, ``platform``,
-    ``mission`` and an ``orbit`` component of ECEF ``state_vectors`` every 10 s (times
-    ``YYYY-MM-DD HH:MM:SS.ffffff`` UTC, ``position``/``velocity`` as ``[x, y, z]`` metres, m/s).
+    ``reference/IW<n>.xml``: the ISCE2 product XML of one TOPS swath, written exactly as ISCE2
+    writes it (see :mod:`minopy.simulate.isce_xml`): ``<component name="bursts">`` holds
+    ``burst1`` ... ``burst3`` (the scene's time span in three consecutive bursts), each with
+    ``radarwavelength``, ``rangepixelsize``, ``azimuthtimeinterval``, ``startingrange``,
+    ``pulserepetitionfrequency``, ``passdirection``, ``polarization``, ``tracknumber``,
+    ``swathnumber``, ``sensingstart``/``sensingstop``, ``burststartutc``/``burststoputc``, ... and
+    its own ``orbit`` component whose ``state_vectors`` are ``statevector1``, ``statevector2``, ...
+    (ECEF ``position``/``velocity`` as ``[x, y, z]`` metres, m/s, every 10 s). Times are ``str()``
+    of the UTC datetime: ``YYYY-MM-DD HH:MM:SS`` at whole seconds (the state vectors), with
+    ``.ffffff`` otherwise.
     ``baselines/<ref>_<sec>/<ref>_<sec>.txt``: ``swath: IW1``, ``Bperp (average): <m>``,
     ``Bpar (average): <m>``.
 
@@ -29,11 +31,14 @@ from pathlib import Path
 import numpy as np
 
 from minopy.io.atomic import write_text_atomic
+from minopy.simulate import isce_xml
 from minopy.simulate.geometry import SceneGeometry, orbit_summary
 from minopy.simulate.params import SimulationParams
 
 ORBIT_STEP_S = 10.0
 ORBIT_MARGIN_S = 60.0
+#: bursts the simulated swath is split into (in time).
+NUM_BURSTS = 3
 
 
 def center_time(params: SimulationParams, date_str: str) -> datetime:
@@ -45,84 +50,59 @@ def _fmt_time(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _prop(name: str, value: object, indent: int) -> str:
-    pad = " " * indent
-    return f'{pad}<property name="{name}">\n{pad}    <value>{value}</value>\n{pad}</property>\n'
-
-
-def _vec(v: np.ndarray) -> str:
-    return "[" + ", ".join(f"{x:.6f}" for x in v) + "]"
-
-
 def tops_reference_xml(params: SimulationParams, geom: SceneGeometry, date_str: str) -> str:
-    """Text of ``reference/IW<swath>.xml`` for the reference acquisition ``date_str``."""
+    """Text of ``reference/IW<swath>.xml`` for the reference acquisition ``date_str``.
+
+    A ``TOPSSwathSLCProduct`` as ISCE2 writes it (:mod:`minopy.simulate.isce_xml`): the scene's
+    azimuth time span split into :data:`NUM_BURSTS` consecutive bursts, each with its own copy of
+    the orbit (ECEF state vectors every :data:`ORBIT_STEP_S` seconds).
+    """
     t_mid = center_time(params, date_str)
     half = (params.length - 1) / 2 * params.azimuth_time_interval
     t_start = t_mid - timedelta(seconds=half)
-    t_stop = t_mid + timedelta(seconds=half)
     n_sv = int(np.ceil((half + ORBIT_MARGIN_S) / ORBIT_STEP_S))
     taus = ORBIT_STEP_S * np.arange(-n_sv, n_sv + 1)
     pos, vel = geom.satellite(taus)
-    i8 = 8
-    burst = [
-        _prop("radarwavelength", f"{params.wavelength:.10g}", i8 + 4),
-        _prop("rangepixelsize", f"{params.range_pixel_size:.10g}", i8 + 4),
-        _prop("azimuthtimeinterval", f"{params.azimuth_time_interval:.10g}", i8 + 4),
-        _prop("startingrange", f"{geom.starting_range:.6f}", i8 + 4),
-        _prop("prf", f"{params.prf:.10g}", i8 + 4),
-        _prop("rangesamplingrate", f"{params.range_sampling_rate:.10g}", i8 + 4),
-        _prop("passdirection", params.orbit_direction, i8 + 4),
-        _prop("polarization", params.polarization, i8 + 4),
-        _prop("tracknumber", params.track, i8 + 4),
-        _prop("orbitnumber", 10000 + params.track, i8 + 4),
-        _prop("swathnumber", params.swath, i8 + 4),
-        _prop("burstnumber", 1, i8 + 4),
-        _prop("numberoflines", params.length, i8 + 4),
-        _prop("numberofsamples", params.width, i8 + 4),
-        _prop("firstvalidline", 0, i8 + 4),
-        _prop("numvalidlines", params.length, i8 + 4),
-        _prop("firstvalidsample", 0, i8 + 4),
-        _prop("numvalidsamples", params.width, i8 + 4),
-        _prop("sensingstart", _fmt_time(t_start), i8 + 4),
-        _prop("sensingmid", _fmt_time(t_mid), i8 + 4),
-        _prop("sensingstop", _fmt_time(t_stop), i8 + 4),
-        _prop("burststartutc", _fmt_time(t_start), i8 + 4),
-        _prop("burststoputc", _fmt_time(t_stop), i8 + 4),
-        _prop("platform", params.platform, i8 + 4),
-        _prop("mission", params.platform, i8 + 4),
-        _prop("lookside", "right", i8 + 4),
-    ]
-    pad = " " * (i8 + 4)
-    orbit = [f'{pad}<component name="orbit">\n',
-             _prop("orbitquality", "Precise", i8 + 8),
-             _prop("orbitsource", "synthetic", i8 + 8),
-             f'{pad}    <component name="state_vectors">\n']
-    for k, tau in enumerate(taus):
-        t = t_mid + timedelta(seconds=float(tau))
-        p2 = " " * (i8 + 12)
-        orbit += [f'{p2}<component name="state_vector{k + 1}">\n',
-                  _prop("time", _fmt_time(t), i8 + 16),
-                  _prop("position", _vec(pos[k]), i8 + 16),
-                  _prop("velocity", _vec(vel[k]), i8 + 16),
-                  f"{p2}</component>\n"]
-    orbit += [f"{pad}    </component>\n", f"{pad}</component>\n"]
-    return (
-        "<productmanager_name>\n"
-        '    <component name="instance">\n'
-        "        <factorymodule>isceobj.Sensor.TOPS</factorymodule>\n"
-        "        <factoryname>createTOPSSwathSLCProduct</factoryname>\n"
-        + _prop("numberofbursts", 1, i8)
-        + _prop("swathnumber", params.swath, i8)
-        + _prop("spacecraftname", f"Sentinel-1{params.platform[-1]}", i8)
-        + _prop("ascendingnodetime", _fmt_time(t_mid - timedelta(seconds=1500)), i8)
-        + '        <component name="bursts">\n'
-        + '            <component name="burst1">\n'
-        + "".join(burst) + "".join(orbit)
-        + "            </component>\n"
-        + "        </component>\n"
-        + "    </component>\n"
-        + "</productmanager_name>\n"
-    )
+    orbit_times = [t_mid + timedelta(seconds=float(tau)) for tau in taus]
+    n_bursts = min(NUM_BURSTS, params.length)
+    edges = np.linspace(0, params.length, n_bursts + 1).round().astype(int)
+    bursts = []
+    for k in range(n_bursts):
+        b0 = t_start + timedelta(seconds=float(edges[k]) * params.azimuth_time_interval)
+        b1 = t_start + timedelta(seconds=float(edges[k + 1] - 1) * params.azimuth_time_interval)
+        lines = int(edges[k + 1] - edges[k])
+        burst = {
+            "radarwavelength": params.wavelength,
+            "rangepixelsize": params.range_pixel_size,
+            "azimuthtimeinterval": params.azimuth_time_interval,
+            "startingrange": float(geom.starting_range),
+            "pulserepetitionfrequency": params.prf,
+            "rangesamplingrate": params.range_sampling_rate,
+            "passdirection": params.orbit_direction,
+            "polarization": params.polarization,
+            "tracknumber": params.track,
+            "orbitnumber": 10000 + params.track,
+            "framenumber": 1,
+            "swathnumber": params.swath,
+            "burstnumber": k + 1,
+            "numberoflines": lines,
+            "numberofsamples": params.width,
+            "firstvalidline": 0,
+            "numberofvalidlines": lines,
+            "firstvalidsample": 0,
+            "numberofvalidsamples": params.width,
+            "sensingstart": b0,
+            "sensingstop": b1,
+            "burststartutc": b0,
+            "burststoputc": b1,
+            "azimuthsteeringrate": 0.0275,
+            "terrainheight": 0.0,
+        }
+        orbit = isce_xml.orbit_component(orbit_times, pos, vel)
+        bursts.append(isce_xml.burst_component(burst, orbit))
+    product = {"spacecraftname": f"Sentinel-1{params.platform[-1]}", "mission": params.platform,
+               "ascendingnodetime": t_mid - timedelta(seconds=1500)}
+    return isce_xml.tops_swath_xml(product, bursts)
 
 
 def stripmap_rsc(params: SimulationParams, geom: SceneGeometry, date_str: str) -> str:

@@ -1,11 +1,15 @@
 """Step ``ifgram_correction``: MintPy's modify_network, reference_point, quick_overview and
 correct_unwrap_error on ``<net>_network/inputs/ifgramStack.h5``.
 
-When MintPy's automatic reference point finds no pixel with average spatial coherence above
-``mintpy.reference.minCoherence`` (and the user gave no ``mintpy.reference.yx/lalo``), the
-reference is taken from the phase-linking temporal coherence instead: the most coherent pixel of
-the largest connected region of reliable pixels (temporal coherence >= minopy minTempCoh, inside
-MintPy's common connected-component mask, on land). That choice is logged.
+Reference point: a point the user gives (``mintpy.reference.yx``/``lalo``) goes through MintPy's
+reference_point, which refuses it clearly when it is outside the data or masked. When the point is
+automatic, minopy chooses it (:mod:`minopy.network.reference`): a pixel unwrapped in all kept
+interferograms (or in the most), reliable in phase linking, with the most coherent neighbourhood in
+MintPy's average spatial coherence (``mintpy.reference.coherenceFile``, auto ``avgSpatialCoh.h5``).
+MintPy's own automatic choice is random among coherent pixels and ignores the connected components,
+so on low-coherence scenes it picks pixels that invert_network must reject. The choice and its
+reason are logged and written by MintPy's reference_point (``REF_Y``/``REF_X`` of
+``ifgramStack.h5``), so invert_network and the later MintPy steps use it.
 """
 
 from __future__ import annotations
@@ -14,22 +18,27 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from scipy import ndimage
 
 from minopy import mintpy_bridge
-from minopy.errors import InputDataError, StepError
-from minopy.io.isce import read_raster
+from minopy.errors import ConfigError, InputDataError
+from minopy.network.reference import ReferenceChoice, choose_reference
 from minopy.steps.context import StepContext
+from minopy.steps.invert_network import pixel_masks
 from minopy.steps.load_ifgram import geometry_copy, stack_file
 
 OPTION_PREFIXES: tuple[str, ...] = (
     "mintpy.network.", "mintpy.reference.", "mintpy.unwrapError.", "mintpy.compute.",
     "minopy.timeseries.tempCohType", "minopy.timeseries.minTempCoh",
+    "minopy.timeseries.waterMask", "minopy.timeseries.shadowMask",
 )
+#: bytes of unwrapped phase read per block when counting unwrapped pairs.
+BLOCK_BYTES = 128 * 2**20
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    return [geometry_copy(ctx), ctx.temp_coh_raster(ctx.config["minopy.timeseries.tempCohType"])]
+    files = [geometry_copy(ctx), ctx.temp_coh_raster(ctx.config["minopy.timeseries.tempCohType"])]
+    water = ctx.config.resolve_path(ctx.config["minopy.timeseries.waterMask"])
+    return files + ([Path(water)] if water else [])
 
 
 def outputs(ctx: StepContext) -> list[Path]:
@@ -37,78 +46,102 @@ def outputs(ctx: StepContext) -> list[Path]:
             ctx.network_dir / "avgPhaseVelocity.h5"]
 
 
-def _read_mask(path: Path, name: str | None = None) -> np.ndarray | None:
-    if not path.is_file():
-        return None
-    with h5py.File(path, "r") as f:
-        key = name if name in f else next(k for k in f if isinstance(f[k], h5py.Dataset))
-        return np.asarray(f[key][()]) != 0
+def unwrapped_counts(stack: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per pixel: in how many kept pairs it is unwrapped, and whether MintPy accepts it.
 
-
-def fallback_reference_yx(ctx: StepContext) -> tuple[int, int]:
-    """Reference pixel from the phase-linking temporal coherence (see the module docstring).
-
-    Raises
-    ------
-    StepError
-        If no pixel is valid in every interferogram, on land and in the connected components.
+    Returns
+    -------
+    num_unwrapped : ndarray, shape (L, W), int32
+        Kept pairs (``dropIfgram`` True) where ``unwrapPhase`` is finite and ``connectComponent``
+        (when present) is not 0.
+    mintpy_valid : ndarray, shape (L, W), bool
+        MintPy reference_point's condition: the sum of the finite phases over the kept pairs is
+        not 0 (its average must be finite and non-zero).
+    num_pairs : int
+        Kept pairs.
     """
-    kind = ctx.config["minopy.timeseries.tempCohType"]
-    tcoh_file = ctx.temp_coh_raster(kind)
-    if not tcoh_file.is_file():
-        raise InputDataError(f"{tcoh_file} does not exist; run concatenate_patch")
-    tcoh = np.nan_to_num(read_raster(tcoh_file).astype(np.float64), nan=0.0)
-    valid = tcoh > 0
-    for mask in (_read_mask(ctx.network_dir / "maskConnComp.h5", "mask"),
-                 _read_mask(geometry_copy(ctx), "waterMask")):
-        if mask is not None and mask.shape == valid.shape:
-            valid &= mask
-    with h5py.File(stack_file(ctx), "r") as f:
-        keep = np.asarray(f["dropIfgram"][()], dtype=bool)
-        total = np.zeros(valid.shape)
-        for i in np.flatnonzero(keep):
-            phase = f["unwrapPhase"][i]
-            valid &= np.isfinite(phase)
-            total += np.nan_to_num(phase)
-    valid &= total != 0  # MintPy's reference_point rejects a zero average phase
-    if not valid.any():
-        raise StepError(
-            "no valid reference point: no pixel is valid in every interferogram, on land and in "
-            "the connected components; set mintpy.reference.yx (row,col) or mintpy.reference.lalo "
-            "to a coherent pixel, or lower mintpy.reference.minCoherence"
-        )
-    reliable = valid & (tcoh >= ctx.config["minopy.timeseries.minTempCoh"])
-    candidates = reliable if reliable.any() else valid
-    labels, num = ndimage.label(candidates)
-    sizes = np.bincount(labels.ravel(), minlength=num + 1)
-    sizes[0] = 0
-    region = labels == int(np.argmax(sizes))
-    y, x = np.unravel_index(int(np.argmax(np.where(region, tcoh, -1.0))), tcoh.shape)
-    ctx.log.warning(
-        "MintPy found no reference pixel with average spatial coherence >= "
-        "mintpy.reference.minCoherence; using y/x = %d/%d, the most coherent pixel (tempCoh_%s = "
-        "%.3f) of the largest reliable region (%d pixels)", y, x, kind, tcoh[y, x],
-        int(region.sum()),
-    )
-    return int(y), int(x)
+    with h5py.File(stack, "r") as f:
+        idx = np.flatnonzero(np.asarray(f["dropIfgram"][()], dtype=bool))
+        phase_ds = f["unwrapPhase"]
+        comp_ds = f.get("connectComponent")
+        _, length, width = phase_ds.shape
+        counts = np.zeros((length, width), np.int32)
+        total = np.zeros((length, width), np.float64)
+        rows = max(1, int(BLOCK_BYTES // max(1, 4 * max(idx.size, 1) * width)))
+        for y0 in range(0, length, rows):
+            y1 = min(length, y0 + rows)
+            phase = phase_ds[:, y0:y1, :][idx]
+            ok = np.isfinite(phase)
+            if comp_ds is not None:
+                ok &= comp_ds[:, y0:y1, :][idx] != 0
+            counts[y0:y1] = ok.sum(axis=0)
+            total[y0:y1] = np.nansum(phase, axis=0)
+    return counts, total != 0, int(idx.size)
 
 
-def _user_gave_reference(ctx: StepContext) -> bool:
-    return any(mintpy_bridge.user_value(ctx, f"mintpy.reference.{k}") not in (None, "no")
-               for k in ("yx", "lalo"))
+def _coherence_file(ctx: StepContext) -> Path:
+    value = mintpy_bridge.user_value(ctx, "mintpy.reference.coherenceFile")
+    path = Path(ctx.config.resolve_path(value)) if value else ctx.network_dir / "avgSpatialCoh.h5"
+    if not path.is_file():
+        raise InputDataError(f"mintpy.reference.coherenceFile: {path} does not exist")
+    return path
+
+
+def _min_coherence(ctx: StepContext) -> float:
+    value = mintpy_bridge.user_value(ctx, "mintpy.reference.minCoherence") or "0.85"
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"mintpy.reference.minCoherence = {value!r} is not a number "
+                          "(0-1; auto = 0.85)") from None
+
+
+def automatic_reference(ctx: StepContext) -> ReferenceChoice:
+    """Choose the reference pixel of the stack (the module docstring says how) and log why."""
+    from mintpy.utils import readfile
+
+    stack = stack_file(ctx)
+    num_unwrapped, mintpy_valid, num_pairs = unwrapped_counts(stack)
+    tcoh, land = pixel_masks(ctx, num_unwrapped.shape)
+    coh_file = _coherence_file(ctx)
+    coherence = readfile.read(str(coh_file))[0]
+    if coherence.shape != num_unwrapped.shape:
+        raise InputDataError(f"{coh_file} is {coherence.shape} but the interferograms are "
+                             f"{num_unwrapped.shape}")
+    allowed = land & mintpy_valid
+    reliable = tcoh >= ctx.config["minopy.timeseries.minTempCoh"]
+    choice = choose_reference(num_unwrapped, num_pairs, coherence, allowed, reliable)
+    ctx.log.info("automatic reference point %s", choice.describe())
+    if choice.num_unwrapped < num_pairs:
+        ctx.log.warning(
+            "no pixel is unwrapped in all %d kept interferograms: the automatic reference point "
+            "y/x = %d/%d is not unwrapped in %d of them, which invert_network will leave out; "
+            "set mintpy.reference.yx/lalo to choose another point", num_pairs, choice.y, choice.x,
+            num_pairs - choice.num_unwrapped)
+    if not choice.reliable:
+        ctx.log.warning(
+            "no candidate reference pixel has tempCoh_%s >= minopy.timeseries.minTempCoh = %g",
+            ctx.config["minopy.timeseries.tempCohType"], ctx.config["minopy.timeseries.minTempCoh"])
+    min_coh = _min_coherence(ctx)
+    if choice.coherence < min_coh:
+        ctx.log.warning(
+            "the automatic reference point y/x = %d/%d has an average spatial coherence of %.2f, "
+            "below mintpy.reference.minCoherence = %g; if you know a stable, coherent point, set "
+            "mintpy.reference.yx/lalo", choice.y, choice.x,
+            choice.coherence, min_coh)
+    return choice
 
 
 def run(ctx: StepContext) -> None:
-    """Run the MintPy interferogram-correction steps, with the reference-point fallback."""
+    """Run the MintPy interferogram-correction steps; choose the reference point when automatic."""
     stack = stack_file(ctx)
     if not stack.is_file():
         raise InputDataError(f"{stack} does not exist; run the load_ifgram step")
     mintpy_bridge.run_steps(ctx, ["modify_network"])
-    try:
+    if mintpy_bridge.user_reference_given(ctx):
         mintpy_bridge.run_steps(ctx, ["reference_point"])
-    except StepError as err:
-        if _user_gave_reference(ctx) or "coherence" not in str(err).lower():
-            raise
-        y, x = fallback_reference_yx(ctx)
-        mintpy_bridge.set_reference_point(ctx, stack, y, x)
+    else:
+        mintpy_bridge.write_ifgram_aux_files(ctx)
+        choice = automatic_reference(ctx)
+        mintpy_bridge.set_reference_point(ctx, stack, choice.y, choice.x)
     mintpy_bridge.run_steps(ctx, ["quick_overview", "correct_unwrap_error"])

@@ -15,7 +15,9 @@ datum of the others). Following MintPy, pixels not inverted hold 0 in ``timeseri
 ``numInvIfgram.h5`` and False in ``maskTempCoh.h5``.
 
 The reference pixel must hold a valid, unwrapped (connected component != 0) phase in every kept
-interferogram.
+interferogram when the user set it (``mintpy.reference.yx``/``lalo``). An automatic reference
+(chosen by ifgram_correction: unwrapped in the most pairs when no pixel is in all) leaves out, with
+a warning, the pairs in which it is not unwrapped.
 
 Outputs in ``<net>_network`` (MintPy layout, each written block by block and atomically):
 ``timeseries.h5`` (metres, ``-wavelength / 4 pi * phase``, REF_DATE = first date),
@@ -36,14 +38,14 @@ import numpy as np
 from minopy.errors import ConfigError, InputDataError, StepError
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import read_raster
-from minopy.mintpy_bridge import UNWRAP_DATASETS
+from minopy.mintpy_bridge import UNWRAP_DATASETS, user_reference_given
 from minopy.network.design import date_groups, dates_of, phase_design_matrix
 from minopy.network.inversion import coherence_to_weight, invert_pixels
 from minopy.steps.context import StepContext
 from minopy.steps.load_ifgram import geometry_copy, stack_file
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.timeseries.", "mintpy.unwrapError.method",
-                                    "mintpy.networkInversion.")
+                                    "mintpy.networkInversion.", "mintpy.reference.")
 #: bytes of input read per block (all pairs, a band of rows).
 BLOCK_BYTES = 128 * 2**20
 
@@ -215,19 +217,32 @@ def run(ctx: StepContext) -> None:
         keep = np.asarray(f["dropIfgram"][()], dtype=bool)
         idx = np.flatnonzero(keep)
         pairs = ["_".join(d.decode() for d in row) for row in f["date"][()][idx]]
-        dates = check_network(pairs, int(keep.size - idx.size))
         num_pair, length, width = f[obs_name].shape
         ref_phase = f[obs_name][:, ref_y, ref_x][idx].astype(np.float64)
         ref_comp = (f["connectComponent"][:, ref_y, ref_x][idx] if "connectComponent" in f
                     else np.ones(idx.size))
         bad = ~np.isfinite(ref_phase) | (ref_comp == 0)
-        if bad.any():
+        if bad.any() and user_reference_given(ctx):
             raise InputDataError(
-                f"the reference pixel y/x = {ref_y}/{ref_x} is not unwrapped (NaN or connected "
-                f"component 0) in {int(bad.sum())} kept interferogram(s), e.g. "
-                f"{pairs[int(np.argmax(bad))]}; choose a pixel inside maskConnComp.h5 with "
-                "mintpy.reference.yx/lalo (or leave them auto) and re-run ifgram_correction"
+                f"the reference pixel y/x = {ref_y}/{ref_x} (mintpy.reference.yx/lalo) is not "
+                f"unwrapped (NaN or connected component 0) in {int(bad.sum())} kept "
+                f"interferogram(s), e.g. {pairs[int(np.argmax(bad))]}; choose a pixel inside "
+                "maskConnComp.h5 with mintpy.reference.yx/lalo (or leave them auto) and re-run "
+                "ifgram_correction"
             )
+        if bad.any():
+            ctx.log.warning(
+                "the automatic reference pixel y/x = %d/%d is not unwrapped in %d of %d kept "
+                "interferograms (no pixel is unwrapped in all); those are left out: %s",
+                ref_y, ref_x, int(bad.sum()), idx.size,
+                ", ".join(p for p, b in zip(pairs, bad, strict=True) if b))
+            kept = [p for p, b in zip(pairs, bad, strict=True) if not b]
+            lost = sorted(set(dates_of(pairs)) - set(dates_of(kept))) if kept else []
+            if lost:
+                ctx.log.warning("so the time series leaves out %d date(s) that no other kept "
+                                "interferogram links: %s", len(lost), ", ".join(lost))
+            idx, ref_phase, pairs = idx[~bad], ref_phase[~bad], kept
+        dates = check_network(pairs, int(keep.size - keep.sum()))
         min_red = min_redundancy(ctx)
         incidence = np.zeros((len(dates), len(pairs)), np.float32)
         pos = {d: i for i, d in enumerate(dates)}

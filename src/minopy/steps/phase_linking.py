@@ -195,8 +195,8 @@ def validate(config: Any, options: Any, stack: StackInfo) -> None:
     InputDataError
         Fewer than 3 dates.
     ConfigError
-        A window larger than the image, a patch smaller than the window, a mini-stack larger
-        than the stack, or any value ``PhaseLinkOptions.validate`` rejects; names the key.
+        A window larger than the image, a patch smaller than the window, or any value
+        ``PhaseLinkOptions.validate`` rejects; names the key.
     """
     n, length, width = stack.num_dates, stack.length, stack.width
     if n < 3:
@@ -211,9 +211,6 @@ def validate(config: Any, options: Any, stack: StackInfo) -> None:
         if patch < win:
             raise ConfigError(f"minopy.inversion.patchSize = {patch} is smaller than "
                               f"{OPTION_KEYS[field]} = {win}; use a patch of at least {win}")
-    if options.method.startswith("sequential") and options.ministack_size > n:
-        raise ConfigError(f"{OPTION_KEYS['ministack_size']} = {options.ministack_size} is larger "
-                          f"than the number of dates ({n}) in {stack.path.name}")
     try:
         options.validate(n, length, width)
     except ConfigError:
@@ -231,6 +228,12 @@ def make_plan(ctx: StepContext) -> Plan:
     stack = read_stack_info(ctx.slc_stack_file)
     options = phase_link_options(config, ctx.log)
     validate(config, options, stack)
+    if options.uses_full_stack(stack.num_dates):
+        ctx.log.info(
+            "%s with %s = %d on %d dates (fewer than 2 x %d): one mini-stack of all dates, i.e. "
+            "the full-stack %s estimator (as MiNoPy)", options.method,
+            OPTION_KEYS["ministack_size"], options.ministack_size, stack.num_dates,
+            options.ministack_size, options.method.removeprefix("sequential_"))
     mask_value = config["minopy.inversion.mask"]
     mask_file = Path(config.resolve_path(str(mask_value))) if mask_value else None
     if mask_file is not None:
