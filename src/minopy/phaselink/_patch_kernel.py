@@ -14,7 +14,7 @@ from numba import njit, prange
 
 from ._linalg import cabs
 from .coherence_bias import FAMILY_EMI, FAMILY_EVD, FAMILY_SEQUENTIAL, debias, noise_bias
-from .consistency import BLOCK, interval_at, prune_mask, whitened_power
+from .consistency import BLOCK, MIN_KEPT, log_interval, mixed_set, prune_mask, whitened_power
 from .covariance import (
     covariance_planar,
     covariance_to_coherence,
@@ -121,7 +121,8 @@ def _family(base: int, seq: bool) -> int:
 
 @njit(cache=True, parallel=True)
 def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, ha, hr, masks, counts,
-                 opt: KernelOptions, bias, log_n, log_l, ctable, out: KernelOutputs) -> None:
+                 logp, null_var, opt: KernelOptions, bias, log_n, log_l, ctable,
+                 out: KernelOutputs) -> None:
     """Fill ``out`` for the core pixels of a block.
 
     Parameters
@@ -142,6 +143,10 @@ def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, ha, hr, masks
         SHP masks of the core pixels; replaced by the pruned sets when ``opt.refine``.
     counts : ndarray, shape (h, w), int32
         SHP counts (updated likewise).
+    logp : ndarray, shape (H, W), float64
+        ``ln P̄`` of the block's pixels.
+    null_var : ndarray, shape (h, w), float64
+        Null variance of ``ln P̄`` of the core pixels (the consistency test's gate).
     opt : KernelOptions
     bias, log_n, log_l : ndarray
         Noise-bias table of the temporal coherence (:func:`coherence_bias.bias_table`).
@@ -175,11 +180,15 @@ def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, ha, hr, masks
         sig = np.empty(nd)
         az, rg = masks.shape[2], masks.shape[3]
         wsum = np.empty(lmax)
-        lrs = np.empty((nblocks, BLOCK, BLOCK))
-        lis = np.empty((nblocks, BLOCK, BLOCK))
+        wlog = np.empty(lmax)
+        lrs = np.empty((BLOCK, BLOCK))
+        lis = np.empty((BLOCK, BLOCK))
+        bpow = np.empty(BLOCK)
+        wgt = np.ones(lmax)  # equal weights: every SHP counts the same in the reference Γ̂
         yr = np.empty((BLOCK, lmax))
         yi = np.empty((BLOCK, lmax))
         similar = np.empty((az, rg), dtype=np.bool_)
+        kept = np.empty((az, rg), dtype=np.bool_)
         allowed = np.empty(az, dtype=np.uint64)
         comp = np.empty(az, dtype=np.uint64)
         state = np.empty((az, rg), dtype=np.int8)
@@ -214,26 +223,22 @@ def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, ha, hr, masks
                 estimator[i, j] = CODE_PS
                 continue
             gather_samples(re, im, r, c, ha, hr, masks[i, j], zr, zi)
-            covariance_planar(zr, zi, n, gamma)
-            for t in range(nd):
-                cdiag[t] = gamma[t, t].real
-            covariance_to_coherence(gamma, gamma)
-            if refine and n >= 2 * BLOCK:
-                kw = whitened_power(zr, zi, n, gamma, cdiag, nblocks, wsum, lrs, lis, yr, yi)
-                if kw > 0.0:
-                    lo, hi = interval_at(kw, ctable)
+            if refine and n >= 2 * BLOCK and mixed_set(masks[i, j], logp, r, c, ha, hr,
+                                                       null_var[i, j]):
+                if whitened_power(zr, zi, n, wgt, nblocks, wsum, lrs, lis, bpow, yr, yi):
+                    lo, hi = log_interval(wsum, n, float(nd), ctable, wlog)
                     prune_mask(masks[i, j], wsum, lo, hi, ha, hr, similar)
-                    m = centre_component(similar, ha, hr, allowed, comp, state, stack,
-                                         masks[i, j])
-                    if m < n:
+                    m = centre_component(similar, ha, hr, allowed, comp, state, stack, kept)
+                    if MIN_KEPT * n <= m < n:
+                        masks[i, j] = kept
                         n = m
                         counts[i, j] = n
                         shp_count[i, j] = n
                         gather_samples(re, im, r, c, ha, hr, masks[i, j], zr, zi)
-                        covariance_planar(zr, zi, n, gamma)
-                        for t in range(nd):
-                            cdiag[t] = gamma[t, t].real
-                        covariance_to_coherence(gamma, gamma)
+            covariance_planar(zr, zi, n, gamma)
+            for t in range(nd):
+                cdiag[t] = gamma[t, t].real
+            covariance_to_coherence(gamma, gamma)
             if rule == RULE_MINOPY and n <= ps_num_shp:
                 lam1, lam2, top = top_eigenvalues_vector(gamma)
                 top_eig[0, i, j] = lam1

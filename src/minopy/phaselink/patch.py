@@ -47,7 +47,7 @@ from minopy.errors import ConfigError
 
 from ._patch_kernel import SEQUENTIAL_OFFSET, KernelOptions, KernelOutputs, patch_kernel
 from .coherence_bias import bias_table
-from .consistency import interval_table, num_blocks
+from .consistency import interval_table, log_power_null_variance, num_blocks
 from .covariance import planar_pixel_major
 from .dependence import window_dependence
 from .estimators import BASE_METHODS, ESTIMATOR_CODES
@@ -335,6 +335,8 @@ def process_patch(
         dependence=dependence,
         bright_cutoff=cutoff,
     )
+    null_var = log_power_null_variance(stats, valid, dependence, box, ha, hr, nd)
+    logp = stats.log_power
     with np.errstate(invalid="ignore"):
         adisp = amplitude_dispersion(amp, cap=1.0)
     adisp[~valid] = np.nan
@@ -370,8 +372,8 @@ def process_patch(
     out = KernelOutputs(res.phase, res.amplitude, res.shp_count, res.temporal_coherence,
                         res.ps_mask, res.top_eigenvalues, res.estimator, res.crlb_std)
     patch_kernel(re, im, valid, process, adisp, scr_ps, r0, c0, shp.half_az, shp.half_rg,
-                 shp.masks, shp.counts, kopt, *bias_table(), interval_table(float(options.shp_alpha)),
-                 out)
+                 shp.masks, shp.counts, logp, null_var, kopt, *bias_table(),
+                 interval_table(float(options.shp_alpha)), out)
     if keep_masks:
         res.shp_masks = shp.masks
     return res

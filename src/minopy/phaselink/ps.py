@@ -12,7 +12,11 @@ Two rules (``minopy.inversion.psRule``):
     ``ρ >= exp(ln k − ψ(k)) max(G_k^{-1}(1 − α_PS) / k, 1 + SCR_min)``: its brightness is beyond
     what clutter reaches with probability :data:`PS_FALSE_ALARM` given the number of dates,
     their coherence and the looks, and it corresponds to a signal-to-clutter ratio of at least
-    ``SCR_min`` (``minopy.inversion.psMinScr``). It holds for single-look and multilooked stacks
+    ``SCR_min`` (``minopy.inversion.psMinScr``). A point scatterer is also stable: its temporal
+    intensity variance relative to the clutter's is ``(1 + 2K)/(1 + K)²`` for a signal-to-clutter
+    ratio ``K`` (0.36 at K = 4, 1 for clutter), so a bright pixel is PS only if its temporal
+    ``var(I)/mean(I)²`` is at most :data:`PS_STABILITY` times the window's mean (a bright but
+    fluctuating distributed target is not a PS). It holds for single-look and multilooked stacks
     alike, whatever the number of SHPs. The same cut-off keeps such bright points out of the SHP
     sets of the window's centre, so they do not bias the neighbouring distributed scatterers.
 ``minopy``: MiNoPy's rule (``test_PS``), kept for parity
@@ -40,6 +44,9 @@ PS_RULES: dict[str, int] = {"scr": 0, "minopy": 1}
 
 #: Probability that a clutter pixel passes the ``scr`` brightness test (before the SCR floor).
 PS_FALSE_ALARM = 1e-3
+
+#: A PS's temporal relative intensity variance is at most this share of the clutter's.
+PS_STABILITY = 0.6
 
 #: Grid of log shape parameters ``ln k`` of the brightness threshold table.
 _LOG_K = np.linspace(0.0, np.log(1e5), 121)
@@ -178,7 +185,8 @@ def _threshold_at(log_k: float, table: np.ndarray) -> float:
 
 
 @njit(cache=True, parallel=True)
-def _scr_kernel(power, logp_sat, cv2_sat, count_sat, valid, dep, r0, c0, ha, hr, nd, table):
+def _scr_kernel(power, cv2, logp_sat, cv2_sat, count_sat, valid, dep, r0, c0, ha, hr, nd,
+                table):
     h, w = dep.shape
     is_ps = np.zeros((h, w), dtype=np.bool_)
     cutoff = np.full((h, w), np.inf)
@@ -190,12 +198,13 @@ def _scr_kernel(power, logp_sat, cv2_sat, count_sat, valid, dep, r0, c0, ha, hr,
                 continue
             g = np.exp(window_mean(logp_sat, count_sat, r, c, ha, hr))
             s = dep[i, j]
-            ens = ensemble_cv2(window_mean(cv2_sat, count_sat, r, c, ha, hr), nd, s)
+            cv2_win = window_mean(cv2_sat, count_sat, r, c, ha, hr)
+            ens = ensemble_cv2(cv2_win, nd, s)
             k = 1.0 / (s * ens) if s * ens > 0.0 else 1e5
             k = max(k, 1.0)
             cut = g * _threshold_at(np.log(k), table)
             cutoff[i, j] = cut
-            is_ps[i, j] = power[r, c] >= cut
+            is_ps[i, j] = power[r, c] >= cut and cv2[r, c] <= 0.6 * cv2_win  # PS_STABILITY
     return is_ps, cutoff
 
 
@@ -228,6 +237,6 @@ def scr_test(stats: WindowStats, valid: np.ndarray, dependence: np.ndarray,
     """
     table = brightness_thresholds(min_scr)
     r0, _, c0, _ = core
-    return _scr_kernel(stats.power, stats.logp_sat, stats.cv2_sat, stats.count_sat, valid,
+    return _scr_kernel(stats.power, stats.cv2, stats.logp_sat, stats.cv2_sat, stats.count_sat, valid,
                        dependence, int(r0), int(c0), int(half_az), int(half_rg), int(num_dates),
                        table)

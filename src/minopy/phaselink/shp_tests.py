@@ -327,5 +327,22 @@ def centre_threshold(test: int, n: int, s: float, cv2: float, par: np.ndarray) -
         tcrit = par[8 + n]  # Student t_{alpha/2} with N - 1 degrees of freedom
         # t² = stat * N (1 - s) / (s (N - 1)) < tcrit²
         return tcrit * tcrit * s * (n - 1.0) / (n * (1.0 - s))
-    kappa = 1.0 - 0.1 * (1.0 - inv_n / s)  # LOG_VARIANCE_KAPPA
-    return par[2] * 2.0 * kappa * s * ensemble_cv2(cv2, n, s)
+    return par[2] * 2.0 * log_power_variance(n, s, cv2)
+
+
+@njit(cache=True)
+def log_power_variance(n: int, s: float, cv2: float) -> float:
+    """Null variance of the log mean power ``ln P̄`` of one pixel: ``κ s CV²_ens``.
+
+    Parameters
+    ----------
+    n : int
+        Number of dates.
+    s : float
+        Dependence of the dates.
+    cv2 : float
+        Window mean of the temporal ``var(I)/mean(I)²``.
+    """
+    s = min(max(s, 1.0 / n), 1.0)
+    kappa = 1.0 - 0.1 * (1.0 - 1.0 / (n * s))  # LOG_VARIANCE_KAPPA
+    return kappa * s * ensemble_cv2(cv2, n, s)

@@ -23,6 +23,8 @@ class WindowStats:
     ----------
     power : ndarray, shape (H, W), float64
         Temporal mean power ``P̄`` (0 for invalid pixels).
+    log_power : ndarray, shape (H, W), float64
+        ``ln P̄`` (0 for invalid pixels).
     cv2 : ndarray, shape (H, W), float64
         Temporal ``var(I) / mean(I)²`` (0 for invalid pixels).
     count_sat, cv2_sat, logp_sat : ndarray, shape (H + 1, W + 1), float64
@@ -30,6 +32,7 @@ class WindowStats:
     """
 
     power: np.ndarray
+    log_power: np.ndarray
     cv2: np.ndarray
     count_sat: np.ndarray
     cv2_sat: np.ndarray
@@ -59,7 +62,8 @@ def window_stats(amplitude: np.ndarray, valid: np.ndarray) -> WindowStats:
         logp = np.where(valid & (power > 0), np.log(power), 0.0)
     power = np.where(valid, power, 0.0)
     cv2 = np.where(valid, cv2, 0.0)
-    return WindowStats(power=power, cv2=cv2, count_sat=summed_area(valid.astype(np.float64)),
+    return WindowStats(power=power, log_power=logp, cv2=cv2,
+                       count_sat=summed_area(valid.astype(np.float64)),
                        cv2_sat=summed_area(cv2), logp_sat=summed_area(logp))
 
 
