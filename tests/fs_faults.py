@@ -108,3 +108,74 @@ def unwritable(folder: Path, monkeypatch: pytest.MonkeyPatch, code: int = errno.
         m.setattr(os, "open", os_open)
         m.setattr(os, "link", link)
         yield
+
+
+class DiskSwitch:
+    """A disk that becomes full when :meth:`fill` is called (by the test, or by a fake step)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.absolute()
+        self.full = False
+
+    def fill(self) -> None:
+        self.full = True
+
+
+#: the switch of the active :func:`full_disk` context (for fake steps: ``fs_faults.fill_disk()``).
+_ACTIVE: list[DiskSwitch] = []
+
+
+def fill_disk() -> None:
+    """Fill the disk of the active :func:`full_disk` context."""
+    _ACTIVE[-1].fill()
+
+
+@contextmanager
+def full_disk(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DiskSwitch]:
+    """Once the switch is filled, every write below ``folder`` fails with ``ENOSPC``.
+
+    Covers creating files and folders, ``write`` on file descriptors (the log file) and writes to
+    files opened before the disk filled up.
+    """
+    switch = DiskSwitch(folder)
+    real_open, real_os_open, real_write, real_mkdir = builtins.open, os.open, os.write, os.mkdir
+    fds: dict[int, Path] = {}
+
+    def error(path: Any = None) -> OSError:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC),
+                       None if path is None else os.fsdecode(path))
+
+    def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if switch.full and any(c in mode for c in "wax+") and _inside(file, switch.folder, False):
+            raise error(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        writing = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+        if switch.full and writing and _inside(path, switch.folder, False):
+            raise error(path)
+        fd = real_os_open(path, flags, *args, **kwargs)
+        if writing and _inside(path, switch.folder, False):
+            fds[fd] = Path(os.fsdecode(path))
+        return fd
+
+    def write(fd: int, data: bytes) -> int:
+        if switch.full and fd in fds:
+            raise error(fds[fd])
+        return real_write(fd, data)
+
+    def mkdir(path: Any, *args: Any, **kwargs: Any) -> None:
+        if switch.full and _inside(path, switch.folder, True):
+            raise error(path)
+        real_mkdir(path, *args, **kwargs)
+
+    _ACTIVE.append(switch)
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(builtins, "open", open_)
+            m.setattr(os, "open", os_open)
+            m.setattr(os, "write", write)
+            m.setattr(os, "mkdir", mkdir)
+            yield switch
+    finally:
+        _ACTIVE.remove(switch)

@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -30,13 +29,15 @@ from typing import Any
 
 from minopy import plot
 from minopy.config import Config, load_config
-from minopy.errors import ConfigError, MinopyError, StepError
+from minopy.errors import ConfigError, DiskFullError, MinopyError, StepError, is_disk_full
 from minopy.io.atomic import atomic_path, write_text_atomic
 from minopy.logging_setup import FILE_ONLY, close_logging, log_file, setup_logging, write_header
 from minopy.parallel_env import limit_threads
 from minopy.progress import format_duration
+from minopy.run_lock import WorkDirLock
 from minopy.steps import STEP_NAMES
 from minopy.steps.context import StepContext
+from minopy.workdir import prepare_work_dir, remove_stale_temporaries
 
 STATE_FILE = ".minopy_state.json"
 TIMING_FILE = ".minopy_timing.json"
@@ -223,8 +224,9 @@ def _copy_template(template_file: Path, work_dir: Path, log: logging.Logger) -> 
 class _StepRunner:
     """Runs steps in one work directory and keeps its state and timing records."""
 
-    def __init__(self, ctx: StepContext) -> None:
+    def __init__(self, ctx: StepContext, force: bool = False) -> None:
         self.ctx = ctx
+        self.force = force
         self.log = ctx.log
         self.state_file = ctx.work_dir / STATE_FILE
         self.timing_file = ctx.work_dir / TIMING_FILE
@@ -234,7 +236,7 @@ class _StepRunner:
 
     def is_up_to_date(self, name: str, step: ModuleType) -> bool:
         """Whether the recorded fingerprint matches and every output exists."""
-        if not self.ctx.config["minopy.load.updateMode"]:
+        if self.force or not self.ctx.config["minopy.load.updateMode"]:
             return False
         record = self.state["steps"].get(name)
         if not record or record.get("fingerprint") != fingerprint(step, self.ctx):
@@ -259,7 +261,10 @@ class _StepRunner:
             if missing:
                 raise StepError(f"step {name} finished but did not write {', '.join(missing)}")
         except BaseException as err:
-            self._record_timing(name, started, time.monotonic() - t0, [], f"failed: {err!r}")
+            try:
+                self._record_timing(name, started, time.monotonic() - t0, [], f"failed: {err!r}")
+            except OSError:  # e.g. the disk is full: the failure itself is what matters
+                self.log.debug("could not record the failure in %s", self.timing_file)
             raise
         seconds = time.monotonic() - t0
         self.state["steps"][name] = {
@@ -291,8 +296,13 @@ def run_steps(
     *,
     verbosity: str = "normal",
     argv: list[str] | None = None,
+    force: bool = False,
 ) -> None:
     """Run workflow steps in-process, in the order given, skipping the ones that are up to date.
+
+    The work directory is created if needed and locked for the run (:mod:`minopy.run_lock`): a
+    second run on the same directory stops with an error naming the first. Temporaries left by
+    killed runs are removed first (:func:`minopy.workdir.remove_stale_temporaries`).
 
     Parameters
     ----------
@@ -307,22 +317,79 @@ def run_steps(
     verbosity : {"quiet", "normal", "verbose"}
         Console detail; the log file always receives everything.
     argv : list of str, optional
-        Command line written to the log header (default ``sys.argv``).
+        Command line written to the log header and the lock (default ``sys.argv``).
+    force : bool
+        Re-run every step in ``steps`` even when it is up to date.
 
     Raises
     ------
     MinopyError
         A template problem, a step that is not available, or a step failure. Exceptions that are
-        not MinopyError are logged with their traceback and re-raised as StepError naming the step.
+        not MinopyError are logged with their traceback and re-raised as StepError naming the step;
+        a full disk is a DiskFullError; an unusable or locked work directory a WorkDirError.
     """
-    work_dir = Path(work_dir).resolve()
-    work_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = prepare_work_dir(work_dir)
+    with WorkDirLock(work_dir, argv) as lock:
+        _run_locked(template_file, work_dir, steps, overrides, verbosity, argv, force,
+                    lock.stale_lock_note())
+
+
+#: below this many free bytes, a failed write in the work directory is taken for a full disk.
+NEARLY_FULL_BYTES = 2**20
+
+
+def _disk_was_full(err: BaseException, work_dir: Path) -> bool:
+    """Whether ``err`` comes from a full disk: said so (ENOSPC ...), or an I/O error while the work
+    directory's file system has (almost) no space left (numpy's short writes carry no errno)."""
+    if is_disk_full(err):
+        return True
+    chain: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    if not any(isinstance(e, OSError) for e in chain):
+        return False
+    try:
+        return shutil.disk_usage(work_dir).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def _disk_full(err: BaseException, current: str, work_dir: Path) -> DiskFullError:
+    """The one message of a run stopped by a full disk."""
+    try:
+        free = f"{shutil.disk_usage(work_dir).free / 2**20:.0f} MiB free now"
+    except OSError:
+        free = "free space unknown"
+    where = f"step {current}" if current != "setup" else "the set-up of the run"
+    return DiskFullError(
+        f"disk full: no space left on device for the work directory {work_dir} ({free}) during "
+        f"{where}. Free some space, or choose a --dir on a larger disk, and re-run the same "
+        "command: completed work is kept and the run continues from there")
+
+
+def _run_locked(
+    template_file: str | os.PathLike | None,
+    work_dir: Path,
+    steps: Sequence[str],
+    overrides: Mapping[str, str] | None,
+    verbosity: str,
+    argv: list[str] | None,
+    force: bool,
+    lock_note: str | None = None,
+) -> None:
+    """:func:`run_steps` once the work directory is locked."""
     log = setup_logging(work_dir, verbosity)
     write_header(log, argv)
+    if lock_note is not None:
+        log.warning("%s", lock_note)
     current = "setup"
     config = None
+    failure: BaseException | None = None
     t0 = time.monotonic()
     try:
+        _clear_temporaries(work_dir, log)
         for name in steps:
             check_step_name(name)
         config = load_config(template_file, overrides)
@@ -334,8 +401,9 @@ def run_steps(
         limit_threads(config["minopy.compute.threadsPerWorker"])
         modules = {name: load_step(name) for name in steps}
         ctx = StepContext(work_dir, config, log)
-        runner = _StepRunner(ctx)
-        log.info("work directory: %s; steps: %s", work_dir, ", ".join(steps))
+        runner = _StepRunner(ctx, force=force)
+        log.info("work directory: %s; steps: %s%s", work_dir, ", ".join(steps),
+                 " (forced)" if force else "")
         for name, module in modules.items():
             current = name
             runner.run(name, module)
@@ -343,19 +411,36 @@ def run_steps(
                  format_duration(time.monotonic() - t0), log_file())
         plot.write_report(work_dir, config, log)
     except MinopyError as err:
+        failure = err
+        if _disk_was_full(err, work_dir):
+            raise _disk_full(err, current, work_dir) from err
         log.debug("traceback of the failure in %s:", current, exc_info=True, extra=FILE_ONLY)
         log.error("%s", err, extra=FILE_ONLY)
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        failure = err
         log.error("interrupted by the user during %s", current, extra=FILE_ONLY)
         raise
     except Exception as err:
+        failure = err
+        if _disk_was_full(err, work_dir):
+            raise _disk_full(err, current, work_dir) from err
         log.error("%s failed:", current, exc_info=True, extra=FILE_ONLY)
         where = f"step {current}" if current != "setup" else "minopy"
         raise StepError(f"{where} failed with {type(err).__name__}: {err} "
                         f"(the traceback is in {work_dir / 'log'})") from err
     finally:
-        if config is not None and sys.exc_info()[0] is not None:
-            # a failed run still gets a report that shows which step failed
-            plot.write_report(work_dir, config, log)
+        if failure is not None:
+            _clear_temporaries(work_dir, log)
+            if config is not None and not _disk_was_full(failure, work_dir):
+                # a failed run still gets a report that shows which step failed
+                plot.write_report(work_dir, config, log)
         close_logging()
+
+
+def _clear_temporaries(work_dir: Path, log: logging.Logger) -> None:
+    """Remove the temporaries of interrupted runs (the work directory is locked)."""
+    removed = remove_stale_temporaries(work_dir)
+    if removed:
+        log.info("removed %d temporary file(s)/folder(s) left by an interrupted run (e.g. %s)",
+                 len(removed), removed[0].relative_to(work_dir))
