@@ -64,13 +64,16 @@ def _read_proc(path: str) -> str | None:
         return None
 
 
+def _proc_stat(pid: int) -> list[str]:
+    """Fields 3.. of ``/proc/<pid>/stat`` (state, ppid, ...), [] when unavailable."""
+    stat = _read_proc(f"/proc/{pid}/stat")
+    # the command name (field 2) may hold spaces and parentheses: split after its closing ")"
+    return stat.rsplit(")", 1)[-1].split() if stat is not None else []
+
+
 def process_start(pid: int) -> str | None:
     """Start time of process ``pid`` in clock ticks after boot (Linux ``/proc``), else None."""
-    stat = _read_proc(f"/proc/{pid}/stat")
-    if stat is None:
-        return None
-    # the command name (field 2) may hold spaces and parentheses: split after its closing ")"
-    fields = stat.rsplit(")", 1)[-1].split()
+    fields = _proc_stat(pid)
     return fields[19] if len(fields) > 19 else None
 
 
@@ -98,6 +101,9 @@ def holder_is_running(info: LockInfo) -> bool:
         return False  # written before the machine rebooted
     if not pid_alive(info.pid):
         return False
+    fields = _proc_stat(info.pid)
+    if fields and fields[0] in ("Z", "X"):
+        return False  # killed, only waiting to be reaped by its parent
     current = process_start(info.pid)
     return info.process_start is None or current is None or current == info.process_start
 

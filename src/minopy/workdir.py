@@ -8,7 +8,7 @@ checked when the run takes its lock, :mod:`minopy.run_lock`.)
 :func:`remove_stale_temporaries` deletes the temporaries of interrupted runs: files being written
 atomically (``.<name>.part<PID>``, :mod:`minopy.io.atomic`), SNAPHU's scratch folders
 (``.snaphu_*`` in the pair folders) and the MintPy staging folders (``.mintpy_staging_*``,
-:mod:`minopy.mintpy_bridge`). It runs while the run holds the work-directory lock, when no other
+:mod:`minopy.mintpy_staging`). It runs while the run holds the work-directory lock, when no other
 run can be writing, so every such entry is stale. Only the folders minopy writes are searched.
 """
 

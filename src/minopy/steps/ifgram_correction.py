@@ -19,8 +19,10 @@ from scipy import ndimage
 from minopy import mintpy_bridge
 from minopy.errors import InputDataError, StepError
 from minopy.io.isce import read_raster
+from minopy.mintpy_staging import StagedInput, staging
 from minopy.steps.context import StepContext
 from minopy.steps.load_ifgram import geometry_copy, stack_file
+from minopy.steps.outputs import H5Output, Output
 
 OPTION_PREFIXES: tuple[str, ...] = (
     "mintpy.network.", "mintpy.reference.", "mintpy.unwrapError.", "mintpy.compute.",
@@ -32,9 +34,26 @@ def inputs(ctx: StepContext) -> list[Path]:
     return [geometry_copy(ctx), ctx.temp_coh_raster(ctx.config["minopy.timeseries.tempCohType"])]
 
 
-def outputs(ctx: StepContext) -> list[Path]:
-    return [ctx.network_dir / "avgSpatialCoh.h5", ctx.network_dir / "maskConnComp.h5",
-            ctx.network_dir / "avgPhaseVelocity.h5"]
+def outputs(ctx: StepContext) -> list[Output]:
+    """MintPy's average coherence, connected-component mask and phase velocity, and the
+    interferogram stack with its reference point."""
+    image = ("L", "W")
+    return [H5Output(ctx.network_dir / "avgSpatialCoh.h5", {"coherence": image}),
+            H5Output(ctx.network_dir / "maskConnComp.h5", {"mask": image}),
+            H5Output(ctx.network_dir / "avgPhaseVelocity.h5", {"velocity": image}),
+            H5Output(stack_file(ctx), {"unwrapPhase": ("M", "L", "W")}, attrs=("REF_Y", "REF_X"))]
+
+
+def staged_inputs(ctx: StepContext) -> list[StagedInput]:
+    """What MintPy reads here: the stack, which it modifies (and this step owns the changes), and
+    the geometry."""
+    return [StagedInput(stack_file(ctx), copy=True, publish=True),
+            StagedInput(geometry_copy(ctx))]
+
+
+def preflight(ctx: StepContext) -> None:
+    """Check a user-set reference point against the image once its size is known."""
+    mintpy_bridge.check_reference_point(ctx)
 
 
 def _read_mask(path: Path, name: str | None = None) -> np.ndarray | None:
@@ -99,10 +118,18 @@ def _user_gave_reference(ctx: StepContext) -> bool:
 
 
 def run(ctx: StepContext) -> None:
-    """Run the MintPy interferogram-correction steps, with the reference-point fallback."""
+    """Run the MintPy interferogram-correction steps in a staging copy of the network folder
+    (:mod:`minopy.mintpy_staging`), then publish what they wrote."""
     stack = stack_file(ctx)
     if not stack.is_file():
         raise InputDataError(f"{stack} does not exist; run the load_ifgram step")
+    with staging(ctx, "ifgram_correction", staged_inputs(ctx)) as staged:
+        correct(staged)
+
+
+def correct(ctx: StepContext) -> None:
+    """MintPy's interferogram corrections in ``ctx.network_dir``, with the reference fallback."""
+    stack = stack_file(ctx)
     mintpy_bridge.run_steps(ctx, ["modify_network"])
     try:
         mintpy_bridge.run_steps(ctx, ["reference_point"])
