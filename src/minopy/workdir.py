@@ -47,8 +47,9 @@ def prepare_work_dir(work_dir: str | os.PathLike) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         where = Path(err.filename) if err.filename else path
-        raise WorkDirError(f"cannot create the work directory {path}: {describe_os_error(err)} "
-                           f"({where}); choose a writable --dir") from None
+        at = f" at {where}" if where != path else ""
+        raise WorkDirError(f"cannot create the work directory {path}: {describe_os_error(err)}"
+                           f"{at}; choose a writable --dir") from None
     return path.resolve()
 
 

@@ -38,7 +38,7 @@ import h5py
 import numpy as np
 
 from minopy import parallel
-from minopy.errors import ConfigError, InputDataError, MinopyError, StepError
+from minopy.errors import ConfigError, InputDataError, StepError
 from minopy.io.atomic import write_text_atomic
 from minopy.parallel_env import numba_threads, set_numba_threads
 from minopy.steps.context import StepContext
@@ -419,16 +419,19 @@ def inputs(ctx: StepContext) -> list[Path]:
     return files
 
 
-def outputs(ctx: StepContext) -> list[Path | Output]:
+def outputs(ctx: StepContext) -> list[Output]:
     """Every patch result (``PATCH_<i>/result.npz`` computed with the current options and inputs)
-    and ``inverted/PATCHES/DONE``, written after them (just DONE when there is no plan, e.g. no
-    readable slcStack.h5)."""
+    and ``inverted/PATCHES/DONE``, written after them.
+
+    Raises
+    ------
+    MinopyError
+        When the patches cannot be laid out (no readable slcStack.h5, options that do not fit it):
+        the outputs cannot be listed, so the step is not up to date.
+    """
     done = ctx.patches_dir / DONE_NAME
-    try:
-        plan = make_plan(ctx, _QUIET)
-    except MinopyError:
-        return [done]
-    results: list[Path | Output] = [
+    plan = make_plan(ctx, _QUIET)
+    results: list[Output] = [
         NpzOutput(result_path(ctx.patches_dir, box), RESULT_FIELDS, fp)
         for box, fp in zip(plan.boxes, plan.fingerprints, strict=True)]
     return [*results, TextOutput(done, done_text(plan))]
