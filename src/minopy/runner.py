@@ -35,14 +35,7 @@ from typing import Any
 
 from minopy import plot
 from minopy.config import Config, load_config
-from minopy.errors import (
-    ConfigError,
-    DiskFullError,
-    InputDataError,
-    MinopyError,
-    StepError,
-    is_disk_full,
-)
+from minopy.errors import ConfigError, InputDataError, MinopyError, StepError
 from minopy.io.atomic import atomic_path, write_text_atomic
 from minopy.logging_setup import FILE_ONLY, close_logging, log_file, setup_logging, write_header
 from minopy.parallel_env import limit_threads
@@ -51,7 +44,12 @@ from minopy.run_lock import WorkDirLock
 from minopy.steps import STEP_NAMES
 from minopy.steps.context import StepContext
 from minopy.steps.outputs import first_problem, problem
-from minopy.workdir import prepare_work_dir, remove_stale_temporaries
+from minopy.workdir import (
+    disk_full_error,
+    disk_was_full,
+    prepare_work_dir,
+    remove_stale_temporaries,
+)
 
 STATE_FILE = ".minopy_state.json"
 TIMING_FILE = ".minopy_timing.json"
@@ -422,41 +420,6 @@ def run_steps(
                     lock.stale_lock_note())
 
 
-#: below this many free bytes, a failed write in the work directory is taken for a full disk.
-NEARLY_FULL_BYTES = 2**20
-
-
-def _disk_was_full(err: BaseException, work_dir: Path) -> bool:
-    """Whether ``err`` comes from a full disk: said so (ENOSPC ...), or an I/O error while the work
-    directory's file system has (almost) no space left (numpy's short writes carry no errno)."""
-    if is_disk_full(err):
-        return True
-    chain: list[BaseException] = []
-    current: BaseException | None = err
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    if not any(isinstance(e, OSError) for e in chain):
-        return False
-    try:
-        return shutil.disk_usage(work_dir).free < NEARLY_FULL_BYTES
-    except OSError:
-        return False
-
-
-def _disk_full(err: BaseException, current: str, work_dir: Path) -> DiskFullError:
-    """The one message of a run stopped by a full disk."""
-    try:
-        free = f"{shutil.disk_usage(work_dir).free / 2**20:.0f} MiB free now"
-    except OSError:
-        free = "free space unknown"
-    where = f"step {current}" if current != "setup" else "the set-up of the run"
-    return DiskFullError(
-        f"disk full: no space left on device for the work directory {work_dir} ({free}) during "
-        f"{where}. Free some space, or choose a --dir on a larger disk, and re-run the same "
-        "command: completed work is kept and the run continues from there")
-
-
 def _run_locked(
     template_file: str | os.PathLike | None,
     work_dir: Path,
@@ -504,8 +467,8 @@ def _run_locked(
         plot.write_report(work_dir, config, log)
     except MinopyError as err:
         failure = err
-        if _disk_was_full(err, work_dir):
-            raise _disk_full(err, current, work_dir) from err
+        if disk_was_full(err, work_dir):
+            raise disk_full_error(current, work_dir) from err
         log.debug("traceback of the failure in %s:", current, exc_info=True, extra=FILE_ONLY)
         log.error("%s", err, extra=FILE_ONLY)
         raise
@@ -515,8 +478,8 @@ def _run_locked(
         raise
     except Exception as err:
         failure = err
-        if _disk_was_full(err, work_dir):
-            raise _disk_full(err, current, work_dir) from err
+        if disk_was_full(err, work_dir):
+            raise disk_full_error(current, work_dir) from err
         log.error("%s failed:", current, exc_info=True, extra=FILE_ONLY)
         where = f"step {current}" if current != "setup" else "minopy"
         raise StepError(f"{where} failed with {type(err).__name__}: {err} "
@@ -524,7 +487,7 @@ def _run_locked(
     finally:
         if failure is not None:
             _clear_temporaries(work_dir, log)
-            if config is not None and not _disk_was_full(failure, work_dir):
+            if config is not None and not disk_was_full(failure, work_dir):
                 # a failed run still gets a report that shows which step failed
                 plot.write_report(work_dir, config, log)
         close_logging()

@@ -10,6 +10,10 @@ atomically (``.<name>.part<PID>``, :mod:`minopy.io.atomic`), SNAPHU's scratch fo
 (``.snaphu_*`` in the pair folders) and the MintPy staging folders (``.mintpy_staging_*``,
 :mod:`minopy.mintpy_staging`). It runs while the run holds the work-directory lock, when no other
 run can be writing, so every such entry is stale. Only the folders minopy writes are searched.
+
+:func:`disk_was_full` tells whether a failure came from a full disk (ENOSPC/EDQUOT, or an I/O error
+without errno while the work directory's file system is nearly full) and :func:`disk_full_error`
+is the one message the run then ends with.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import re
 import shutil
 from pathlib import Path
 
-from minopy.errors import WorkDirError, describe_os_error
+from minopy.errors import DiskFullError, WorkDirError, describe_os_error, is_disk_full
 
 #: a file being written atomically (see ``minopy.io.atomic.temp_name``).
 TEMP_FILE = re.compile(r"^\..+\.part\d+$")
@@ -92,3 +96,38 @@ def remove_stale_temporaries(work_dir: Path) -> list[Path]:
     removed: list[Path] = []
     _sweep(Path(work_dir), removed, top=True)
     return removed
+
+
+#: below this many free bytes, a failed write in the work directory is taken for a full disk.
+NEARLY_FULL_BYTES = 2**20
+
+
+def disk_was_full(err: BaseException, work_dir: Path) -> bool:
+    """Whether ``err`` comes from a full disk: said so (ENOSPC ...), or an I/O error while the work
+    directory's file system has (almost) no space left (numpy's short writes carry no errno)."""
+    if is_disk_full(err):
+        return True
+    chain: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    if not any(isinstance(e, OSError) for e in chain):
+        return False
+    try:
+        return shutil.disk_usage(work_dir).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def disk_full_error(current: str, work_dir: Path) -> DiskFullError:
+    """The one message of a run stopped by a full disk during ``current`` (a step, or setup)."""
+    try:
+        free = f"{shutil.disk_usage(work_dir).free / 2**20:.0f} MiB free now"
+    except OSError:
+        free = "free space unknown"
+    where = f"step {current}" if current != "setup" else "the set-up of the run"
+    return DiskFullError(
+        f"disk full: no space left on device for the work directory {work_dir} ({free}) during "
+        f"{where}. Free some space, or choose a --dir on a larger disk, and re-run the same "
+        "command: completed work is kept and the run continues from there")
