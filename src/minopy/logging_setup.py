@@ -12,6 +12,7 @@ tracebacks and progress milestones that the console shows as a bar).
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import sys
 from dataclasses import dataclass
@@ -67,6 +68,54 @@ class _TqdmConsoleHandler(logging.Handler):
             self.handleError(record)
 
 
+class _AppendOnlyFile:
+    """A text stream appending to a file with one unbuffered ``os.write`` per record.
+
+    Nothing is buffered, so after a failed write (disk full) nothing is left to fail again when the
+    file is closed or garbage-collected.
+    """
+
+    def __init__(self, path: Path, encoding: str = "utf-8") -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.encoding = encoding
+
+    def write(self, text: str) -> None:
+        data = text.encode(self.encoding, "backslashreplace")
+        while data:
+            data = data[os.write(self.fd, data):]
+
+    def flush(self) -> None:
+        """Nothing to flush (unbuffered)."""
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+class _LogFileHandler(logging.FileHandler):
+    """The log file; when it cannot be written (disk full, file system gone), it stops writing.
+
+    The standard handler prints a traceback to stderr for every record it fails to write, so a full
+    disk would bury the run's one error message under tracebacks. The run's own error handling
+    reports the cause.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.failed = False
+        super().__init__(path, mode="a", encoding="utf-8")
+
+    def _open(self) -> _AppendOnlyFile:  # type: ignore[override]
+        return _AppendOnlyFile(Path(self.baseFilename), self.encoding or "utf-8")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging API)
+        self.failed = True
+
+
 class _ConsoleFormatter(logging.Formatter):
     """Plain message for INFO/DEBUG, ``LEVEL: message`` for warnings and errors."""
 
@@ -117,7 +166,7 @@ def setup_logging(
     if work_dir is not None:
         path = Path(work_dir) / LOG_FILE_NAME
         path.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+        file_handler = _LogFileHandler(path)
         file_handler.setLevel(logging.DEBUG)
         file_handler.setFormatter(logging.Formatter(_FILE_FORMAT, "%Y-%m-%d %H:%M:%S"))
         logger.addHandler(file_handler)

@@ -64,8 +64,9 @@ def user_reference_given(ctx: StepContext) -> bool:
 _M_PER_DEG = 6371008.8 * 3.141592653589793 / 180.0
 
 
-def reference_yx_from_lalo(ctx: StepContext) -> tuple[int, int] | None:
-    """Pixel nearest to ``mintpy.reference.lalo`` in ``<net>_network/inputs/geometryRadar.h5``.
+def reference_yx_from_lalo(ctx: StepContext, geom: Path | None = None) -> tuple[int, int] | None:
+    """Pixel nearest to ``mintpy.reference.lalo`` in the geometry ``geom`` (default
+    ``<net>_network/inputs/geometryRadar.h5``).
 
     None when lalo is not set, ``mintpy.reference.yx`` is set (it wins), or the geometry is missing
     or in geo-coordinates (MintPy's lookup is exact there).
@@ -87,7 +88,7 @@ def reference_yx_from_lalo(ctx: StepContext) -> tuple[int, int] | None:
     except ValueError:
         raise ConfigError(f"mintpy.reference.lalo = {lalo!r}; expected lat,lon in degrees") \
             from None
-    geom = ctx.network_dir / "inputs" / "geometryRadar.h5"
+    geom = geom if geom is not None else ctx.network_dir / "inputs" / "geometryRadar.h5"
     if not geom.is_file():
         return None
     with h5py.File(geom, "r") as f:
@@ -121,6 +122,41 @@ def reference_yx_from_lalo(ctx: StepContext) -> tuple[int, int] | None:
             "give a point inside it, or mintpy.reference.yx"
         )
     return int(y), int(x)
+
+
+def check_reference_point(ctx: StepContext) -> None:
+    """ConfigError if the user's ``mintpy.reference.yx``/``lalo`` lies outside the image.
+
+    Checked as soon as the image is known, i.e. once ``inputs/slcStack.h5`` exists (right after
+    load_data), instead of when MintPy's reference_point step fails after unwrapping. Nothing is
+    checked without a readable slcStack.h5 (its own step reports it).
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, its value and the image size (or the area the geometry covers).
+    """
+    import h5py
+
+    try:
+        with h5py.File(ctx.slc_stack_file, "r") as f:
+            length, width = int(f.attrs["LENGTH"]), int(f.attrs["WIDTH"])
+    except (OSError, KeyError, ValueError):
+        return
+    yx = user_value(ctx, "mintpy.reference.yx")
+    if yx is not None and yx.lower() not in _OFF:
+        try:
+            y, x = (int(float(v)) for v in yx.replace(" ", "").strip("[]").split(","))
+        except ValueError:
+            raise ConfigError(f"mintpy.reference.yx = {yx!r}; expected row,column (pixels of the "
+                              f"{length} x {width} image)") from None
+        if not (0 <= y < length and 0 <= x < width):
+            raise ConfigError(
+                f"mintpy.reference.yx = {yx} is outside the image, which has {length} rows and "
+                f"{width} columns ({ctx.slc_stack_file}): expected 0 <= row < {length} and "
+                f"0 <= column < {width}")
+        return
+    reference_yx_from_lalo(ctx, ctx.geometry_file)
 
 
 def mintpy_options(ctx: StepContext) -> dict[str, str]:
@@ -168,7 +204,7 @@ def _mintpy_session(ctx: StepContext) -> Iterator[Path]:
 
     matplotlib.use("Agg")
     ctx.network_dir.mkdir(parents=True, exist_ok=True)
-    log_file = ctx.network_dir / LOG_NAME
+    log_file = ctx.final_network_dir / LOG_NAME  # the log of all runs, not a staged product
     cwd = os.getcwd()
     state = random.getstate()
     random.seed(0)  # MintPy's random choices (e.g. of a reference point) are made reproducible

@@ -7,8 +7,10 @@
   time; each task may use ``minopy.compute.threadsPerWorker`` numba/BLAS/OpenMP threads, so the
   cores are never oversubscribed (workers x threads). The thread limits are set in the workers'
   environment before they start (so BLAS reads them when numpy is imported) and again in each task
-  with :func:`limit_task_threads` (numba's ``set_num_threads`` is per thread). The dashboard is off
-  and dask's logging is reduced to errors. The cluster is shut down on exit, also on error.
+  with :func:`limit_task_threads` (numba's ``set_num_threads`` is per thread). The dashboard is off;
+  the workers log nothing to the console and dask's records in this process go to the log file
+  only, so a failed task is reported once, by its exception. The cluster is shut down on exit,
+  also on error.
 - ``minopy.compute.scheduler = tcp://host:8786``: connects to that scheduler; the cluster is left
   running on exit. Tasks receive file paths, not arrays, and the workers read and write the files
   themselves, so **the work directory must be on a filesystem shared by all workers** (same
@@ -173,17 +175,37 @@ def choose_execution(config: Mapping[str, Any], num_tasks: int, mode: str = "aut
     return Execution(False, k, t, f"local run on {cores} cores with {num_tasks} tasks")
 
 
+class _ToLogFile(logging.Handler):
+    """Hands dask's records to minopy's log file only (never the console)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.console = False
+        logging.getLogger("minopy.dask").handle(record)
+
+
 @contextmanager
-def _quiet_dask_logs(level: int = logging.ERROR) -> Iterator[None]:
-    """Reduce dask's loggers to ``level`` in this process, restoring them afterwards."""
-    saved = {name: logging.getLogger(name).level for name in DASK_LOGGERS}
+def _quiet_dask_logs(level: int = logging.WARNING) -> Iterator[None]:
+    """Send dask's log records of ``level`` and above in this process to the log file only.
+
+    A failing task is reported once, by the exception the client re-raises; dask's own error
+    records (e.g. "Couldn't gather keys", with tracebacks) would otherwise fill the console.
+    """
+    handler = _ToLogFile(level)
+    saved = {}
     for name in DASK_LOGGERS:
-        logging.getLogger(name).setLevel(level)
+        logger = logging.getLogger(name)
+        saved[name] = (logger.level, logger.propagate, list(logger.handlers))
+        logger.setLevel(level)
+        logger.propagate = False
+        logger.handlers = [handler]
     try:
         yield
     finally:
-        for name, lvl in saved.items():
-            logging.getLogger(name).setLevel(lvl)
+        for name, (lvl, propagate, handlers) in saved.items():
+            logger = logging.getLogger(name)
+            logger.setLevel(lvl)
+            logger.propagate = propagate
+            logger.handlers = handlers
 
 
 @contextmanager
@@ -261,8 +283,10 @@ def get_client(config: Mapping[str, Any], workers: int | None = None) -> Iterato
         k = num_workers(config) if workers is None else max(1, int(workers))
         with _env_for_spawn(env):
             try:
+                # the workers' own log records (a failed task's traceback) are not printed:
+                # the client re-raises the task's exception, which the runner reports
                 cluster = LocalCluster(n_workers=k, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR,
+                                       dashboard_address=None, silence_logs=logging.CRITICAL,
                                        env=env)
             except Exception as exc:  # noqa: BLE001 - reported to the user with the cause
                 raise StepError(f"could not start a local dask cluster with {k} workers: {exc}"

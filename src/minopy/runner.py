@@ -1,10 +1,15 @@
 """The step runner: runs the workflow steps in-process, in order, and records completed work.
 
 Each step is the module ``minopy.steps.<name>`` (protocol in ``docs/architecture.md``):
-``OPTION_PREFIXES``, ``inputs(ctx)``, ``outputs(ctx)``, ``run(ctx)``. After a step succeeds, a
-fingerprint of its options and input files is stored in ``<work_dir>/.minopy_state.json``; a later
-run skips the step when ``minopy.load.updateMode`` is on, the fingerprint is unchanged and all
-its outputs exist. Timings go to ``<work_dir>/.minopy_timing.json`` for the HTML report.
+``OPTION_PREFIXES``, ``inputs(ctx)``, ``outputs(ctx)``, ``run(ctx)`` and optionally
+``preflight(ctx)``. After a step succeeds, a fingerprint of its options and input files is stored
+in ``<work_dir>/.minopy_state.json``; a later run skips the step when ``minopy.load.updateMode`` is
+on, ``force`` is off, the fingerprint is unchanged and all its outputs are intact (they open and
+hold what the step declares, :mod:`minopy.steps.outputs`); a broken output is logged and the step
+runs again. An input of the step written by an earlier step that this run does not redo, and
+that is broken, stops the run with the command that repairs it. Timings go to
+``<work_dir>/.minopy_timing.json`` for the HTML report. The work directory is locked for the run
+(:mod:`minopy.run_lock`).
 
 A failing step stops the run: the traceback goes to ``<work_dir>/log`` and the error propagates
 (a :class:`~minopy.errors.MinopyError`; other exceptions are wrapped in a StepError that names the
@@ -19,8 +24,8 @@ import importlib
 import json
 import logging
 import os
+import shlex
 import shutil
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -30,13 +35,21 @@ from typing import Any
 
 from minopy import plot
 from minopy.config import Config, load_config
-from minopy.errors import ConfigError, MinopyError, StepError
+from minopy.errors import ConfigError, InputDataError, MinopyError, StepError
 from minopy.io.atomic import atomic_path, write_text_atomic
 from minopy.logging_setup import FILE_ONLY, close_logging, log_file, setup_logging, write_header
 from minopy.parallel_env import limit_threads
 from minopy.progress import format_duration
+from minopy.run_lock import WorkDirLock
 from minopy.steps import STEP_NAMES
 from minopy.steps.context import StepContext
+from minopy.steps.outputs import first_problem, problem
+from minopy.workdir import (
+    disk_full_error,
+    disk_was_full,
+    prepare_work_dir,
+    remove_stale_temporaries,
+)
 
 STATE_FILE = ".minopy_state.json"
 TIMING_FILE = ".minopy_timing.json"
@@ -210,6 +223,33 @@ def _describe_outputs(paths: Sequence[Path], work_dir: Path, limit: int = 4) -> 
     return text
 
 
+def run_preflights(ctx: StepContext) -> None:
+    """Call ``preflight(ctx)`` of every step that has one: option checks that need the image
+    (``inputs/slcStack.h5``), made before any later step runs rather than when that step fails."""
+    for name in STEP_NAMES:
+        try:
+            module = load_step(name)
+        except StepError:
+            continue
+        check = getattr(module, "preflight", None)
+        if check is not None:
+            check(ctx)
+
+
+def _relative(path: Path, work_dir: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(work_dir.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def repair_command(ctx: StepContext, step: str) -> str:
+    """The command that redoes ``step`` and everything after it in this work directory."""
+    template = ctx.config.template_file
+    return (f"minopyApp.py {shlex.quote(str(template)) if template else '<template>'} --dir "
+            f"{shlex.quote(str(ctx.work_dir))} --start {step}")
+
+
 def _copy_template(template_file: Path, work_dir: Path, log: logging.Logger) -> None:
     """Copy the template to ``<work_dir>/inputs/<name>`` for provenance (atomic)."""
     target = work_dir / "inputs" / template_file.name
@@ -223,28 +263,71 @@ def _copy_template(template_file: Path, work_dir: Path, log: logging.Logger) -> 
 class _StepRunner:
     """Runs steps in one work directory and keeps its state and timing records."""
 
-    def __init__(self, ctx: StepContext) -> None:
+    def __init__(self, ctx: StepContext, force: bool = False) -> None:
         self.ctx = ctx
+        self.force = force
         self.log = ctx.log
         self.state_file = ctx.work_dir / STATE_FILE
         self.timing_file = ctx.work_dir / TIMING_FILE
         self.state = _read_json(self.state_file, self.log)
         self.state.setdefault("steps", {})
         self.timing = _read_json(self.timing_file, self.log)
+        #: steps whose outputs were checked or written by this run.
+        self.handled: set[str] = set()
 
     def is_up_to_date(self, name: str, step: ModuleType) -> bool:
-        """Whether the recorded fingerprint matches and every output exists."""
-        if not self.ctx.config["minopy.load.updateMode"]:
+        """Whether the recorded fingerprint matches and every output is intact.
+
+        A broken output (truncated, missing a dataset, unreadable) is logged and makes the step
+        run again.
+        """
+        if self.force or not self.ctx.config["minopy.load.updateMode"]:
             return False
         record = self.state["steps"].get(name)
         if not record or record.get("fingerprint") != fingerprint(step, self.ctx):
             return False
-        return all(Path(p).exists() for p in step.outputs(self.ctx))
+        try:
+            broken = first_problem(step.outputs(self.ctx))
+        except MinopyError as err:
+            self.log.info("step %s: its outputs cannot be listed (%s); running it", name, err)
+            return False
+        if broken is not None:
+            path, why = broken
+            self.log.warning("step %s: its output %s is %s; running the step again", name,
+                             _relative(path, self.ctx.work_dir),
+                             why if why == "missing" else f"broken ({why})")
+        return broken is None
+
+    def check_inputs_from_earlier_steps(self, name: str, step: ModuleType) -> None:
+        """Stop with the repair command if an input of ``name`` written by an earlier step that
+        this run does not redo is broken (missing inputs are left to the step's own message)."""
+        earlier = [s for s in STEP_NAMES[:STEP_NAMES.index(name)] if s not in self.handled]
+        if not earlier:
+            return
+        try:
+            wanted = {Path(p).resolve() for p in step.inputs(self.ctx)}
+        except MinopyError:
+            return  # the step reports its inputs itself
+        for producer in earlier:
+            try:
+                outputs = load_step(producer).outputs(self.ctx)
+            except MinopyError:  # a step not available, or nothing to list yet
+                continue
+            for output in outputs:
+                if Path(output).resolve() not in wanted:
+                    continue
+                why = problem(output)
+                if why not in (None, "missing"):
+                    raise InputDataError(
+                        f"{Path(output)} is broken ({why}). It is written by the {producer} step; "
+                        f"repair it with: {repair_command(self.ctx, producer)}")
 
     def run(self, name: str, step: ModuleType) -> None:
         """Run one step (or skip it when up to date), updating the records."""
+        self.check_inputs_from_earlier_steps(name, step)
         if self.is_up_to_date(name, step):
             self.log.info("step %s: up to date, skipped", name)
+            self.handled.add(name)
             return
         # forget the old record first: a step killed half-way must not look complete later
         if self.state["steps"].pop(name, None) is not None:
@@ -254,13 +337,21 @@ class _StepRunner:
         t0 = time.monotonic()
         try:
             step.run(self.ctx)
-            outputs = [Path(p) for p in step.outputs(self.ctx)]
-            missing = [str(p) for p in outputs if not p.exists()]
-            if missing:
-                raise StepError(f"step {name} finished but did not write {', '.join(missing)}")
+            declared = list(step.outputs(self.ctx))
+            outputs = [Path(p) for p in declared]
+            broken = first_problem(declared)
+            if broken is not None:
+                path, why = broken
+                raise StepError(f"step {name} finished but did not write {path}" if why ==
+                                "missing" else f"step {name} finished but its output {path} is "
+                                f"broken ({why})")
         except BaseException as err:
-            self._record_timing(name, started, time.monotonic() - t0, [], f"failed: {err!r}")
+            try:
+                self._record_timing(name, started, time.monotonic() - t0, [], f"failed: {err!r}")
+            except OSError:  # e.g. the disk is full: the failure itself is what matters
+                self.log.debug("could not record the failure in %s", self.timing_file)
             raise
+        self.handled.add(name)
         seconds = time.monotonic() - t0
         self.state["steps"][name] = {
             "fingerprint": fingerprint(step, self.ctx),
@@ -291,8 +382,13 @@ def run_steps(
     *,
     verbosity: str = "normal",
     argv: list[str] | None = None,
+    force: bool = False,
 ) -> None:
     """Run workflow steps in-process, in the order given, skipping the ones that are up to date.
+
+    The work directory is created if needed and locked for the run (:mod:`minopy.run_lock`): a
+    second run on the same directory stops with an error naming the first. Temporaries left by
+    killed runs are removed first (:func:`minopy.workdir.remove_stale_temporaries`).
 
     Parameters
     ----------
@@ -307,22 +403,44 @@ def run_steps(
     verbosity : {"quiet", "normal", "verbose"}
         Console detail; the log file always receives everything.
     argv : list of str, optional
-        Command line written to the log header (default ``sys.argv``).
+        Command line written to the log header and the lock (default ``sys.argv``).
+    force : bool
+        Re-run every step in ``steps`` even when it is up to date.
 
     Raises
     ------
     MinopyError
         A template problem, a step that is not available, or a step failure. Exceptions that are
-        not MinopyError are logged with their traceback and re-raised as StepError naming the step.
+        not MinopyError are logged with their traceback and re-raised as StepError naming the step;
+        a full disk is a DiskFullError; an unusable or locked work directory a WorkDirError.
     """
-    work_dir = Path(work_dir).resolve()
-    work_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = prepare_work_dir(work_dir)
+    with WorkDirLock(work_dir, argv) as lock:
+        _run_locked(template_file, work_dir, steps, overrides, verbosity, argv, force,
+                    lock.stale_lock_note())
+
+
+def _run_locked(
+    template_file: str | os.PathLike | None,
+    work_dir: Path,
+    steps: Sequence[str],
+    overrides: Mapping[str, str] | None,
+    verbosity: str,
+    argv: list[str] | None,
+    force: bool,
+    lock_note: str | None = None,
+) -> None:
+    """:func:`run_steps` once the work directory is locked."""
     log = setup_logging(work_dir, verbosity)
     write_header(log, argv)
+    if lock_note is not None:
+        log.warning("%s", lock_note)
     current = "setup"
     config = None
+    failure: BaseException | None = None
     t0 = time.monotonic()
     try:
+        _clear_temporaries(work_dir, log)
         for name in steps:
             check_step_name(name)
         config = load_config(template_file, overrides)
@@ -334,28 +452,50 @@ def run_steps(
         limit_threads(config["minopy.compute.threadsPerWorker"])
         modules = {name: load_step(name) for name in steps}
         ctx = StepContext(work_dir, config, log)
-        runner = _StepRunner(ctx)
-        log.info("work directory: %s; steps: %s", work_dir, ", ".join(steps))
+        runner = _StepRunner(ctx, force=force)
+        log.info("work directory: %s; steps: %s%s", work_dir, ", ".join(steps),
+                 " (forced)" if force else "")
+        if "load_data" not in modules:
+            run_preflights(ctx)  # the image of an earlier load_data is the current one
         for name, module in modules.items():
             current = name
             runner.run(name, module)
+            if name == "load_data":
+                run_preflights(ctx)
         log.info("finished %d step(s) in %s; log: %s", len(steps),
                  format_duration(time.monotonic() - t0), log_file())
         plot.write_report(work_dir, config, log)
     except MinopyError as err:
+        failure = err
+        if disk_was_full(err, work_dir):
+            raise disk_full_error(current, work_dir) from err
         log.debug("traceback of the failure in %s:", current, exc_info=True, extra=FILE_ONLY)
         log.error("%s", err, extra=FILE_ONLY)
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        failure = err
         log.error("interrupted by the user during %s", current, extra=FILE_ONLY)
         raise
     except Exception as err:
+        failure = err
+        if disk_was_full(err, work_dir):
+            raise disk_full_error(current, work_dir) from err
         log.error("%s failed:", current, exc_info=True, extra=FILE_ONLY)
         where = f"step {current}" if current != "setup" else "minopy"
         raise StepError(f"{where} failed with {type(err).__name__}: {err} "
                         f"(the traceback is in {work_dir / 'log'})") from err
     finally:
-        if config is not None and sys.exc_info()[0] is not None:
-            # a failed run still gets a report that shows which step failed
-            plot.write_report(work_dir, config, log)
+        if failure is not None:
+            _clear_temporaries(work_dir, log)
+            if config is not None and not disk_was_full(failure, work_dir):
+                # a failed run still gets a report that shows which step failed
+                plot.write_report(work_dir, config, log)
         close_logging()
+
+
+def _clear_temporaries(work_dir: Path, log: logging.Logger) -> None:
+    """Remove the temporaries of interrupted runs (the work directory is locked)."""
+    removed = remove_stale_temporaries(work_dir)
+    if removed:
+        log.info("removed %d temporary file(s)/folder(s) left by an interrupted run (e.g. %s)",
+                 len(removed), removed[0].relative_to(work_dir))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import builders
+import fs_faults
 import pytest
 
 from minopy.config import load_config
@@ -80,3 +81,49 @@ def test_no_dates_in_range(tops_project):
     cfg = _config(tops_project, "minopy.load.autoPath = yes\nminopy.load.startDate = 20210101\n")
     with pytest.raises(InputDataError, match=r"startDate = 20210101.*20200101 to 20200218"):
         find_stack_files(cfg, tops_project)
+
+
+def test_slc_file_named_for_another_date_is_an_error(tops_project):
+    """D23: merged/SLC/20200113/20200125.slc.full must not be loaded as 20200113."""
+    slc = tops_project / "merged" / "SLC"
+    first, second = "20200113", "20200125"
+    for side in ("", ".xml", ".vrt"):
+        (slc / first / f"{first}.slc.full{side}").rename(slc / f"tmp{side}")
+        (slc / second / f"{second}.slc.full{side}").rename(slc / first / f"{second}.slc.full{side}")
+        (slc / f"tmp{side}").rename(slc / second / f"{first}.slc.full{side}")
+    cfg = _config(tops_project, "minopy.load.autoPath = yes\n")
+    with pytest.raises(InputDataError) as info:
+        find_stack_files(cfg, tops_project)
+    message = str(info.value)
+    assert f"{slc / first / (second + '.slc.full')} is in folder {first} but its name says " \
+           f"{second}" in message
+    assert f"{slc / second / (first + '.slc.full')} is in folder {second} but its name says " \
+           f"{first}" in message
+    # the same check for an explicit glob
+    cfg = _config(tops_project, "minopy.load.slcFile = merged/SLC/*/*.slc.full\n"
+                                "minopy.load.metaFile = reference/IW*.xml\n")
+    with pytest.raises(InputDataError, match="but its name says"):
+        find_stack_files(cfg, tops_project)
+
+
+def test_tops_stack_without_reference_folder_is_named(tops_project):
+    """D28: a tops stack lacking reference/ is not reported as a stripmap stack without *.slc."""
+    shutil.rmtree(tops_project / "reference")
+    cfg = _config(tops_project, "minopy.load.autoPath = yes\n")
+    with pytest.raises(InputDataError) as info:
+        find_stack_files(cfg, tops_project)
+    message = str(info.value)
+    assert "are a topsStack layout" in message
+    assert f"{tops_project / 'reference'} does not exist" in message
+    assert "found no SLC" not in message
+
+
+@pytest.mark.parametrize("folder", ["merged/geom_reference", "merged/SLC", "reference"])
+def test_unreadable_folder_is_reported_as_unreadable(tops_project, monkeypatch, folder):
+    """P03: a folder without read permission is named, not reported as a missing file."""
+    cfg = _config(tops_project, "minopy.load.autoPath = yes\n")
+    with fs_faults.unreadable(tops_project / folder, monkeypatch), \
+            pytest.raises(InputDataError) as info:
+        find_stack_files(cfg, tops_project)
+    assert f"cannot read the folder {tops_project / folder} (permission denied)" \
+        in str(info.value)

@@ -85,9 +85,14 @@ def build(tmp: Path, overrides: dict[str, str] | None = None, coherence: float =
     phase = -4 * np.pi / WAVELENGTH * truth + 0.3 * np.arange(1, num_dates + 1)[:, None, None]
     attrs = stack_attrs()
     ctx.inverted_dir.mkdir(parents=True)
-    with h5py.File(ctx.phase_series_file, "w") as f:
+    with h5py.File(ctx.phase_series_file, "w") as f:  # complete, as concatenate_patch writes it
         f["date"] = np.array(dates, dtype="S8")
         f["bperp"] = bperp.astype(np.float32)
+        for name in ("phase", "amplitude", "crlbStd"):
+            f[name] = np.zeros((num_dates, LENGTH, WIDTH), np.float32)
+        f["temporalCoherence"] = np.full((2, LENGTH, WIDTH), 0.95, np.float32)
+        f["shp"] = np.zeros((LENGTH, WIDTH), np.int32)
+        f["estimator"] = np.zeros((LENGTH, WIDTH), np.uint8)
         f.attrs.update(attrs)
     tcoh = np.full((LENGTH, WIDTH), 0.95, np.float32)
     tcoh[-4:, -5:] = 0.2  # a decorrelated corner

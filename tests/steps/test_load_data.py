@@ -15,6 +15,7 @@ from minopy.errors import ConfigError, InputDataError
 from minopy.io.isce import read_raster, write_raster
 from minopy.io.stack_h5 import SlcStack, slc_chunks
 from minopy.steps import load_data
+from minopy.steps.outputs import first_problem
 
 
 def tree_state(root: Path) -> dict[str, tuple[str, int]]:
@@ -43,9 +44,11 @@ def test_tops_full_load_and_mintpy_reads(tops_project):
 
     before = input_trees(tops_project)
     ctx = builders.make_context(tops_project)
-    assert load_data.outputs(ctx) == [ctx.slc_stack_file, ctx.geometry_file]
+    assert [Path(p) for p in load_data.outputs(ctx)] == [ctx.slc_stack_file, ctx.geometry_file]
+    assert first_problem(load_data.outputs(ctx)) == (ctx.slc_stack_file, "missing")
     assert len(load_data.inputs(ctx)) == 16
     load_data.run(ctx)
+    assert first_problem(load_data.outputs(ctx)) is None
     assert input_trees(tops_project) == before  # input tree untouched
     stack = SlcStack(ctx.slc_stack_file)
     np.testing.assert_array_equal(stack.read(), source_slcs(tops_project, ".full"))

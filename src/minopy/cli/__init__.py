@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 
-from minopy.errors import MinopyError
+from minopy.errors import DiskFullError, MinopyError
 from minopy.runner import STEP_DESCRIPTIONS
 from minopy.steps import STEP_NAMES
 
@@ -45,6 +46,23 @@ def verbosity_of(args: argparse.Namespace) -> str:
     return "normal"
 
 
+#: set by :func:`console_script`: leave the process at once after a full disk (see there).
+_HARD_EXIT_ON_DISK_FULL = False
+
+
+def console_script(main: Callable[[], int]) -> None:
+    """Run a command's ``main()`` as a console script and exit with its status.
+
+    After a full disk the process ends at once (``os._exit``) once the message is printed: HDF5
+    cannot clean up a file whose write failed for lack of space, and the interpreter's clean-up
+    would then crash with a segmentation fault after the message. Everything minopy must tidy
+    (lock, log, temporaries, dask cluster) is done before the error reaches the command line.
+    """
+    global _HARD_EXIT_ON_DISK_FULL
+    _HARD_EXIT_ON_DISK_FULL = True
+    sys.exit(main())
+
+
 def run_reporting_errors(prog: str, action: Callable[[], None]) -> int:
     """Call ``action`` and turn its outcome into an exit status.
 
@@ -53,6 +71,13 @@ def run_reporting_errors(prog: str, action: Callable[[], None]) -> int:
     """
     try:
         action()
+    except DiskFullError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        if _HARD_EXIT_ON_DISK_FULL:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_FAILURE)  # see console_script; ``err`` keeps HDF5's objects alive
+        return EXIT_FAILURE
     except MinopyError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return EXIT_FAILURE

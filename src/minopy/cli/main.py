@@ -17,6 +17,7 @@ from minopy import __version__
 from minopy.cli import (
     EXIT_USAGE,
     add_verbosity_arguments,
+    console_script,
     run_reporting_errors,
     step_table,
     verbosity_of,
@@ -154,5 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args, [PROG, *arguments])
 
 
+def console_main() -> None:
+    """Entry point of the installed script (see :func:`minopy.cli.console_script`)."""
+    console_script(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

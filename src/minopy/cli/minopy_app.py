@@ -10,6 +10,7 @@ from minopy import __version__
 from minopy.cli import (
     EXIT_USAGE,
     add_verbosity_arguments,
+    console_script,
     run_reporting_errors,
     step_table,
     verbosity_of,
@@ -35,8 +36,10 @@ examples:
   {PROG} -H                                              # all options, documented
   {PROG} -g                                              # write {TEMPLATE_NAME} here
 
-A re-run skips the steps whose outputs exist and whose options and inputs have not changed
-(minopy.load.updateMode = yes). Each run appends to <work dir>/log.
+A re-run skips the steps whose outputs are intact and whose options and inputs have not changed
+(minopy.load.updateMode = yes; --force re-runs the selected steps anyway). A broken output (e.g. a
+truncated file) is recomputed. One run at a time per work directory (<work dir>/.minopy.lock).
+Each run appends to <work dir>/log.
 """
 
 
@@ -57,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--end", "--stop", dest="end", metavar="STEP",
                         help="last step to run (default: timeseries_correction)")
     parser.add_argument("--dostep", metavar="STEP", help="run only this step")
+    parser.add_argument("--force", action="store_true",
+                        help="re-run the selected steps even when they are up to date (intact "
+                             "phase-linking patches and interferogram pairs made with the same "
+                             "options and inputs are still reused)")
     parser.add_argument("-H", dest="print_template", action="store_true",
                         help="print the full documented template (all options) and exit")
     parser.add_argument("-g", dest="generate_template", action="store_true",
@@ -123,9 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     command = [PROG, *(sys.argv[1:] if argv is None else argv)]
     return run_reporting_errors(
         PROG,
-        lambda: run_steps(template, work_dir, steps, verbosity=verbosity_of(args), argv=command),
+        lambda: run_steps(template, work_dir, steps, verbosity=verbosity_of(args), argv=command,
+                          force=args.force),
     )
 
 
+def console_main() -> None:
+    """Entry point of the installed script (see :func:`minopy.cli.console_script`)."""
+    console_script(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

@@ -7,6 +7,7 @@ strings into typed, validated values.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -151,6 +152,8 @@ class Option:
         return text
 
     def _check_range(self, value: float) -> None:
+        if math.isnan(value):
+            raise ValueError("not a number")  # NaN passes every comparison below
         if self.min is not None and value < self.min:
             raise ValueError("out of range")
         if self.max is not None and value > self.max:
@@ -180,6 +183,8 @@ def _parse_ranges(text: str, integer: bool) -> tuple[tuple[float, float], tuple[
         if len(ends) != 2:
             raise ValueError(f"range {part!r} is not start:end")
         a, b = (float(e) for e in ends)
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ValueError(f"range {part!r} is not finite")
         if integer:
             if not (a.is_integer() and b.is_integer()):
                 raise ValueError("pixel ranges must be integers")

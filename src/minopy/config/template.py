@@ -1,26 +1,58 @@
 """Reading MiNoPy-style text templates into a typed, validated configuration.
 
 A template holds lines ``key = value  # comment``. Lines starting with ``#`` or ``%`` are comments.
-``minopy.*`` keys are validated against the schema (unknown key or bad value: ConfigError naming the
-key, the closest valid key or the allowed values). ``mintpy.*`` keys are kept verbatim for the
-MintPy steps. Any other key is ignored with a warning.
+
+- ``minopy.*`` keys (any case) are validated against the schema: an unknown key or a bad value is a
+  ConfigError naming the key, the closest valid key or the allowed values.
+- ``miaplpy.*`` keys (MiaplPy templates) are mapped onto the ``minopy.*`` options
+  (:mod:`minopy.config.miaplpy`, including MiaplPy's renames), each mapping noted in the log.
+- ``mintpy.*`` keys are checked against the installed MintPy's own template keys
+  (:mod:`minopy.config.mintpy_keys`): a key MintPy does not know, which it would silently ignore,
+  is an error naming the closest MintPy key. Known keys are kept (in MintPy's spelling) for the
+  MintPy steps.
+- A key whose prefix is a misspelling of ``minopy``, ``miaplpy`` or ``mintpy`` (``minopi.*``) is an
+  error; any other key (e.g. ``ssaraopt.*`` of a MinSAR template) is ignored with a warning.
+- A key given twice (in any of its spellings) is a warning naming both lines; the later line wins.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from minopy.config import miaplpy
+from minopy.config.mintpy_keys import canonical_mintpy_key, closest_mintpy_key
 from minopy.config.schema import OFF_WORDS, closest_key, load_schema
 from minopy.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+#: the key prefixes minopy reads (a prefix close to one of them is a typo, not a foreign key).
+KNOWN_PREFIXES = ("minopy", miaplpy.PREFIX.rstrip("."), "mintpy")
 
-def read_template_text(text: str, source: str = "<template>") -> dict[str, str]:
+
+def key_identity(key: str) -> str:
+    """The option a template key sets, so that two spellings of one option compare equal.
+
+    ``minopy.*`` keys are case-insensitive (an option's identity is its schema spelling),
+    ``miaplpy.*`` keys stand for their ``minopy.*`` option, ``mintpy.*`` keys are matched to
+    MintPy's spelling; any other key is itself.
+    """
+    if miaplpy.is_miaplpy_key(key):
+        key = miaplpy.minopy_key_for(key)
+    if key.lower().startswith("minopy."):
+        return {k.lower(): k for k in load_schema()}.get(key.lower(), key.lower())
+    if key.lower().startswith("mintpy."):
+        return canonical_mintpy_key(key) or key
+    return key
+
+
+def read_template_text(text: str, source: str = "<template>", warn_duplicates: bool = True
+                       ) -> dict[str, str]:
     """Parse template text into ``{key: raw value}``.
 
     Parameters
@@ -29,6 +61,14 @@ def read_template_text(text: str, source: str = "<template>") -> dict[str, str]:
         Template content.
     source : str
         Name used in error messages.
+    warn_duplicates : bool
+        Log a warning for a key given twice (off when re-reading a template already checked).
+
+    Returns
+    -------
+    dict
+        ``{key: value}`` in the order of the lines; for a key given twice (in any of its spellings,
+        see :func:`key_identity`) only the later line is kept, with a warning naming both lines.
 
     Raises
     ------
@@ -36,6 +76,7 @@ def read_template_text(text: str, source: str = "<template>") -> dict[str, str]:
         On a line that is not ``key = value`` (names the file and line number).
     """
     values: dict[str, str] = {}
+    seen: dict[str, tuple[int, str, str]] = {}
     for lineno, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped[0] in "#%":
@@ -50,12 +91,28 @@ def read_template_text(text: str, source: str = "<template>") -> dict[str, str]:
         key, value = (s.strip() for s in content.split("=", 1))
         if not key or " " in key:
             raise ConfigError(f"{source}, line {lineno}: {key!r} is not a valid key")
+        identity = key_identity(key)
+        if identity in seen and warn_duplicates:
+            first_line, first_key, first_value = seen[identity]
+            same = "the same value" if first_value == value else "different values"
+            log.warning("%s: %s is given twice, with %s: line %d (%s = %s) and line %d (%s = %s); "
+                        "line %d is used", source, identity, same, first_line, first_key,
+                        first_value, lineno, key, value, lineno)
+        if identity in seen:
+            values.pop(seen[identity][1], None)
+        seen[identity] = (lineno, key, value)
         values[key] = value
     return values
 
 
-def read_template(path: str | os.PathLike) -> dict[str, str]:
-    """Read a template file into ``{key: raw value}``; ConfigError if it cannot be read."""
+def read_template(path: str | os.PathLike, warn_duplicates: bool = True) -> dict[str, str]:
+    """Read a template file into ``{key: raw value}`` (see :func:`read_template_text`).
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, unreadable or not a template.
+    """
     path = Path(path)
     try:
         text = path.read_text()
@@ -63,7 +120,7 @@ def read_template(path: str | os.PathLike) -> dict[str, str]:
         raise ConfigError(f"template file {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read template file {path}: {err}") from None
-    return read_template_text(text, str(path))
+    return read_template_text(text, str(path), warn_duplicates)
 
 
 class Config(Mapping[str, Any]):
@@ -135,6 +192,31 @@ MINTPY_FALLBACKS = {
 }
 
 
+def _unknown_minopy_key(key: str) -> str:
+    """Message for a ``minopy.*``/``miaplpy.*`` key that is not an option, with the closest one."""
+    target = miaplpy.minopy_key_for(key) if miaplpy.is_miaplpy_key(key) else key
+    hint = closest_key(target)
+    if hint is None:
+        # a MiaplPy name under the minopy prefix, e.g. minopy.interferograms.networkType
+        renamed = miaplpy.minopy_key_for(miaplpy.PREFIX + key.split(".", 1)[1])
+        hint = closest_key(renamed) if renamed.lower() != key.lower() else None
+    if miaplpy.is_miaplpy_key(key):
+        return (f"unknown MiaplPy option {key}: minopy has no option {target}"
+                + (f"; did you mean {hint}?" if hint else ""))
+    return f"unknown option {key}" + (f"; did you mean {hint}?" if hint else "")
+
+
+def _misspelt_prefix(key: str, prefix: str) -> str:
+    """Message for a key whose prefix is a misspelling of ``prefix`` (``minopi.*``)."""
+    candidate = f"{prefix}.{key.split('.', 1)[1]}"
+    if prefix == "mintpy":
+        hint = canonical_mintpy_key(candidate) or closest_mintpy_key(candidate)
+    else:
+        hint = closest_key(key_identity(candidate))
+    return (f"unknown key prefix in {key}: did you mean {hint or candidate}? (the prefixes are "
+            "minopy., miaplpy. and mintpy.)")
+
+
 def build_config(
     raw: Mapping[str, str],
     template_file: str | os.PathLike | None = None,
@@ -151,28 +233,54 @@ def build_config(
     Raises
     ------
     ConfigError
-        For an unknown ``minopy.*`` key (naming the closest valid key) or a bad value (naming key,
-        value and what is allowed). All problems are reported together.
+        For an unknown ``minopy.*``/``miaplpy.*``/``mintpy.*`` key or a misspelt prefix (naming
+        the closest valid key), or a bad value (naming key, value and what is allowed). All
+        problems are reported together.
     """
     schema = load_schema()
     lower_schema = {k.lower(): k for k in schema}
     problems: list[str] = []
     given: dict[str, str] = {}
     mintpy: dict[str, str] = {}
+    mapped: list[str] = []
     for key, value in raw.items():
-        if key.startswith("minopy."):
-            real = lower_schema.get(key.lower())
+        prefix = key.split(".", 1)[0].lower() if "." in key else ""
+        if prefix == "miaplpy" and (entry := miaplpy.unsupported(key)) is not None:
+            harmless, meaning = entry
+            if value.strip().strip("'\"").lower() not in harmless:
+                problems.append(f"{key} = {value} has no minopy equivalent ({meaning}); remove it "
+                                "or set it to auto")
+            else:
+                log.warning("ignoring %s = %s: %s", key, value, meaning)
+            continue
+        if prefix in ("minopy", "miaplpy"):
+            real = lower_schema.get(key_identity(key).lower())
             if real is None:
-                hint = closest_key(key)
-                problems.append(
-                    f"unknown option {key}" + (f"; did you mean {hint}?" if hint else "")
-                )
+                problems.append(_unknown_minopy_key(key))
                 continue
+            if prefix == "miaplpy":
+                value = miaplpy.minopy_value_for(real, value)
+                mapped.append(f"{key} = {raw[key]} -> {real} = {value}")
             given[real] = value
-        elif key.startswith("mintpy."):
-            mintpy[key] = value
+        elif prefix == "mintpy":
+            real = canonical_mintpy_key(key)
+            if real is None:
+                hint = closest_mintpy_key(key)
+                problems.append(f"unknown MintPy option {key} (MintPy would ignore it)"
+                                + (f"; did you mean {hint}?" if hint else ""))
+                continue
+            mintpy[real] = value
+        elif prefix and (near := difflib.get_close_matches(prefix, KNOWN_PREFIXES, n=1,
+                                                             cutoff=0.7)):
+            problems.append(_misspelt_prefix(key, near[0]))
         else:
-            log.warning("ignoring template key %s: only minopy.* and mintpy.* keys are used", key)
+            log.warning("ignoring template key %s: only minopy.*, miaplpy.* and mintpy.* keys are "
+                        "used", key)
+    if mapped:
+        log.info("MiaplPy template: %d miaplpy.* key(s) mapped onto minopy options (listed in the "
+                 "log)", len(mapped))
+        for line in mapped:
+            log.debug("MiaplPy key mapped: %s", line)
     for minopy_key, mintpy_key in MINTPY_FALLBACKS.items():
         fallback = mintpy.get(mintpy_key)
         own = given.get(minopy_key)

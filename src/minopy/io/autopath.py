@@ -13,12 +13,18 @@ baselines  ``baselines/``                             ``baselines/``
 ========== ========================================== =============================================
 
 Explicit ``minopy.load.*`` globs (relative to the template's folder) win over the automatic ones.
-The layout is topsStack when ``reference/`` exists (or the metadata file is ``IW*.xml``).
+The layout is topsStack when ``reference/`` exists (or the metadata file is ``IW*.xml``); a stack
+of ``*.slc.full`` files without ``reference/`` is reported as a topsStack lacking it.
+
+The acquisition date of an SLC is its ``YYYYMMDD`` folder (else the start of its file name); a file
+whose name starts with another date than its folder is an error naming both. A pattern that finds
+nothing because a folder on its path cannot be read is reported as such (naming the folder).
 """
 
 from __future__ import annotations
 
 import glob
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -98,14 +104,50 @@ def is_date(text: str) -> bool:
     return True
 
 
+def _name_date(path: Path) -> str | None:
+    """The ``YYYYMMDD`` date that starts a file name, if any."""
+    stem = path.name.split(".", 1)[0]
+    return stem if is_date(stem) else None
+
+
 def date_of_slc(path: Path, folder_only: bool = False) -> str | None:
     """The date of an SLC: its folder name (ISCE layout) or else the start of its file name."""
     if is_date(path.parent.name):
         return path.parent.name
     if folder_only:
         return None
-    stem = path.name.split(".", 1)[0]
-    return stem if is_date(stem) else None
+    return _name_date(path)
+
+
+def unreadable_folder(pattern: str | os.PathLike) -> Path | None:
+    """The first folder on the way to ``pattern`` that exists but cannot be listed, else None.
+
+    A glob silently finds nothing below a folder without read/search permission, which would
+    otherwise be reported as a missing file.
+    """
+    parts = Path(pattern).parts
+    stop = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts) - 1)
+    folder = Path(parts[0]) if parts else Path(".")
+    for part in parts[1:stop + 1]:
+        folder = folder / part
+        try:
+            with os.scandir(folder):
+                pass
+        except PermissionError:
+            return folder
+        except OSError:
+            return None  # missing or not a folder: nothing further can be read either
+    return None
+
+
+def _found_nothing(key: str, pattern: str, thing: str) -> InputDataError:
+    """The error for a pattern of ``key`` that matched no ``thing`` (naming an unreadable folder
+    on its way when that is the cause)."""
+    folder = unreadable_folder(pattern)
+    if folder is not None:
+        return InputDataError(f"{key}: cannot read the folder {folder} (permission denied), so "
+                              f"pattern {pattern} finds no {thing}; make the folder readable")
+    return InputDataError(f"{key}: pattern {pattern} found no {thing}")
 
 
 def _glob(pattern: str) -> list[Path]:
@@ -124,13 +166,23 @@ def _detect_layout(config: Any, project_dir: Path, meta_pattern: str | None) -> 
 def _slc_files(pattern: str, key: str, folder_only: bool) -> dict[str, Path]:
     files = _glob(pattern)
     if not files:
-        raise InputDataError(f"{key}: pattern {pattern} found no SLC file")
+        raise _found_nothing(key, pattern, "SLC file")
     bad = [str(f) for f in files if date_of_slc(f, folder_only) is None]
     if bad:
         raise InputDataError(
             "date directory names must be YYYYMMDD (merged/SLC/<YYYYMMDD>/<YYYYMMDD>.slc*); "
             f"these SLCs have none: {', '.join(bad)}"
         )
+    mismatched = [(f, f.parent.name, _name_date(f)) for f in files
+                  if is_date(f.parent.name) and _name_date(f) not in (None, f.parent.name)]
+    if mismatched:
+        detail = "; ".join(f"{f} is in folder {folder} but its name says {name}"
+                           for f, folder, name in mismatched[:5])
+        more = f" (and {len(mismatched) - 5} more)" if len(mismatched) > 5 else ""
+        raise InputDataError(
+            f"SLC dates disagree: {detail}{more}. The folder name is the acquisition date "
+            "(merged/SLC/<YYYYMMDD>/<YYYYMMDD>.slc*); a file under another date's folder would be "
+            "loaded as the wrong acquisition: put each SLC in the folder of its own date")
     out: dict[str, Path] = {}
     for f in files:
         date = date_of_slc(f, folder_only)
@@ -197,6 +249,13 @@ def find_stack_files(config: Any, project_dir: str | Path) -> StackFiles:
     if slc_pattern is None:
         slc_pattern = str(merged / "SLC" / "*" / f"*.slc{full}")
         slc_key = f"autoPath ({layout}Stack)"
+    if layout == "stripmap" and meta_pattern is None and slc_key != "minopy.load.slcFile" \
+            and not _glob(slc_pattern) and _glob(str(merged / "SLC" / "*" / "*.slc.full")):
+        raise InputDataError(
+            f"autoPath: the SLCs {merged}/SLC/*/*.slc.full are a topsStack layout, but "
+            f"{project_dir / 'reference'} does not exist (its IW*.xml files hold the radar "
+            "metadata); restore the reference/ folder of the topsStack run, or set "
+            "minopy.load.metaFile to its IW*.xml files")
     slcs = _slc_files(slc_pattern, slc_key, folder_only=slc_key != "minopy.load.slcFile")
     slcs = _filter_dates(slcs, config["minopy.load.startDate"], config["minopy.load.endDate"])
 
@@ -207,7 +266,7 @@ def find_stack_files(config: Any, project_dir: str | Path) -> StackFiles:
                         else _stripmap_meta(project_dir))
     meta_files = sorted(Path(p) for p in glob.glob(meta_pattern) if Path(p).is_file())
     if not meta_files:
-        raise InputDataError(f"{meta_key}: pattern {meta_pattern} found no metadata file")
+        raise _found_nothing(meta_key, meta_pattern, "metadata file")
     if layout == "stripmap":
         meta_files = meta_files[:1]
 
@@ -229,7 +288,7 @@ def find_stack_files(config: Any, project_dir: str | Path) -> StackFiles:
         hits = _glob(pattern)
         if not hits:
             if name in REQUIRED_GEOMETRY or config[key] is not None:
-                raise InputDataError(f"{where}: pattern {pattern} found no {name} file ({key})")
+                raise _found_nothing(where, pattern, f"{name} file ({key})")
             continue
         geometry[name] = RasterSource(hits[0], band)
     return StackFiles(layout, slcs, meta_files, baseline_dir, geometry)

@@ -90,10 +90,11 @@ def template_options(work_dir: Path) -> tuple[dict[str, str], str]:
         if inputs.is_dir() else []
     for path in candidates:
         try:
-            values = read_template(path)
+            values = read_template(path, warn_duplicates=False)
         except ConfigError:
             continue
-        options = {k: v for k, v in values.items() if k.startswith(("minopy.", "mintpy."))}
+        options = {k: v for k, v in values.items()
+                   if k.startswith(("minopy.", "miaplpy.", "mintpy."))}
         if options:
             return options, f"template copy {path.relative_to(work_dir)}"
     state = _read_json(work_dir / STATE_FILE)

@@ -23,12 +23,13 @@ from typing import Any
 import h5py
 import numpy as np
 
-from minopy.errors import StepError
+from minopy.errors import MinopyError, StepError
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import create_raster
 from minopy.steps.context import StepContext
+from minopy.steps.outputs import H5Output, Output, RasterOutput
 from minopy.steps.patches import read_result, result_fingerprint, result_path
-from minopy.steps.phase_linking import DONE_NAME, Plan, make_plan
+from minopy.steps.phase_linking import DONE_NAME, Plan, make_plan, read_stack_info
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.inversion.",)
 
@@ -49,7 +50,11 @@ def _check_patches(ctx: StepContext, plan: Plan) -> None:
         if not path.is_file():
             raise StepError(f"patch {box.describe()} has no result ({path} is missing); "
                             "re-run the phase_linking step")
-        if result_fingerprint(path) != fp:
+        stored = result_fingerprint(path)
+        if stored is None:
+            raise StepError(f"patch {box.describe()}: {path} cannot be read (damaged or "
+                            "truncated); re-run the phase_linking step, which recomputes it")
+        if stored != fp:
             raise StepError(f"patch {box.describe()}: {path} was computed with other options or "
                             "inputs; re-run the phase_linking step")
 
@@ -139,7 +144,21 @@ def inputs(ctx: StepContext) -> list[Path]:
     return [ctx.slc_stack_file, ctx.patches_dir / DONE_NAME]
 
 
-def outputs(ctx: StepContext) -> list[Path]:
-    """phase_series.h5, maskPS.h5 and the ISCE quality rasters."""
-    return [ctx.phase_series_file, ctx.ps_mask_file,
-            *(ctx.inverted_dir / name for name in RASTERS)]
+def outputs(ctx: StepContext) -> list[Output]:
+    """phase_series.h5, maskPS.h5 and the ISCE quality rasters, of the size of slcStack.h5."""
+    try:
+        stack = read_stack_info(ctx.slc_stack_file)
+        dims = {"N": stack.num_dates, "L": stack.length, "W": stack.width}
+    except MinopyError:
+        dims = {}
+    cube, image = ("N", "L", "W"), ("L", "W")
+    shape = (dims["L"], dims["W"]) if dims else None
+    return [
+        H5Output(ctx.phase_series_file, {"phase": cube, "amplitude": cube, "crlbStd": cube,
+                                         "temporalCoherence": (2, "L", "W"), "shp": image,
+                                         "estimator": image, "date": ("N",), "bperp": ("N",)},
+                 dims=dims),
+        H5Output(ctx.ps_mask_file, {"mask": image}, dims=dims),
+        *(RasterOutput(ctx.inverted_dir / name, bands, shape)
+          for name, (bands, _, _) in RASTERS.items()),
+    ]

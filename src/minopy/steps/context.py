@@ -24,11 +24,15 @@ class StepContext:
         Validated options.
     log : logging.Logger
         Logger that writes to the console and to ``<work_dir>/log``.
+    staging_dir : Path or None
+        Set while a step runs MintPy in a staging copy of the network folder
+        (:func:`minopy.mintpy_bridge.staging`): :attr:`network_dir` is then that copy.
     """
 
     work_dir: Path
     config: Config
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("minopy"))
+    staging_dir: Path | None = None
 
     @property
     def project_dir(self) -> Path:
@@ -93,7 +97,13 @@ class StepContext:
 
     @property
     def network_dir(self) -> Path:
-        """``<work_dir>/<network>_network``: the MintPy time-series directory of this network."""
+        """``<work_dir>/<network>_network``: the MintPy time-series directory of this network (its
+        staging copy while MintPy runs there, see ``staging_dir``)."""
+        return self.staging_dir if self.staging_dir is not None else self.final_network_dir
+
+    @property
+    def final_network_dir(self) -> Path:
+        """``<work_dir>/<network>_network`` itself, also while MintPy runs in a staging copy."""
         return self.work_dir / f"{self.network_name}_network"
 
     @property

@@ -28,6 +28,7 @@ from minopy.network.pairs import (
 )
 from minopy.network.plot import plot_network
 from minopy.steps.context import StepContext
+from minopy.steps.outputs import Output, RasterOutput
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.interferograms.",)
 
@@ -54,15 +55,17 @@ def inputs(ctx: StepContext) -> list[Path]:
     return files
 
 
-def outputs(ctx: StepContext) -> list[Path]:
-    files = [pair_list_file(ctx), ctx.network_dir / PLOT_NAME]
+def outputs(ctx: StepContext) -> list[Path | Output]:
+    """The pair list, the network plot and each pair's rasters."""
+    files: list[Path | Output] = [pair_list_file(ctx), ctx.network_dir / PLOT_NAME]
     try:
         _, _, pairs = network_pairs(ctx)
     except InputDataError:
         return files
     filtered = ctx.config["minopy.interferograms.filterStrength"] > 0
     for pair in pairs:
-        files += pair_outputs(ctx.ifgram_dir / pair_name(pair), filtered)
+        files += [RasterOutput(p) for p in pair_outputs(ctx.ifgram_dir / pair_name(pair),
+                                                         filtered)]
     return files
 
 

@@ -21,10 +21,12 @@ import numpy as np
 
 from minopy import mintpy_bridge
 from minopy.errors import ConfigError, InputDataError
+from minopy.mintpy_staging import StagedInput, staging
 from minopy.network.reference import ReferenceChoice, choose_reference
 from minopy.steps.context import StepContext
 from minopy.steps.invert_network import pixel_masks
 from minopy.steps.load_ifgram import geometry_copy, stack_file
+from minopy.steps.outputs import H5Output, Output
 
 OPTION_PREFIXES: tuple[str, ...] = (
     "mintpy.network.", "mintpy.reference.", "mintpy.unwrapError.", "mintpy.compute.",
@@ -41,9 +43,26 @@ def inputs(ctx: StepContext) -> list[Path]:
     return files + ([Path(water)] if water else [])
 
 
-def outputs(ctx: StepContext) -> list[Path]:
-    return [ctx.network_dir / "avgSpatialCoh.h5", ctx.network_dir / "maskConnComp.h5",
-            ctx.network_dir / "avgPhaseVelocity.h5"]
+def outputs(ctx: StepContext) -> list[Output]:
+    """MintPy's average coherence, connected-component mask and phase velocity, and the
+    interferogram stack with its reference point."""
+    image = ("L", "W")
+    return [H5Output(ctx.network_dir / "avgSpatialCoh.h5", {"coherence": image}),
+            H5Output(ctx.network_dir / "maskConnComp.h5", {"mask": image}),
+            H5Output(ctx.network_dir / "avgPhaseVelocity.h5", {"velocity": image}),
+            H5Output(stack_file(ctx), {"unwrapPhase": ("M", "L", "W")}, attrs=("REF_Y", "REF_X"))]
+
+
+def staged_inputs(ctx: StepContext) -> list[StagedInput]:
+    """What MintPy reads here: the stack, which it modifies (and this step owns the changes), and
+    the geometry."""
+    return [StagedInput(stack_file(ctx), copy=True, publish=True),
+            StagedInput(geometry_copy(ctx))]
+
+
+def preflight(ctx: StepContext) -> None:
+    """Check a user-set reference point against the image once its size is known."""
+    mintpy_bridge.check_reference_point(ctx)
 
 
 def unwrapped_counts(stack: Path) -> tuple[np.ndarray, np.ndarray, int]:
@@ -133,10 +152,20 @@ def automatic_reference(ctx: StepContext) -> ReferenceChoice:
 
 
 def run(ctx: StepContext) -> None:
-    """Run the MintPy interferogram-correction steps; choose the reference point when automatic."""
+    """Run the MintPy interferogram-correction steps in a staging copy of the network folder
+    (:mod:`minopy.mintpy_staging`), then publish what they wrote; choose the reference point
+    when it is automatic."""
     stack = stack_file(ctx)
     if not stack.is_file():
         raise InputDataError(f"{stack} does not exist; run the load_ifgram step")
+    with staging(ctx, "ifgram_correction", staged_inputs(ctx)) as staged:
+        correct(staged)
+
+
+def correct(ctx: StepContext) -> None:
+    """MintPy's interferogram corrections in ``ctx.network_dir``; minopy's reference point when
+    the user gave none."""
+    stack = stack_file(ctx)
     mintpy_bridge.run_steps(ctx, ["modify_network"])
     if mintpy_bridge.user_reference_given(ctx):
         mintpy_bridge.run_steps(ctx, ["reference_point"])

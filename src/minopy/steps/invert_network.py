@@ -43,6 +43,7 @@ from minopy.network.design import date_groups, dates_of, phase_design_matrix
 from minopy.network.inversion import coherence_to_weight, invert_pixels
 from minopy.steps.context import StepContext
 from minopy.steps.load_ifgram import geometry_copy, stack_file
+from minopy.steps.outputs import H5Output, Output
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.timeseries.", "mintpy.unwrapError.method",
                                     "mintpy.networkInversion.", "mintpy.reference.")
@@ -62,8 +63,15 @@ def inputs(ctx: StepContext) -> list[Path]:
     return files + ([Path(water)] if water else [])
 
 
-def outputs(ctx: StepContext) -> list[Path]:
-    return list(output_files(ctx).values())
+def outputs(ctx: StepContext) -> list[Output]:
+    """The time series and its three companions, in MintPy's layout."""
+    files = output_files(ctx)
+    image = ("L", "W")
+    return [H5Output(files["timeseries"], {"timeseries": ("N", "L", "W"), "date": ("N",),
+                                           "bperp": ("N",)}),
+            H5Output(files["temporalCoherence"], {"temporalCoherence": image}),
+            H5Output(files["numInvIfgram"], {"mask": image}),
+            H5Output(files["maskTempCoh"], {"mask": image})]
 
 
 def observation_dataset(ctx: StepContext, names: list[str]) -> str:

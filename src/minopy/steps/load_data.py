@@ -30,6 +30,7 @@ from minopy.io.stripmap_metadata import STRIPMAP_BASE, is_shelve, read_stripmap_
 from minopy.io.subset import Box, box_from_lalo, box_from_yx, check_box_size
 from minopy.io.tops_metadata import read_tops_metadata
 from minopy.steps.context import StepContext
+from minopy.steps.outputs import H5Output, Output
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.load.", "minopy.subset.", "minopy.inversion.patchSize")
 
@@ -43,9 +44,11 @@ def inputs(ctx: StepContext) -> list[Path]:
     return _stack_files(ctx).all_files()
 
 
-def outputs(ctx: StepContext) -> list[Path]:
+def outputs(ctx: StepContext) -> list[Output]:
     """``inputs/slcStack.h5`` and ``inputs/geometryRadar.h5``."""
-    return [ctx.slc_stack_file, ctx.geometry_file]
+    return [H5Output(ctx.slc_stack_file, {"slc": ("N", "L", "W"), "date": ("N",),
+                                          "bperp": ("N",)}),
+            H5Output(ctx.geometry_file, {"slantRangeDistance": ("L", "W")})]
 
 
 def _raster_info(path: Path) -> RasterInfo:

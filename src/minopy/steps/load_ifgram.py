@@ -30,6 +30,7 @@ from minopy.errors import ConfigError, InputDataError
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import read_info, read_raster
 from minopy.steps.context import StepContext
+from minopy.steps.outputs import H5Output, Output
 
 OPTION_PREFIXES: tuple[str, ...] = (
     "minopy.load.unwFile",
@@ -170,8 +171,13 @@ def inputs(ctx: StepContext) -> list[Path]:
     return files
 
 
-def outputs(ctx: StepContext) -> list[Path]:
-    return [stack_file(ctx), geometry_copy(ctx)]
+def outputs(ctx: StepContext) -> list[Output]:
+    """``ifgramStack.h5`` and the geometry copy, in MintPy's layout."""
+    cube = ("M", "L", "W")
+    return [H5Output(stack_file(ctx), {"date": ("M", 2), "bperp": ("M",), "dropIfgram": ("M",),
+                                       "unwrapPhase": cube, "coherence": cube,
+                                       "connectComponent": cube}),
+            H5Output(geometry_copy(ctx), {"height": ("L", "W")})]
 
 
 def stack_attributes(ctx: StepContext) -> tuple[dict[str, Any], list[str], np.ndarray]:

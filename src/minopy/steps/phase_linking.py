@@ -42,7 +42,9 @@ from minopy.errors import ConfigError, InputDataError, StepError
 from minopy.io.atomic import write_text_atomic
 from minopy.parallel_env import numba_threads, set_numba_threads
 from minopy.steps.context import StepContext
+from minopy.steps.outputs import NpzOutput, Output, TextOutput
 from minopy.steps.patches import (
+    RESULT_FIELDS,
     PatchBox,
     file_signature,
     fingerprint,
@@ -55,6 +57,10 @@ from minopy.steps.patches import (
 )
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.inversion.",)
+#: a logger for plans made only to list the outputs (their notes were logged by the run).
+_QUIET = logging.getLogger("minopy.phase_linking.outputs")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
 
 #: file written in the patches folder once every patch is complete.
 DONE_NAME = "DONE"
@@ -222,11 +228,14 @@ def validate(config: Any, options: Any, stack: StackInfo) -> None:
         raise ConfigError(f"{prefix}{text}") from exc
 
 
-def make_plan(ctx: StepContext) -> Plan:
-    """Read the stack, validate the options and lay out the patches with their fingerprints."""
+def make_plan(ctx: StepContext, log: logging.Logger | None = None) -> Plan:
+    """Read the stack, validate the options and lay out the patches with their fingerprints.
+
+    ``log`` receives the notes on the options (default ``ctx.log``).
+    """
     config = ctx.config
     stack = read_stack_info(ctx.slc_stack_file)
-    options = phase_link_options(config, ctx.log)
+    options = phase_link_options(config, log or ctx.log)
     validate(config, options, stack)
     if options.uses_full_stack(stack.num_dates):
         ctx.log.info(
@@ -245,6 +254,11 @@ def make_plan(ctx: StepContext) -> Plan:
               "slc": file_signature(stack.path), "mask": file_signature(mask_file)}
     fps = [fingerprint({**common, "box": dataclasses.astuple(b)}) for b in boxes]
     return Plan(stack, options, mask_file, boxes, fps)
+
+
+def done_text(plan: Plan) -> str:
+    """Content of ``PATCHES/DONE`` for a plan (its fingerprint and number of patches)."""
+    return json.dumps({"fingerprint": plan.run_fingerprint, "patches": len(plan.boxes)}) + "\n"
 
 
 def compute_patch(task: PatchTask) -> tuple[int, np.ndarray]:
@@ -404,7 +418,7 @@ def run(ctx: StepContext, execution: str = "auto") -> None:
             valid = _stored_valid_counts(out)
         total += valid
     _check_dates(plan, total)
-    text = json.dumps({"fingerprint": plan.run_fingerprint, "patches": len(plan.boxes)}) + "\n"
+    text = done_text(plan)
     if not done_file.is_file() or done_file.read_text() != text:
         write_text_atomic(done_file, text)
 
@@ -418,6 +432,19 @@ def inputs(ctx: StepContext) -> list[Path]:
     return files
 
 
-def outputs(ctx: StepContext) -> list[Path]:
-    """``inverted/PATCHES/DONE``, written after every patch result is complete."""
-    return [ctx.patches_dir / DONE_NAME]
+def outputs(ctx: StepContext) -> list[Output]:
+    """Every patch result (``PATCH_<i>/result.npz`` computed with the current options and inputs)
+    and ``inverted/PATCHES/DONE``, written after them.
+
+    Raises
+    ------
+    MinopyError
+        When the patches cannot be laid out (no readable slcStack.h5, options that do not fit it):
+        the outputs cannot be listed, so the step is not up to date.
+    """
+    done = ctx.patches_dir / DONE_NAME
+    plan = make_plan(ctx, _QUIET)
+    results: list[Output] = [
+        NpzOutput(result_path(ctx.patches_dir, box), RESULT_FIELDS, fp)
+        for box, fp in zip(plan.boxes, plan.fingerprints, strict=True)]
+    return [*results, TextOutput(done, done_text(plan))]

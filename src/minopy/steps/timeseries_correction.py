@@ -6,14 +6,21 @@ MintPy's auto would download ERA5), deramp, correct_topography, residual_RMS, re
 velocity, geocode, google_earth and hdfeos5. MintPy picks each step's input from the files that
 exist (``timeseries.h5``, ``timeseries_demErr.h5`` ...).
 
-With ``minopy.timeseries.correctGeolocation`` the latitude/longitude of
-``<net>_network/inputs/geometryRadar.h5`` (minopy's copy, never the work-dir original) are corrected
-for the DEM error after correct_topography, so that geocoding uses the true positions.
+MintPy runs in a staging copy of the network folder (:mod:`minopy.mintpy_staging`), so
+``timeseries.h5`` (invert_network's output) and ``inputs/geometryRadar.h5`` (load_ifgram's) are
+never modified, and a repeated or resumed step starts from the same files: MintPy's
+``reference_date`` re-references the copy. Every file MintPy writes is moved into
+``<net>_network/`` atomically once all steps succeeded.
+
+With ``minopy.timeseries.correctGeolocation`` the latitude/longitude of the staged copy of the
+geometry are corrected for the DEM error after correct_topography, so that geocoding uses the true
+positions.
 
 With ``mintpy.save.hdfEos5 = yes`` the attributes MintPy's save_hdfeos5 needs are checked before
 any MintPy step runs: those that follow from the metadata (``beam_mode``, ``beam_swath``,
-``POLARIZATION``) are filled into ``timeseries.h5``; a missing ``PLATFORM`` or ``relative_orbit``
-(which minopy never invents) is an :class:`InputDataError` naming them and how to add them.
+``POLARIZATION``) are filled into the staged ``timeseries.h5``; a missing ``PLATFORM`` or
+``relative_orbit`` (which minopy never invents) is an :class:`InputDataError` naming them and how
+to add them.
 """
 
 from __future__ import annotations
@@ -27,9 +34,12 @@ import h5py
 from minopy import mintpy_bridge
 from minopy.cli.correct_geolocation import FLAG, correct_geometry_file
 from minopy.errors import InputDataError
+from minopy.mintpy_staging import StagedInput, published_files, staging
+from minopy.steps import ifgram_correction
 from minopy.steps.context import StepContext
 from minopy.steps.invert_network import output_files
 from minopy.steps.load_ifgram import geometry_copy, hdfeos5_defaults, stack_file
+from minopy.steps.outputs import H5Output, Output
 
 OPTION_PREFIXES: tuple[str, ...] = (
     "mintpy.solidEarthTides", "mintpy.ionosphericDelay.", "mintpy.troposphericDelay.",
@@ -38,6 +48,9 @@ OPTION_PREFIXES: tuple[str, ...] = (
     "mintpy.compute.", "minopy.timeseries.correctGeolocation", "minopy.timeseries.minTempCoh",
     "minopy.timeseries.shadowMask",
 )
+STEP = "timeseries_correction"
+#: folders of the network folder that MintPy writes (not user data to hand to MintPy).
+MINTPY_FOLDERS = ("inputs", "pic", "geo")
 _BEFORE_GEOLOCATION = mintpy_bridge.TIMESERIES_STEPS[:mintpy_bridge.TIMESERIES_STEPS.index(
     "correct_topography") + 1]
 _AFTER_GEOLOCATION = mintpy_bridge.TIMESERIES_STEPS[len(_BEFORE_GEOLOCATION):]
@@ -48,8 +61,40 @@ def inputs(ctx: StepContext) -> list[Path]:
             geometry_copy(ctx)]
 
 
-def outputs(ctx: StepContext) -> list[Path]:
-    return [ctx.network_dir / "velocity.h5"]
+def outputs(ctx: StepContext) -> list[Output]:
+    """``velocity.h5`` and every other file the step's last run published (HDF5 ones must open)."""
+    velocity = ctx.network_dir / "velocity.h5"
+    files: list[Output] = [H5Output(velocity, {"velocity": ("L", "W")})]
+    for path in published_files(ctx.network_dir, STEP):
+        if path != velocity:
+            files.append(H5Output(path) if path.suffix in (".h5", ".he5") else Output(path))
+    return files
+
+
+def staged_inputs(ctx: StepContext) -> list[StagedInput]:
+    """What MintPy's time-series steps read from the network folder.
+
+    Copied: ``timeseries.h5`` (reference_date rewrites it; invert_network's file stays as it is)
+    and the geometry (corrected for the DEM error with ``correctGeolocation``). Linked: the other
+    outputs of invert_network, the interferogram stack, the HDF5 files of ifgram_correction and
+    any folder the user keeps there (e.g. ``GACOS/`` for ``mintpy.troposphericDelay.gacosDir``).
+    """
+    net = ctx.network_dir
+    files = output_files(ctx)
+    items = [StagedInput(files["timeseries"], copy=True), StagedInput(geometry_copy(ctx),
+                                                                      copy=True),
+             StagedInput(stack_file(ctx))]
+    items += [StagedInput(files[k]) for k in ("temporalCoherence", "numInvIfgram", "maskTempCoh")]
+    earlier = [Path(p) for p in ifgram_correction.outputs(ctx)]
+    earlier += [p for p in published_files(net, "ifgram_correction") if p.parent == net]
+    placed = {item.path for item in items}
+    for path in dict.fromkeys(earlier):
+        if path.suffix == ".h5" and path not in placed:
+            items.append(StagedInput(path))
+    if net.is_dir():
+        items += [StagedInput(d) for d in sorted(net.iterdir()) if d.is_dir()
+                  and not d.name.startswith(".") and d.name not in MINTPY_FOLDERS]
+    return items
 
 
 def hdfeos5_requested(ctx: StepContext) -> bool:
@@ -125,10 +170,17 @@ def _correct_geolocation(ctx: StepContext) -> None:
 
 
 def run(ctx: StepContext) -> None:
-    """Run the MintPy time-series steps (and the optional geolocation correction)."""
+    """Run the MintPy time-series steps in a staging copy of the network folder
+    (:mod:`minopy.mintpy_staging`), then publish what they wrote."""
     ts_file = output_files(ctx)["timeseries"]
     if not ts_file.is_file():
         raise InputDataError(f"{ts_file} does not exist; run the invert_network step")
+    with staging(ctx, STEP, staged_inputs(ctx)) as staged:
+        correct(staged)
+
+
+def correct(ctx: StepContext) -> None:
+    """The MintPy time-series steps (and the geolocation correction) in ``ctx.network_dir``."""
     if hdfeos5_requested(ctx):
         check_hdfeos5_attributes(ctx)
     if ctx.config["minopy.timeseries.correctGeolocation"]:

@@ -40,6 +40,7 @@ from minopy.io.isce import read_info, write_raster
 from minopy.network.pairs import parse_pair_list_text
 from minopy.steps.context import StepContext
 from minopy.steps.generate_ifgram import pair_list_file
+from minopy.steps.outputs import Output, RasterOutput
 from minopy.unwrap.mask import unwrap_mask
 from minopy.unwrap.pair import CONNCOMP_NAME, UNW_NAME, UnwrapSettings, unwrap_pair_task
 from minopy.unwrap.ps_dem import PsDemModel, load_ps_dem_model
@@ -93,14 +94,16 @@ def inputs(ctx: StepContext) -> list[Path]:
     return files
 
 
-def outputs(ctx: StepContext) -> list[Path]:
-    files = [pair_list_file(ctx)]
+def outputs(ctx: StepContext) -> list[Path | Output]:
+    """Each listed pair's unwrapped phase (2 bands) and connected components."""
+    files: list[Path | Output] = [pair_list_file(ctx)]
     try:
         names = listed_pairs(ctx)
     except InputDataError:
         return files
     for name in names:
-        files += [ctx.ifgram_dir / name / CONNCOMP_NAME, ctx.ifgram_dir / name / UNW_NAME]
+        files += [RasterOutput(ctx.ifgram_dir / name / CONNCOMP_NAME, bands=1),
+                  RasterOutput(ctx.ifgram_dir / name / UNW_NAME, bands=2)]
     return files
 
 

@@ -13,6 +13,7 @@ component 0).
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import shutil
@@ -210,6 +211,9 @@ def unwrap_snaphu(
                                   stdout=logf, stderr=subprocess.STDOUT, check=False)
         if proc.returncode != 0:
             tail = "\n".join(log_file.read_text(errors="replace").strip().splitlines()[-8:])
+            if "device full" in tail:  # SNAPHU's words for ENOSPC
+                raise OSError(errno.ENOSPC, f"SNAPHU could not write its output of pair {name}: "
+                              "no space left on device", str(d))
             raise StepError(f"SNAPHU failed on pair {name} (exit status {proc.returncode}):\n"
                             f"{tail}")
         expected = length * width * 4
