@@ -4,7 +4,9 @@ Each step is the module ``minopy.steps.<name>`` (protocol in ``docs/architecture
 ``OPTION_PREFIXES``, ``inputs(ctx)``, ``outputs(ctx)``, ``run(ctx)``. After a step succeeds, a
 fingerprint of its options and input files is stored in ``<work_dir>/.minopy_state.json``; a later
 run skips the step when ``minopy.load.updateMode`` is on, the fingerprint is unchanged and all
-its outputs exist. Timings go to ``<work_dir>/.minopy_timing.json`` for the HTML report.
+its outputs exist. Timings go to ``<work_dir>/.minopy_timing.json`` for the HTML report. At the end
+of a run (also a failed one) :func:`minopy.plot.finish_run` writes ``summary.json``, shows the
+results summary and writes the report.
 
 A failing step stops the run: the traceback goes to ``<work_dir>/log`` and the error propagates
 (a :class:`~minopy.errors.MinopyError`; other exceptions are wrapped in a StepError that names the
@@ -341,7 +343,7 @@ def run_steps(
             runner.run(name, module)
         log.info("finished %d step(s) in %s; log: %s", len(steps),
                  format_duration(time.monotonic() - t0), log_file())
-        plot.write_report(work_dir, config, log)
+        plot.finish_run(work_dir, config, log)
     except MinopyError as err:
         log.debug("traceback of the failure in %s:", current, exc_info=True, extra=FILE_ONLY)
         log.error("%s", err, extra=FILE_ONLY)
@@ -357,5 +359,5 @@ def run_steps(
     finally:
         if config is not None and sys.exc_info()[0] is not None:
             # a failed run still gets a report that shows which step failed
-            plot.write_report(work_dir, config, log)
+            plot.finish_run(work_dir, config, log)
         close_logging()
