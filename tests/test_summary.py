@@ -47,8 +47,11 @@ def test_summary_of_a_work_directory(work) -> None:
     assert pix["reliable_percent"] == round(100 * (720 - water - low) / 720, 1)
     assert pix["ps"] == 2 and pix["min_temp_coh"] == 0.4
     assert pix["not_reliable"] == {"water": water, "temporal coherence below minTempCoh": low}
-    assert result["reference"] == {"y": REF_YX[0], "x": REF_YX[1], "lat": None, "lon": None,
-                                   "date": "20200101"}
+    # latitude and longitude of the reference pixel from the geometry (31.0 - 0.01 y, 100 + 0.01 x)
+    ref = result["reference"]
+    assert (ref["y"], ref["x"], ref["date"]) == (*REF_YX, "20200101")
+    assert ref["lat"] == pytest.approx(30.98, abs=1e-5) and ref["lon"] == pytest.approx(100.08,
+                                                                                     abs=1e-5)
     net_info = result["network"]
     assert net_info["name"] == "single_reference" and net_info["dates"] == 8
     assert (net_info["pairs_kept"], net_info["pairs_total"]) == (12, 13)
@@ -62,7 +65,8 @@ def test_summary_of_a_work_directory(work) -> None:
     assert json.loads(path.read_text()) == result == summary.read_summary(work.work_dir)
     text = "\n".join(summary.summary_lines(result))
     for needle in (f"median {v['percentiles']['50']:+.2f}", f"reliable {pix['reliable']}",
-                   "PS 2", "36 water", "reference point y2 x8, reference date 20200101",
+                   "PS 2", "36 water",
+                   "reference point y2 x8 (30.98000, 100.08000), reference date 20200101",
                    "network single_reference: 12 of 13 pairs kept, 8 dates",
                    "1 to 4 pairs per date", "1 warning(s)", "peak memory"):
         assert needle in text, needle

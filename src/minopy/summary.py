@@ -11,8 +11,9 @@
 - ``network``: its name, the pairs kept and the pairs per date (redundancy);
 - ``run``: the steps' times (``.minopy_timing.json``), this run's wall time, the peak memory of
   this process and of its largest child process, and the warnings it logged;
-- ``truth`` (``minopy demo``): velocity RMSE and correlation against the simulation's
-  ``truth.h5`` on the reliable pixels, and PASS or FAIL against :data:`TRUTH_TOLERANCE`.
+- ``truth`` (added by ``minopy demo`` after the run): velocity RMSE and correlation against the
+  simulation's ``truth.h5`` on the reliable pixels, and PASS or FAIL against
+  :data:`TRUTH_TOLERANCE`.
 
 Maps are read in blocks of rows; percentiles come from at most :data:`MAX_SAMPLES` pixels (a
 regular subsample, stated in the summary), extremes from every pixel.
@@ -197,7 +198,8 @@ def pixel_stats(work_dir: Path, network_dir: Path) -> dict[str, Any] | None:
 
 
 def reference_info(network_dir: Path) -> dict[str, Any] | None:
-    """Reference point and date from ``velocity.h5`` (or ``timeseries.h5``)."""
+    """Reference point and date from ``velocity.h5`` (or ``timeseries.h5``); latitude and
+    longitude from its attributes, else from the network's ``inputs/geometryRadar.h5``."""
     for name in ("velocity.h5", "timeseries.h5"):
         path = network_dir / name
         if path.is_file():
@@ -205,11 +207,27 @@ def reference_info(network_dir: Path) -> dict[str, Any] | None:
                 attrs = dict(f.attrs)
             y, x = _attr(attrs, "REF_Y"), _attr(attrs, "REF_X")
             lat, lon = _attr(attrs, "REF_LAT"), _attr(attrs, "REF_LON")
+            if lat is None and y is not None and x is not None:
+                lat, lon = _geometry_lalo(network_dir, int(y), int(x))
             return {"y": None if y is None else int(y), "x": None if x is None else int(x),
                     "lat": None if lat is None else _round(float(lat), 6),
                     "lon": None if lon is None else _round(float(lon), 6),
                     "date": _attr(attrs, "REF_DATE")}
     return None
+
+
+def _geometry_lalo(network_dir: Path, y: int, x: int) -> tuple[float | None, float | None]:
+    """Latitude and longitude of pixel (y, x) from the network's radar geometry, if any."""
+    geom = network_dir / "inputs" / "geometryRadar.h5"
+    if not geom.is_file():
+        return None, None
+    with h5py.File(geom, "r") as f:
+        if "latitude" not in f or "longitude" not in f:
+            return None, None
+        length, width = f["latitude"].shape
+        if not (0 <= y < length and 0 <= x < width):
+            return None, None
+        return float(f["latitude"][y, x]), float(f["longitude"][y, x])
 
 
 def network_info(network_dir: Path) -> dict[str, Any] | None:
@@ -301,9 +319,6 @@ def build_summary(work_dir: str | os.PathLike, network_dir: str | os.PathLike | 
                 "peak_memory_mb": peak_memory_mb(), "warnings": warnings,
                 "warning_count": len(warnings), "steps": steps},
     }
-    previous = read_summary(work_dir)
-    if previous.get("truth") and previous.get("velocity") == summary["velocity"]:
-        summary["truth"] = previous["truth"]  # still about these results
     return summary
 
 
@@ -418,7 +433,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         lines.append(f"  network {net['name']}: {net['pairs_kept']} of {net['pairs_total']} "
                      f"pairs kept, {net['dates']} dates {net['first_date']}..{net['last_date']}, "
                      f"{per.get('min', '?')} to {per.get('max', '?')} pairs per date (median "
-                     f"{per.get('median', '?')})")
+                     f"{per.get('median', 0):g})")
     run = summary.get("run") or {}
     steps = run.get("steps") or {}
     slowest = sorted(((s, r.get("seconds") or 0.0) for s, r in steps.items()),

@@ -92,7 +92,7 @@ def _network_row(s: dict[str, Any]) -> str:
         f"{_num(s, 'network.dates')} dates ({_num(s, 'network.first_date')} .. "
         f"{_num(s, 'network.last_date')}); redundancy: {_num(s, 'network.pairs_per_date.min')} "
         f"to {_num(s, 'network.pairs_per_date.max')} pairs per date (median "
-        f"{_num(s, 'network.pairs_per_date.median')})</td></tr>")
+        f"{_num(s, 'network.pairs_per_date.median', '{:g}')})</td></tr>")
 
 
 def _run_row(s: dict[str, Any]) -> str:

@@ -150,7 +150,7 @@ def _ifgram_correction(ctx: StepContext) -> list[Path]:
         step = display_step(f["coherence"].shape)
     ref = _reference_yx(_stack(ctx))
     where = f"y{ref[0]} x{ref[1]}" if ref else "not set"
-    panels = [MapPanel(coh, f"average spatial coherence, reference {where}", "gray",
+    panels = [MapPanel(coh, f"average spatial coherence\nreference {where}", "gray",
                        0.0, 1.0, label="coherence (0-1)", points=_ref_points(ref, step))]
     conn = optional_h5_map(net / "maskConnComp.h5", "mask")
     if conn is not None and conn.shape == coh.shape:
@@ -256,7 +256,7 @@ def _velocity_figures(ctx: StepContext) -> list[Path]:
         mask = read_reliable_mask(net, vel.shape, step)
         out.append(write_maps(_pic(ctx, "velocity.png"), [MapPanel(
             vel * M_TO_CM, "velocity relative to the reference point"
-            + (", reliable pixels (maskTempCoh)" if mask is not None else ""), "RdBu_r", *vlim,
+            + ("\nreliable pixels (maskTempCoh)" if mask is not None else ""), "RdBu_r", *vlim,
             mask=mask, label=VELOCITY_UNIT, points=_ref_points(_reference_yx(radar), step))]))
     geo_file = net / "geo" / "geo_velocity.h5"
     geo = optional_h5_map(geo_file, "velocity")
