@@ -1,10 +1,10 @@
 """Fixtures for the real-data tests: the Houston Sentinel-1 stack run through minopy's steps.
 
-The stack (93 dates, 256 x 256 crop) is described in ``../shared/data/houston_s1/README.md`` (beside the repository);
-``tests/builders.py::make_houston_stack`` writes it as a topsStack-layout project (real SLC pixels
-from the README pseudo-SLC recipe, synthetic geometry/baselines). The fixtures run the real step
-modules (``load_data``, ``phase_linking``, ``concatenate_patch``) with the default estimator
-(sequential_EMI, KS test, 15 x 15 window) and patch size 64.
+The stack (93 dates, 256 x 256 crop) is described in ``../shared/data/houston_s1/README.md``
+(beside the repository); ``tests/builders.py::make_houston_stack`` writes it as a topsStack-layout
+project (real SLC pixels from the README pseudo-SLC recipe, synthetic geometry/baselines). The
+fixtures run the real step modules (``load_data``, ``phase_linking``, ``concatenate_patch``) with
+the default estimator (sequential_EMI, KS test, 15 x 15 window) and patch size 64.
 
 Runtimes on a shared 2-core machine: building the project + loading the full crop ~3-5 s;
 phase linking all 93 dates takes ~15 s on the 72 x 112 ``SUBSET`` and ~100 s on the full
