@@ -113,3 +113,22 @@ def test_finish_run_logs_and_writes(work, caplog) -> None:
     assert summary.read_summary(work.work_dir)["velocity"] == result["velocity"]
     assert caplog.records[0].getMessage().startswith("results (incomplete")
     assert '<section id="summary">' in (work.work_dir / "report.html").read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux /proc")
+def test_peak_memory_is_the_process_own_not_its_parents() -> None:
+    """Linux carries ru_maxrss over exec: a run started by a big process (pytest after hundreds
+    of tests) would report the parent's size. The summary reports the run's own peak."""
+    import os
+    import subprocess
+    import sys
+
+    big = np.ones(800 * 2**20 // 8)  # this process: at least 800 MB
+    code = ("import json, numpy as np; from minopy.summary import peak_memory_mb; "
+            "a = np.ones(100 * 2**20 // 8); print(json.dumps(peak_memory_mb()))")
+    src = str(Path(summary.__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": src}, check=True, timeout=120)
+    own = json.loads(done.stdout)["this_process"]
+    assert 100 < own < 600, own
+    assert big.sum() > 0

@@ -250,10 +250,29 @@ def network_info(network_dir: Path) -> dict[str, Any] | None:
     }
 
 
+def _high_water_mark_mb() -> float | None:
+    """``VmHWM`` of /proc/self/status (peak resident memory since the process started), MB."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def peak_memory_mb() -> dict[str, float]:
-    """Peak resident memory of this process and of its largest finished child process, MB."""
+    """Peak resident memory of this process and of its largest finished child process, MB.
+
+    This process: ``VmHWM`` on Linux (``ru_maxrss`` would include the memory of the process that
+    started it, which Linux carries over at exec); ``ru_maxrss`` elsewhere. Children (dask
+    workers, SNAPHU): ``ru_maxrss`` of the largest one that has finished.
+    """
     scale = 1.0 if sys.platform == "darwin" else 1024.0  # ru_maxrss: bytes on macOS, KB on Linux
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+    own = _high_water_mark_mb()
+    if own is None:
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale / 2**20
     return {"this_process": round(own, 1), "largest_child_process": round(child, 1)}
 
