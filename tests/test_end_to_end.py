@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import h5py
@@ -80,3 +81,34 @@ def test_rerun_skips_completed_steps(demo_run: Path) -> None:
     run_steps(demo_run / "demo.txt", work, list(STEP_NAMES), verbosity="quiet")
     assert (work / "inverted" / "phase_series.h5").stat().st_mtime_ns == stamp
     assert "up to date, skipped" in (work / "log").read_text()
+
+
+def test_summary_and_demo_check_against_truth(demo_run: Path) -> None:
+    from minopy.cli.main import check_demo
+
+    work = demo_run / "minopy"
+    summary = json.loads((work / "summary.json").read_text())
+    assert summary["status"] == "complete"
+    vel, pix, net = summary["velocity"], summary["pixels"], summary["network"]
+    # the bowl subsides by up to ~4 cm/year; most of the scene is stable
+    assert vel["unit"] == "cm/year" and vel["min"]["value"] < -3.0
+    assert -2.0 < vel["percentiles"]["50"] < 0.5 and vel["percentiles"]["2"] < -2.0
+    assert 0.5 < pix["reliable"] / pix["total"] <= 1.0 and pix["ps"] > 100
+    assert pix["reliable"] == vel["reliable_pixels"]
+    assert net["name"] == "sequential_3" and net["dates"] == 60
+    assert net["pairs_per_date"]["min"] >= 3
+    assert summary["reference"]["date"] and summary["reference"]["y"] is not None
+    assert summary["run"]["steps"]["phase_linking"]["status"] == "done"
+    result = check_demo(work)
+    assert result["result"] == "PASS", result
+    assert '<span data-key="truth.result" class="pass">PASS</span>' in \
+        (work / "report.html").read_text()
+    # no-data is NaN in the geocoded velocity, never 0 cm/year
+    geo = _network_dir(demo_run) / "geo"
+    with h5py.File(geo / "geo_velocity.h5", "r") as f:
+        geo_v = f["velocity"][()]
+    with h5py.File(geo / "geo_maskTempCoh.h5", "r") as f:
+        geo_ok = f["mask"][()].astype(bool)
+    assert np.isnan(geo_v[~geo_ok]).all() and np.isfinite(geo_v[geo_ok]).all()
+    log = (work / "log").read_text()
+    assert "phase-linking kernels compiled in" in log or "phase-linking kernels loaded" in log

@@ -100,3 +100,27 @@ def test_bad_or_unreachable_scheduler(monkeypatch):
     with pytest.raises(StepError, match="cannot connect to the dask scheduler.*127.0.0.1:9"), \
             parallel.get_client(config(compute__scheduler="tcp://127.0.0.1:9")):
         pass
+
+
+def test_local_cluster_has_no_dashboard_and_never_competes_for_port_8787():
+    import socket
+    import warnings
+
+    holder = socket.socket()
+    try:
+        holder.bind(("0.0.0.0", 8787))  # another run's dashboard; already taken is fine too
+        holder.listen()
+    except OSError:
+        pass
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with parallel.get_client(config(multiprocessing__numProcessor="1"),
+                                     workers=1) as client:
+                assert client.submit(sum, [1, 2]).result() == 3
+                http = client.cluster.scheduler.http_server
+                assert http.port != 8787 and http.address == "127.0.0.1"
+    finally:
+        holder.close()
+    assert not [w for w in caught if "already in use" in str(w.message)]
+    assert parallel.scheduler_http(":8790") == {}

@@ -9,6 +9,12 @@ The package is organised along the data flow:
 
 from importlib.metadata import PackageNotFoundError, version
 
+from minopy.numba_setup import configure_cache
+
+# before any kernel module is imported: numba's cache goes to the user's cache directory, in a
+# folder keyed to the kernel sources (see minopy.numba_setup)
+configure_cache()
+
 try:
     __version__ = version("minopy")
 except PackageNotFoundError:  # running from a source tree without installation

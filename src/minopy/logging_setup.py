@@ -7,6 +7,9 @@ timestamps and is appended to, so it holds the history of all runs in a work dir
 
 A record logged with ``extra=FILE_ONLY`` reaches the log file but not the console (used for
 tracebacks and progress milestones that the console shows as a bar).
+
+Each run also keeps the warnings it logged and its start time (:func:`run_warnings`,
+:func:`run_seconds`), for the results summary at its end.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import logging
 import os
 import shlex
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -40,7 +44,10 @@ class _LoggingState:
 
     console: logging.Handler | None = None
     file: logging.Handler | None = None
+    collector: logging.Handler | None = None
     verbosity: str = "normal"
+    started: float | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 _STATE = _LoggingState()
@@ -116,6 +123,17 @@ class _LogFileHandler(logging.FileHandler):
         self.failed = True
 
 
+class _WarningCollector(logging.Handler):
+    """Keeps the messages of the warnings (and errors) logged during the run."""
+
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
 class _ConsoleFormatter(logging.Formatter):
     """Plain message for INFO/DEBUG, ``LEVEL: message`` for warnings and errors."""
 
@@ -162,6 +180,10 @@ def setup_logging(
     logger.addHandler(console)
     _STATE.console = console
     _STATE.verbosity = verbosity
+    _STATE.started = time.monotonic()
+    _STATE.warnings = []
+    _STATE.collector = _WarningCollector(_STATE.warnings)
+    logger.addHandler(_STATE.collector)
 
     if work_dir is not None:
         path = Path(work_dir) / LOG_FILE_NAME
@@ -177,13 +199,15 @@ def setup_logging(
 def close_logging() -> None:
     """Remove and close the handlers installed by :func:`setup_logging` (no-op if none)."""
     logger = logging.getLogger(LOGGER_NAME)
-    for handler in (_STATE.console, _STATE.file):
+    for handler in (_STATE.console, _STATE.file, _STATE.collector):
         if handler is not None:
             logger.removeHandler(handler)
             handler.close()
     _STATE.console = None
     _STATE.file = None
+    _STATE.collector = None
     _STATE.verbosity = "normal"
+    _STATE.started = None
     logger.propagate = True  # back to the library default once the run is over
 
 
@@ -192,6 +216,16 @@ def log_file() -> Path | None:
     if isinstance(_STATE.file, logging.FileHandler):
         return Path(_STATE.file.baseFilename)
     return None
+
+
+def run_warnings() -> list[str]:
+    """Messages of the warnings and errors logged since :func:`setup_logging` (this run)."""
+    return list(_STATE.warnings)
+
+
+def run_seconds() -> float | None:
+    """Seconds since :func:`setup_logging` started this run; None outside a run."""
+    return None if _STATE.started is None else time.monotonic() - _STATE.started
 
 
 def console_is_quiet() -> bool:

@@ -2,7 +2,8 @@
 
 MintPy options reach MintPy through one custom template, ``<net>_network/minopy_mintpy.cfg``,
 written by :func:`write_mintpy_config` from the user's ``mintpy.*`` keys plus what minopy needs
-(processor, local computing, offline-safe defaults, the minopy temporal-coherence threshold). The
+(processor, local computing, offline-safe defaults, no KMZ unless ``mintpy.save.kmz = yes``, the
+minopy temporal-coherence threshold). The
 MintPy steps are run by :func:`run_steps` with ``mintpy.smallbaselineApp.TimeSeriesAnalysis``;
 MintPy's printed output goes to ``<net>_network/mintpy.log``; the working directory is restored.
 
@@ -173,6 +174,9 @@ def mintpy_options(ctx: StepContext) -> dict[str, str]:
     if user_value(ctx, "mintpy.troposphericDelay.method") is None:
         # MintPy's auto is pyaps (ERA5), which needs internet and CDS credentials
         opts["mintpy.troposphericDelay.method"] = "no"
+    if user_value(ctx, "mintpy.save.kmz") is None:
+        # MintPy's auto is yes, and its KMZ writer needs ~1.6 GB even for a 48 x 64 stack
+        opts["mintpy.save.kmz"] = "no"
     ref = reference_yx_from_lalo(ctx)
     if ref is not None:
         opts["mintpy.reference.yx"] = f"{ref[0]},{ref[1]}"

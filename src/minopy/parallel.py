@@ -7,10 +7,12 @@
   time; each task may use ``minopy.compute.threadsPerWorker`` numba/BLAS/OpenMP threads, so the
   cores are never oversubscribed (workers x threads). The thread limits are set in the workers'
   environment before they start (so BLAS reads them when numpy is imported) and again in each task
-  with :func:`limit_task_threads` (numba's ``set_num_threads`` is per thread). The dashboard is off;
-  the workers log nothing to the console and dask's records in this process go to the log file
-  only, so a failed task is reported once, by its exception. The cluster is shut down on exit,
-  also on error.
+  with :func:`limit_task_threads` (numba's ``set_num_threads`` is per thread). The dashboard is off
+  unless ``minopy.compute.dashboard`` gives its address; the scheduler's HTTP server (which dask
+  starts anyway, on port 8787 by default, warning "Port 8787 is already in use" when two runs share
+  a machine) then listens on a free port of 127.0.0.1. The workers log nothing to the console and
+  dask's records in this process go to the log file only, so a failed task is reported once, by
+  its exception. The cluster is shut down on exit, also on error.
 - ``minopy.compute.scheduler = tcp://host:8786``: connects to that scheduler; the cluster is left
   running on exit. Tasks receive file paths, not arrays, and the workers read and write the files
   themselves, so **the work directory must be on a filesystem shared by all workers** (same
@@ -231,6 +233,16 @@ def _check_scheduler(address: str) -> None:
             "e.g. tcp://host:8786 (or none for a local cluster)")
 
 
+def scheduler_http(dashboard: str | None) -> dict[str, Any]:
+    """Scheduler options for the local cluster: no dashboard, HTTP server on a free local port.
+
+    Returns ``{}`` when a dashboard address is given (dask's own handling of it).
+    """
+    if dashboard:
+        return {}
+    return {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
+
+
 @contextmanager
 def get_client(config: Mapping[str, Any], workers: int | None = None) -> Iterator[Any]:
     """Yield a dask ``Client``: local worker processes, or an existing scheduler.
@@ -239,7 +251,7 @@ def get_client(config: Mapping[str, Any], workers: int | None = None) -> Iterato
     ----------
     config : Config
         Options: ``minopy.multiprocessing.numProcessor``, ``minopy.compute.threadsPerWorker``,
-        ``minopy.compute.scheduler``.
+        ``minopy.compute.scheduler``, ``minopy.compute.dashboard``.
     workers : int, optional
         Number of local worker processes; default :func:`num_workers` of ``config``.
 
@@ -281,17 +293,20 @@ def get_client(config: Mapping[str, Any], workers: int | None = None) -> Iterato
             return
 
         k = num_workers(config) if workers is None else max(1, int(workers))
+        dashboard = config.get("minopy.compute.dashboard")
         with _env_for_spawn(env):
             try:
                 # the workers' own log records (a failed task's traceback) are not printed:
                 # the client re-raises the task's exception, which the runner reports
                 cluster = LocalCluster(n_workers=k, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.CRITICAL,
-                                       env=env)
+                                       dashboard_address=dashboard, silence_logs=logging.CRITICAL,
+                                       env=env, scheduler_kwargs=scheduler_http(dashboard))
             except Exception as exc:  # noqa: BLE001 - reported to the user with the cause
                 raise StepError(f"could not start a local dask cluster with {k} workers: {exc}"
                                 ) from exc
         log.info("started a local dask cluster: %d workers x %d threads", k, threads)
+        if dashboard:
+            log.info("dask dashboard: %s", cluster.dashboard_link)
         client = Client(cluster)
         try:
             yield client

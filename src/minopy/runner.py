@@ -9,7 +9,8 @@ hold what the step declares, :mod:`minopy.steps.outputs`); a broken output is lo
 runs again. An input of the step written by an earlier step that this run does not redo, and
 that is broken, stops the run with the command that repairs it. Timings go to
 ``<work_dir>/.minopy_timing.json`` for the HTML report. The work directory is locked for the run
-(:mod:`minopy.run_lock`).
+(:mod:`minopy.run_lock`). At the end of a run (also a failed one) :func:`minopy.plot.finish_run`
+writes ``summary.json``, shows the results summary and writes the report.
 
 A failing step stops the run: the traceback goes to ``<work_dir>/log`` and the error propagates
 (a :class:`~minopy.errors.MinopyError`; other exceptions are wrapped in a StepError that names the
@@ -464,7 +465,7 @@ def _run_locked(
                 run_preflights(ctx)
         log.info("finished %d step(s) in %s; log: %s", len(steps),
                  format_duration(time.monotonic() - t0), log_file())
-        plot.write_report(work_dir, config, log)
+        plot.finish_run(work_dir, config, log)
     except MinopyError as err:
         failure = err
         if disk_was_full(err, work_dir):
@@ -488,8 +489,8 @@ def _run_locked(
         if failure is not None:
             _clear_temporaries(work_dir, log)
             if config is not None and not disk_was_full(failure, work_dir):
-                # a failed run still gets a report that shows which step failed
-                plot.write_report(work_dir, config, log)
+                # a failed run still gets a summary and a report that show which step failed
+                plot.finish_run(work_dir, config, log)
         close_logging()
 
 

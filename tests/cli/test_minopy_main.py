@@ -56,7 +56,10 @@ def test_demo_simulates_once_and_runs_the_steps(fake_steps, fake_simulator, tmp_
     wd = out / "minopy"
     assert (wd / "runs.txt").read_text().split() == list(STEP_NAMES)
     assert (wd / "load_data.out").read_text() == "patch 48\n"
-    assert "demo finished" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "demo finished" in out_text and "results (complete)" in out_text
+    # the stand-in steps write no velocity: nothing to compare with truth.h5, and it says so
+    assert "demo check against truth.h5 skipped" in out_text
     # second run: reuses the data set, every step is up to date
     assert main(["demo", "--dir", str(out)]) == 0
     assert len(fake_simulator) == 1
@@ -74,6 +77,15 @@ def test_demo_bad_step_name(fake_simulator, tmp_path, capsys):
     assert main(["demo", "--dir", str(tmp_path), "--steps", "load"]) == 2
     assert "'load' is not a step" in capsys.readouterr().err
     assert fake_simulator == []
+
+
+def test_simulate_help_lists_the_presets(capsys):
+    with pytest.raises(SystemExit):
+        main(["simulate", "-h"])
+    text = " ".join(capsys.readouterr().out.split())
+    for preset in ("demo (120 x 160 pixels, 60 dates)", "tiny (48 x 64 pixels, 12 dates)",
+                   "houston_like"):
+        assert preset in text
 
 
 def test_simulate_passes_options(fake_simulator, tmp_path, capsys):
@@ -98,3 +110,46 @@ def test_simulate_without_simulator_is_a_clear_error(monkeypatch, tmp_path, caps
     monkeypatch.setattr(minopy, "simulate", module, raising=False)
     assert main(["simulate", "--out", str(tmp_path)]) == 1
     assert "minopy.simulate is not available" in capsys.readouterr().err
+
+
+def _demo_work_dir(tmp_path, truth_offset_noise: float):
+    """A demo-like project: the plot builders' work directory with a truth.h5 beside it."""
+    import h5py
+    import numpy as np
+    from plot._builders import make_work_dir
+
+    from minopy.plot import write_summary
+
+    ctx = make_work_dir(tmp_path / "project" / "minopy")
+    write_summary(ctx.work_dir, ctx.config)
+    with h5py.File(ctx.network_dir / "velocity.h5", "r") as f:
+        vel = f["velocity"][()]
+    noise = np.random.default_rng(1).normal(0, truth_offset_noise, vel.shape)
+    with h5py.File(tmp_path / "project" / "truth.h5", "w") as f:
+        f["velocity"] = vel + 0.003 + noise
+    return ctx.work_dir
+
+
+def test_demo_check_against_truth_passes_and_is_recorded(tmp_path):
+    import json
+
+    from minopy.cli.main import check_demo
+
+    wd = _demo_work_dir(tmp_path, 0.0)
+    result = check_demo(wd)
+    assert result["result"] == "PASS" and result["velocity_rmse_mm_per_year"] == 0.0
+    assert json.loads((wd / "summary.json").read_text())["truth"] == result
+    html = (wd / "report.html").read_text()
+    assert '<span data-key="truth.result" class="pass">PASS</span>' in html
+
+
+def test_demo_fails_when_the_velocity_is_off(fake_steps, fake_simulator, tmp_path, capsys,
+                                             monkeypatch):
+    from minopy.cli import main as main_module
+
+    wd = _demo_work_dir(tmp_path, 0.01)  # 10 mm/yr of noise in the "truth"
+    monkeypatch.setattr(main_module, "run_demo", lambda *args, **kwargs: wd)
+    assert main(["demo", "--dir", str(tmp_path / "project")]) == 1
+    captured = capsys.readouterr()
+    assert "FAIL" in captured.out and "tolerance <= 2.5" in captured.out
+    assert "does not match truth.h5 within the tolerance" in captured.err

@@ -6,12 +6,13 @@ import io
 import logging
 import os
 import re
+import time
 
 import pytest
 
 from minopy.logging_setup import FILE_ONLY, setup_logging
 from minopy.parallel_env import limit_threads
-from minopy.progress import ProgressBar, format_duration, progress
+from minopy.progress import Activity, ProgressBar, format_duration, progress
 
 
 class _ListHandler(logging.Handler):
@@ -121,3 +122,35 @@ def test_limit_threads_sets_environment():
     assert "OMP_NUM_THREADS" in values
     with pytest.raises(ValueError):
         limit_threads(0)
+
+
+def test_activity_shows_elapsed_time_and_status(listlog):
+    logger, handler = listlog
+    with Activity("compiling", log=logger, status=lambda: "3 ready", log_every=0.2,
+                  interactive=False) as act:
+        time.sleep(0.75)
+    lines = [r.getMessage() for r in handler.records]
+    assert act.shown and 2 <= len(lines) == act.lines <= 4
+    assert re.fullmatch(r"compiling: \S+ elapsed, 3 ready", lines[0])
+
+
+def test_activity_with_delay_stays_silent_when_quick(listlog):
+    logger, handler = listlog
+    with Activity("loading", log=logger, delay=1.0, late_note="slow!", log_every=0.1,
+                  interactive=False) as act:
+        time.sleep(0.2)
+    assert not act.shown and handler.records == []
+    with Activity("loading", log=logger, delay=0.1, late_note="slow!", log_every=0.1,
+                  interactive=False) as act:
+        time.sleep(0.5)
+    assert act.shown and handler.records[0].getMessage() == "slow!"
+
+
+def test_activity_live_line_on_a_terminal(listlog, capsys):
+    logger, handler = listlog
+    with Activity("compiling", log=logger, status=lambda: "7 ready", interval=0.05,
+                  interactive=True):
+        time.sleep(0.3)
+    err = capsys.readouterr().err
+    assert "compiling" in err and "7 ready" in err
+    assert handler.records == []  # the caller logs the outcome

@@ -9,16 +9,19 @@ import pytest
 from matplotlib.image import imread
 from plot._builders import (
     LENGTH,
+    LOW_COHERENCE_COLS,
     WIDTH,
     make_geometry,
     make_mask,
     make_single,
     make_slc_stack,
     make_timeseries,
+    make_work_dir,
 )
 
 from minopy.cli import cpxview, scatterview, tcoh_view
 from minopy.io.isce import write_raster
+from minopy.plot.maps import NODATA_COLOR
 from minopy.plot.pixel_inspect import inspect_pixel
 
 
@@ -171,3 +174,54 @@ def test_scatterview_timeseries_date(stack, tmp_path: Path) -> None:
     _, _, values, label = scatterview.scatter_points(ts, "timeseries-20200113", mask)
     assert label == "timeseries 20200113"
     np.testing.assert_allclose(values, 0.02 * 12 / 365.25, rtol=1e-5)
+
+
+def test_scatterview_no_data_background_and_symmetric_scale(sparse, tmp_path: Path) -> None:
+    from matplotlib.colors import to_hex
+
+    x, y, values, _ = scatterview.scatter_points(sparse["vel"], None, sparse["mask"])
+    values = values * 100 - 0.5  # cm/year, mostly positive
+    values[0] = np.nan
+    fig = scatterview.scatter_figure(x, y, values, "v", geo=False, unit="velocity (cm/year)",
+                                     cmap="RdBu_r")
+    ax = fig.axes[0]
+    assert to_hex(ax.get_facecolor()) == NODATA_COLOR  # no point = no data, never "white = 0"
+    lo, hi = ax.collections[0].get_clim()
+    assert -lo == hi > 0
+    assert len(ax.collections[0].get_offsets()) == 2  # the NaN value is not drawn
+    assert "1 NaN values" in ax.get_legend().get_texts()[0].get_text()
+    assert fig.axes[1].get_ylabel() == "velocity (cm/year)"
+    lo, hi = scatterview.scatter_figure(x, y, values, "v", geo=False, unit="u").axes[0] \
+        .collections[0].get_clim()
+    assert lo > 0  # a sequential scale keeps its percentile limits
+
+
+def test_tcoh_view_says_why_a_pixel_was_not_inverted(tmp_path: Path, capsys) -> None:
+    ctx = make_work_dir(tmp_path / "minopy")
+    ts = ctx.network_dir / "timeseries.h5"
+    out = tmp_path / "tv"
+    y, x = 3, LOW_COHERENCE_COLS.start + 1
+    assert tcoh_view.main([str(ts), "--slc", str(ctx.slc_stack_file), "--yx", str(y), str(x),
+                           "--outdir", str(out), "--nodisplay"]) == 0
+    reason = "not inverted: temporal coherence 0.20 < minTempCoh 0.4"
+    assert f"pixel y={y} x={x}: {reason}" in capsys.readouterr().out
+    lines = (out / f"y{y}x{x}_ts.txt").read_text().splitlines()
+    assert lines[1] == f"# {reason}"
+    assert all(line.endswith(" nan") for line in lines[2:]) and len(lines) == 10
+    # a reliable pixel has numbers and no note
+    assert tcoh_view.main([str(ts), "--slc", str(ctx.slc_stack_file), "--yx", "3", "20",
+                           "--outdir", str(out), "--nodisplay"]) == 0
+    lines = (out / "y3x20_ts.txt").read_text().splitlines()
+    assert not lines[1].startswith("#") and "nan" not in " ".join(lines)
+
+
+def test_cpxview_default_output_names(stack, tmp_path: Path, monkeypatch) -> None:
+    slc, _ = stack
+    monkeypatch.chdir(tmp_path)
+    assert cpxview.main([str(slc), "--date", "20200113"]) == 0
+    assert cpxview.main([str(slc), "--index", "2"]) == 0
+    ifg = tmp_path / "fine.int"
+    write_raster(ifg, np.full((6, 7), 2 + 2j, dtype=np.complex64), "BIP", "int")
+    assert cpxview.main([str(ifg)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "fine_int_cpx.png", "slcStack_20200113_cpx.png", "slcStack_20200125_cpx.png"]

@@ -15,6 +15,12 @@ from minopy.steps.context import StepContext
 
 LENGTH, WIDTH, NUM_DATES = 24, 30, 8
 WAVELENGTH = 0.0555
+#: columns of the work directory's network whose temporal coherence is below minTempCoh.
+LOW_COHERENCE_COLS = slice(0, 6)
+#: rows and columns of water (no phase-linking coherence) in the work directory's network.
+WATER = (slice(18, 24), slice(12, 18))
+MIN_TEMP_COH = 0.4
+REF_YX = (2, 8)
 
 
 def dates(n: int = NUM_DATES, start: str = "20200101", days: int = 12) -> list[str]:
@@ -78,7 +84,7 @@ def make_mask(path: Path, mask: np.ndarray, name: str = "mask") -> Path:
 
 
 def make_timeseries(path: Path, velocity_m_per_year: np.ndarray, n: int = NUM_DATES,
-                    ref_yx: tuple[int, int] = (2, 3)) -> Path:
+                    ref_yx: tuple[int, int] = (2, 3), attrs: dict | None = None) -> Path:
     """MintPy ``timeseries.h5``: linear displacement (m) with the given velocity per pixel."""
     ds = dates(n)
     t = np.array([(datetime.strptime(d, "%Y%m%d") - datetime.strptime(ds[0], "%Y%m%d")).days
@@ -91,7 +97,7 @@ def make_timeseries(path: Path, velocity_m_per_year: np.ndarray, n: int = NUM_DA
         f["bperp"] = np.zeros(n, dtype="f4")
         f.attrs.update({"FILE_TYPE": "timeseries", "UNIT": "m", "REF_Y": str(ref_yx[0]),
                         "REF_X": str(ref_yx[1]), "LENGTH": str(ts.shape[1]),
-                        "WIDTH": str(ts.shape[2])})
+                        "WIDTH": str(ts.shape[2]), "REF_DATE": ds[0], **(attrs or {})})
     return path
 
 
@@ -104,14 +110,48 @@ def make_single(path: Path, name: str, data: np.ndarray, attrs: dict | None = No
     return path
 
 
-def make_geometry(path: Path, lat: np.ndarray, lon: np.ndarray) -> Path:
-    """``geometryRadar.h5`` with latitude/longitude (and a flat height)."""
+def make_geometry(path: Path, lat: np.ndarray, lon: np.ndarray,
+                  water: np.ndarray | None = None) -> Path:
+    """``geometryRadar.h5`` with latitude/longitude, a flat height and a water mask (True = land).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with h5py.File(path, "w") as f:
         f["latitude"] = lat.astype("f4")
         f["longitude"] = lon.astype("f4")
         f["height"] = np.zeros(lat.shape, dtype="f4")
-        f.attrs["FILE_TYPE"] = "geometry"
+        f["waterMask"] = np.ones(lat.shape, dtype=bool) if water is None else ~water
+        f["shadowMask"] = np.zeros(lat.shape, dtype=bool)
+        f.attrs.update({"FILE_TYPE": "geometry", "LENGTH": str(lat.shape[0]),
+                        "WIDTH": str(lat.shape[1])})
+    return path
+
+
+def make_patch_results(patches_dir: Path, n: int = NUM_DATES, length: int = LENGTH,
+                       width: int = WIDTH) -> None:
+    """Two patch result files (left and right halves) with their boxes and valid counts."""
+    half = width // 2
+    for i, (c0, c1) in enumerate(((0, half), (half, width))):
+        folder = patches_dir / f"PATCH_{i:04d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        valid = np.full(n, length * (c1 - c0), dtype=np.int64)
+        valid[-1] -= 10 * i
+        np.savez(folder / "result.npz", box=np.array([0, length, c0, c1]),
+                 fingerprint=np.array("x"), valid_per_date=valid)
+
+
+def make_ifgram_stack(path: Path, pairs: list[tuple[str, str]], ref_yx: tuple[int, int],
+                      length: int = LENGTH, width: int = WIDTH) -> Path:
+    """MintPy ``ifgramStack.h5``: pair dates, dropIfgram (the last pair dropped), coherence."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    coh = np.linspace(0.3, 0.9, length * width).reshape(length, width)
+    with h5py.File(path, "w") as f:
+        f["date"] = np.array([[d1.encode(), d2.encode()] for d1, d2 in pairs], dtype="S8")
+        drop = np.ones(len(pairs), dtype=bool)
+        drop[-1] = False
+        f["dropIfgram"] = drop
+        f["coherence"] = np.repeat(coh[None], len(pairs), axis=0).astype("f4")
+        f.attrs.update({"FILE_TYPE": "ifgramStack", "REF_Y": str(ref_yx[0]),
+                        "REF_X": str(ref_yx[1])})
     return path
 
 
@@ -158,15 +198,42 @@ def make_work_dir(work_dir: Path) -> StepContext:
     ds = dates()
     make_pairs(ctx.ifgram_dir, [(ds[0], ds[i]) for i in range(1, len(ds))])
     net = ctx.network_dir
-    vel = np.tile(np.linspace(-0.02, 0.02, WIDTH, dtype=np.float32), (LENGTH, 1))
-    make_timeseries(net / "timeseries.h5", vel)
+    make_patch_results(ctx.patches_dir)
+    pairs = [(ds[i], ds[j]) for i in range(len(ds)) for j in (i + 1, i + 2) if j < len(ds)]
+    make_ifgram_stack(net / "inputs" / "ifgramStack.h5", pairs, REF_YX)
+    make_single(net / "avgSpatialCoh.h5", "coherence",
+                np.linspace(0.2, 1.0, LENGTH * WIDTH).reshape(LENGTH, WIDTH).astype("f4"))
+    conn = np.ones((LENGTH, WIDTH), dtype=bool)
+    conn[-3:, -3:] = False
+    make_mask(net / "maskConnComp.h5", conn)
+    water = np.zeros((LENGTH, WIDTH), dtype=bool)
+    water[WATER] = True
+    yy, xx = np.mgrid[0:LENGTH, 0:WIDTH]
+    make_geometry(net / "inputs" / "geometryRadar.h5", 31.0 - 0.01 * yy, 100.0 + 0.01 * xx,
+                  water)
+    vel = np.tile(np.linspace(-0.02, 0.01, WIDTH, dtype=np.float32), (LENGTH, 1))
     tcoh = np.full((LENGTH, WIDTH), 0.5, dtype=np.float32)
     tcoh[12, 25] = 0.99
+    tcoh[:, LOW_COHERENCE_COLS] = 0.2
+    tcoh[water] = np.nan
+    reliable = tcoh >= MIN_TEMP_COH
+    # as invert_network writes them: 0 where not inverted
+    make_timeseries(net / "timeseries.h5", np.where(reliable, vel, 0).astype("f4"),
+                    ref_yx=REF_YX, attrs={"minopy.timeseries.minTempCoh": str(MIN_TEMP_COH)})
     make_single(net / "temporalCoherence.h5", "temporalCoherence", tcoh)
-    make_mask(net / "maskTempCoh.h5", tcoh > 0.4)
-    make_single(net / "velocity.h5", "velocity", vel)
-    make_single(net / "geo" / "geo_velocity.h5", "velocity", vel,
-                {"X_FIRST": "100.0", "Y_FIRST": "31.0", "X_STEP": "0.01", "Y_STEP": "-0.01"})
+    make_mask(net / "maskTempCoh.h5", reliable)
+    make_single(net / "numInvIfgram.h5", "mask", np.where(reliable, 7, 0).astype("f4"))
+    # MintPy's velocity.h5 before minopy masks it: 0 (not NaN) where not inverted
+    ref_attrs = {"REF_Y": str(REF_YX[0]), "REF_X": str(REF_YX[1]), "REF_DATE": ds[0],
+                 "LENGTH": str(LENGTH), "WIDTH": str(WIDTH),
+                 "UNIT": "m/year"}
+    make_single(net / "velocity.h5", "velocity", np.where(reliable, vel, 0).astype("f4"),
+                ref_attrs)
+    geo_attrs = {"X_FIRST": "100.0", "Y_FIRST": "31.0", "X_STEP": "0.01", "Y_STEP": "-0.01",
+                 "REF_LAT": "30.98", "REF_LON": "100.08"}
+    make_single(net / "geo" / "geo_velocity.h5", "velocity",
+                np.where(reliable, vel, np.nan).astype("f4"), {**ref_attrs, **geo_attrs})
+    make_mask(net / "geo" / "geo_maskTempCoh.h5", reliable)
     (ctx.inputs_dir / "template.txt").write_text(
         "minopy.plot = yes\nminopy.interferograms.type = single_reference  # comment\n"
         "mintpy.reference.yx = 2,3\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _builders import make_work_dir
 
-from minopy.plot import after_step
+from minopy.plot import after_step, write_summary
 from minopy.steps import STEP_NAMES
 from minopy.steps.context import StepContext
 
@@ -15,6 +15,9 @@ from minopy.steps.context import StepContext
 @pytest.fixture(scope="session")
 def figured_work(tmp_path_factory: pytest.TempPathFactory
                  ) -> tuple[StepContext, dict[str, list[Path]]]:
-    """A complete work directory after every step's figures were drawn (via ``after_step``)."""
+    """A complete work directory after every step's figures were drawn (via ``after_step``), with
+    its ``summary.json``."""
     ctx = make_work_dir(tmp_path_factory.mktemp("figured") / "minopy")
-    return ctx, {step: after_step(ctx, step) for step in STEP_NAMES}
+    figures = {step: after_step(ctx, step) for step in STEP_NAMES}
+    write_summary(ctx.work_dir, ctx.config)
+    return ctx, figures

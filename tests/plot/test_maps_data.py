@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _builders import LENGTH, WIDTH, make_slc_stack, make_timeseries
+from _pixels import hex_rgb, pixel_rgb
 from matplotlib.image import imread
 
 from minopy.errors import InputDataError
@@ -17,7 +18,17 @@ from minopy.plot.data import (
     read_h5_map,
     read_point_series,
 )
-from minopy.plot.maps import MapPanel, display_step, robust_limits, write_map, write_maps
+from minopy.plot.maps import (
+    NODATA_COLOR,
+    NODATA_COLOR_ON_GRAY,
+    MapPanel,
+    display_step,
+    read_panel_boxes,
+    robust_limits,
+    symmetric_limits,
+    write_map,
+    write_maps,
+)
 
 
 def test_write_map_writes_png_atomically(tmp_path: Path) -> None:
@@ -34,8 +45,35 @@ def test_write_maps_rejects_bad_input(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least one panel"):
         write_maps(tmp_path / "x.png", [])
     with pytest.raises(ValueError, match="mask shape"):
-        write_maps(tmp_path / "x.png", [MapPanel(np.zeros((2, 2)), mask=np.ones((3, 3), bool))])
+        write_maps(tmp_path / "x.png", [MapPanel(np.zeros((2, 2)), mask=np.ones((3, 3), bool),
+                                                 label="m")])
+    with pytest.raises(ValueError, match="needs a label with the unit"):
+        write_maps(tmp_path / "x.png", [MapPanel(np.zeros((2, 2)), "no unit")])
     assert not (tmp_path / "x.png").exists()
+
+
+def test_no_data_is_grey_and_diverging_limits_are_symmetric(tmp_path: Path) -> None:
+    data = np.tile(np.linspace(-1.0, 3.0, 20), (10, 1))
+    mask = np.ones(data.shape, bool)
+    mask[:, :5] = False  # a known masked block
+    data[0, 10] = np.nan
+    png = write_maps(tmp_path / "m.png", [
+        MapPanel(data, "velocity", "RdBu_r", mask=mask, label="cm/year"),
+        MapPanel(data, "amplitude", "gray", mask=mask, label="dB")])
+    vel, amp = read_panel_boxes(png)
+    assert vel["limits"] == list(symmetric_limits(np.where(mask, data, np.nan)))
+    assert vel["limits"][0] == -vel["limits"][1] and vel["label"] == "cm/year"
+    assert vel["nodata_pixels"] == amp["nodata_pixels"] == 51
+    for row in range(10):
+        for col in (0, 2, 4):
+            assert pixel_rgb(png, vel, row, col) == hex_rgb(NODATA_COLOR)
+            assert pixel_rgb(png, amp, row, col) == hex_rgb(NODATA_COLOR_ON_GRAY)
+    assert pixel_rgb(png, vel, 0, 10) == hex_rgb(NODATA_COLOR)
+    # valid values are never the no-data colour (0 is white on RdBu_r)
+    for col in range(5, 20):
+        assert pixel_rgb(png, vel, 5, col) != hex_rgb(NODATA_COLOR)
+    assert robust_limits(np.array([-1.0, 3.0]), (0, 100)) == (-1.0, 3.0)
+    assert symmetric_limits(np.array([-1.0, 3.0]), (0, 100)) == (-3.0, 3.0)
 
 
 def test_display_step_and_limits() -> None:
@@ -44,6 +82,19 @@ def test_display_step_and_limits() -> None:
     lo, hi = robust_limits(np.array([np.nan, 1.0, 2.0, 3.0]), (0, 100))
     assert (lo, hi) == (1.0, 3.0)
     assert robust_limits(np.full(3, np.nan)) == (0.0, 1.0)
+
+
+def test_mean_amplitude_title_counts_the_dates(tmp_path: Path) -> None:
+    from _builders import make_context
+
+    from minopy.plot.step_figures import figures_for_step
+
+    ctx = make_context(tmp_path / "w")
+    make_slc_stack(ctx.slc_stack_file, n=40)
+    (png,) = figures_for_step(ctx, "load_data")
+    (panel,) = read_panel_boxes(png)
+    assert panel["title"] == "mean amplitude of 30 of 40 dates (evenly spaced)"
+    assert panel["label"] == "amplitude (dB)"
 
 
 def test_mean_amplitude_uses_subsample_of_dates(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 import _timeseries_synth as synth  # noqa: E402
 
+from minopy import nodata  # noqa: E402
 from minopy.errors import ConfigError, InputDataError, StepError  # noqa: E402
 from minopy.io.isce import read_raster  # noqa: E402
 from minopy.steps import (  # noqa: E402
@@ -20,6 +21,8 @@ from minopy.steps import (  # noqa: E402
     load_ifgram,
     timeseries_correction,
 )
+
+LENGTH, WIDTH = synth.LENGTH, synth.WIDTH
 
 
 def _reliable(shape: tuple[int, int]) -> np.ndarray:
@@ -102,6 +105,22 @@ def test_chain_recovers_truth_and_writes_mintpy_products(
     dem, _ = _read(net / "demErr.h5", "dem")
     np.testing.assert_allclose(dem[ok], (s.dem_error - s.dem_error[ref])[ok], atol=1e-3)
     vel, _ = _read(net / "velocity.h5", "velocity")
+    # no-data is NaN in the velocity, not 0 m/year; the reference pixel keeps its value
+    assert np.isnan(vel[~ok]).all() and np.isfinite(vel[ok]).all()
+    assert abs(vel[ref]) < 1e-6
+    geo_vel, _ = _read(net / "geo" / "geo_velocity.h5", "velocity")
+    geo_ok, _ = _read(net / "geo" / "geo_maskTempCoh.h5", "mask")
+    assert np.isnan(geo_vel[~geo_ok.astype(bool)]).all() and (~geo_ok.astype(bool)).any()
+    assert np.isfinite(geo_vel[geo_ok.astype(bool)]).all()
+    # why each pixel has no velocity
+    codes = nodata.reason_map(net)
+    assert (codes[ok] == nodata.RELIABLE).all()
+    assert codes[0, -1] == nodata.WATER and codes[10, 10] == nodata.SHADOW
+    assert (codes[-4:, -5:] == nodata.LOW_COHERENCE).all()
+    assert nodata.explain_pixel(net, LENGTH - 1, WIDTH - 1) == \
+        "not inverted: temporal coherence 0.20 < minTempCoh 0.5"
+    assert nodata.explain_pixel(net, 0, WIDTH - 1) == "not inverted: water"
+    assert nodata.explain_pixel(net, 5, 5) is None
     assert (net / "geo" / "geo_velocity.h5").is_file()
     assert np.corrcoef(vel[ok], (s.velocity - s.velocity[ref])[ok])[0, 1] > 0.999
     png = tmp_path / "vel.png"
@@ -323,14 +342,18 @@ def test_mintpy_config_is_offline_safe(tmp_path: Path) -> None:
     from minopy import mintpy_bridge
 
     s = synth.build(tmp_path, {"mintpy.troposphericDelay.method": "auto",
-                               "mintpy.load.unwFile": "x/*.unw"})
+                               "mintpy.load.unwFile": "x/*.unw", "mintpy.save.kmz": "auto"})
     text = mintpy_bridge.write_mintpy_config(s.ctx).read_text()
     assert "mintpy.troposphericDelay.method = no" in text
+    # MintPy's KMZ writer needs ~1.6 GB even for a tiny stack: off unless asked for
+    assert "mintpy.save.kmz = no" in text
     assert "mintpy.load.unwFile" not in text and "mintpy.load.processor = isce" in text
     assert "mintpy.networkInversion.minTempCoh = 0.5" in text
-    s2 = synth.build(tmp_path / "b", {"mintpy.troposphericDelay.method": "height_correlation"})
+    s2 = synth.build(tmp_path / "b", {"mintpy.troposphericDelay.method": "height_correlation",
+                                      "mintpy.save.kmz": "yes"})
     text = mintpy_bridge.write_mintpy_config(s2.ctx).read_text()
     assert "mintpy.troposphericDelay.method = height_correlation" in text
+    assert "mintpy.save.kmz = yes" in text
 
 
 def _stack_with_ref(tmp_path: Path, opts: dict[str, str] | None = None) -> synth.Synth:

@@ -6,6 +6,10 @@ Usage::
             [-o out.png]
     cpxview inverted/interferograms_single_reference/20200101_20200113/fine.int -o int.png
 
+Without ``-o`` the PNG goes to the current folder as ``<file stem>_<date>_cpx.png`` for a stack
+(``slcStack_20200105_cpx.png``; ``slcStack_index3_cpx.png`` for a stack without dates) and
+``<file name with _ for .>_cpx.png`` for a raster (``fine_int_cpx.png``).
+
 Reads one layer of a 3-D complex HDF5 dataset (``slcStack.h5``'s ``slc``) or band 1 of an ISCE
 complex raster (``.slc``, ``.int``; via :func:`minopy.io.isce.read_raster`), and writes a PNG with
 the amplitude in dB and the phase side by side. Large images are decimated for display.
@@ -40,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--box", type=int, nargs=4, metavar=("X0", "Y0", "X1", "Y1"),
                         help="pixel window: columns X0:X1, rows Y0:Y1")
     parser.add_argument("-o", "--output", type=Path,
-                        help="output PNG (default: <file name>[_<date>]_cpx.png here)")
+                        help="output PNG (default here: slcStack_<date>_cpx.png for a stack, "
+                             "fine_int_cpx.png for a raster fine.int)")
     return parser
 
 
@@ -130,20 +135,25 @@ def write_cpx_figure(path: Path, data: np.ndarray, title: str,
     ny, nx = data.shape
     extent = (x0 - 0.5, x0 + nx * step - 0.5, y0 + ny * step - 0.5, y0 - 0.5)
     panels = [
-        MapPanel(db, "amplitude", "gray", lo, hi, label="dB", extent=extent, aspect="equal"),
-        MapPanel(np.angle(data), "phase", "hsv", -np.pi, np.pi, label="rad", extent=extent,
+        MapPanel(db, "amplitude", "gray", lo, hi, label="amplitude (dB)", extent=extent,
                  aspect="equal"),
+        MapPanel(np.angle(data), "phase", "hsv", -np.pi, np.pi, label="phase (rad)",
+                 extent=extent, aspect="equal"),
     ]
     return write_maps(path, panels, title)
+
+
+def default_output(file: Path, label: str) -> Path:
+    """``slcStack_20200105_cpx.png`` (stack layer), ``fine_int_cpx.png`` (raster)."""
+    if file.suffix.lower() in HDF5_SUFFIXES:
+        return Path(f"{file.stem}_{label.replace(' ', '')}_cpx.png")
+    return Path(f"{file.name.replace('.', '_')}_cpx.png")
 
 
 def run(args: argparse.Namespace) -> Path:
     """Run ``cpxview`` on parsed arguments; return the PNG written."""
     data, label, step = read_complex(args)
-    out = args.output
-    if out is None:
-        suffix = f"_{label}" if label.isdigit() else ""
-        out = Path(f"{args.file.name}{suffix}_cpx.png")
+    out = args.output if args.output is not None else default_output(args.file, label)
     origin = (args.box[0], args.box[1]) if args.box else (0, 0)
     title = f"{args.file.name} ({label})" + (f", every {step}th pixel" if step > 1 else "")
     path = write_cpx_figure(out, data, title, origin, step)

@@ -1,6 +1,7 @@
 """``minopy``: helper commands around the workflow.
 
-- ``minopy demo``: simulate a small Sentinel-1-like stack and run all nine steps on it;
+- ``minopy demo``: simulate a small Sentinel-1-like stack, run all nine steps on it and check the
+  velocity against the simulation's ``truth.h5`` (PASS or FAIL; exit status 1 on FAIL);
 - ``minopy simulate``: write a simulated ISCE stack (with its ground truth);
 - ``minopy steps``: list the workflow steps.
 """
@@ -44,6 +45,16 @@ def _simulator() -> ModuleType:
     return simulate
 
 
+def preset_list() -> str:
+    """The simulation presets with their size, e.g. ``demo (120 x 160 pixels, 60 dates)``."""
+    try:
+        from minopy.simulate.params import PRESETS
+    except ImportError:  # an installation without the simulator: the command says so when run
+        return "the presets of minopy.simulate"
+    return ", ".join(f"{name} ({p.length} x {p.width} pixels, {p.n_dates} dates)"
+                     for name, p in PRESETS.items())
+
+
 def _check_preset(simulate: ModuleType, preset: str) -> str:
     """``preset`` if the simulator knows it, else ConfigError naming the presets."""
     presets = sorted(simulate.PRESETS)
@@ -84,6 +95,29 @@ def run_demo(out_dir: Path, steps: list[str], verbosity: str = "normal",
     return work_dir
 
 
+def check_demo(work_dir: Path) -> dict | None:
+    """Compare the demo's velocity with ``truth.h5``; record it in summary.json and the report.
+
+    Returns
+    -------
+    dict or None
+        The comparison (:func:`minopy.summary.compare_with_truth`), or None when the run has no
+        velocity yet (some steps not run).
+    """
+    from minopy import plot, summary
+
+    result = summary.read_summary(work_dir)
+    network = (result.get("network") or {}).get("name")
+    truth_file = work_dir.parent / "truth.h5"
+    if not network or not (work_dir / f"{network}_network" / "velocity.h5").is_file():
+        return None
+    comparison = summary.compare_with_truth(work_dir / f"{network}_network", truth_file)
+    result["truth"] = comparison
+    summary.write_summary(work_dir, result)
+    plot.write_report(work_dir)
+    return comparison
+
+
 def _cmd_demo(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         steps = [check_step_name(s, "--steps") for s in args.steps] if args.steps else None
@@ -93,8 +127,18 @@ def _cmd_demo(args: argparse.Namespace, argv: list[str]) -> int:
     ordered = [s for s in STEP_NAMES if steps is None or s in steps]
 
     def demo() -> None:
+        from minopy.summary import truth_line
+
         work_dir = run_demo(args.dir, ordered, verbosity_of(args), argv)
-        print(f"demo finished: results in {work_dir} (log: {work_dir / 'log'})")
+        comparison = check_demo(work_dir)
+        print(f"demo finished: results in {work_dir} (report.html, summary.json, log)")
+        if comparison is None:
+            print("  demo check against truth.h5 skipped: no velocity.h5 yet (run all steps)")
+            return
+        print(truth_line(comparison))
+        if comparison["result"] != "PASS":
+            raise StepError("the demo's velocity does not match truth.h5 within the tolerance "
+                            f"(details in {work_dir / 'summary.json'})")
 
     return run_reporting_errors(PROG, demo)
 
@@ -133,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     simulate = sub.add_parser("simulate", help="write a simulated ISCE stack with ground truth")
     simulate.add_argument("--out", type=Path, required=True, help="output folder")
-    simulate.add_argument("--preset", default="demo", help="simulation preset (default: demo)")
+    simulate.add_argument("--preset", default="demo", metavar="PRESET",
+                          help=f"simulation preset: {preset_list()} (default: demo)")
     simulate.add_argument("--layout", choices=("tops", "stripmap"), default="tops",
                           help="ISCE stack layout (default: tops)")
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")

@@ -9,6 +9,10 @@ Usage::
 Meant for sparse PS/DS results. In radar coordinates x is the column and y the row (y axis
 pointing down, like an image). With ``--geo`` each point is placed at its own longitude (x) and
 latitude (y) read from the geometry file, so no geocoding is needed.
+
+Everything that is not a drawn point is no-data: the background is the no-data grey of the maps
+(:data:`minopy.plot.maps.NODATA_COLOR`), never a colour of the scale, and a NaN value among the
+unmasked pixels is not drawn. Diverging scales (velocity, displacement) are symmetric about zero.
 """
 
 from __future__ import annotations
@@ -20,16 +24,33 @@ from pathlib import Path
 import h5py
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from minopy.errors import InputDataError
 from minopy.plot.data import parse_dates
-from minopy.plot.maps import new_figure, robust_limits, save_figure
+from minopy.plot.maps import (
+    NODATA_COLOR,
+    is_diverging,
+    new_figure,
+    robust_limits,
+    save_figure,
+    symmetric_limits,
+)
 
 PROG = "scatterview"
 #: Rows read at a time when gathering values and coordinates of unmasked pixels.
 BLOCK_ROWS = 1024
 #: Scale and unit shown for datasets stored in metres or m/year.
-DISPLAY_UNITS = {"velocity": (100.0, "cm/year"), "timeseries": (100.0, "cm")}
+DISPLAY_UNITS = {"velocity": (100.0, "velocity (cm/year)"),
+                 "timeseries": (100.0, "displacement (cm)")}
+
+
+def colorbar_label(path: Path, name: str) -> str:
+    """``<dataset> (<UNIT attribute>)`` for datasets minopy does not rescale."""
+    with h5py.File(path, "r") as f:
+        unit = f[name].attrs.get("UNIT", f.attrs.get("UNIT"))
+    unit = unit.decode() if isinstance(unit, bytes) else unit
+    return f"{name} ({unit if unit not in (None, '') else 'no UNIT in the file'})"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="draw at longitude/latitude from --geometry")
     parser.add_argument("--geometry", type=Path, help="geometryRadar.h5 (latitude, longitude)")
     parser.add_argument("--vlim", type=float, nargs=2, metavar=("VMIN", "VMAX"),
-                        help="colour limits in display units (default: 2nd/98th percentile)")
+                        help="colour limits in display units (default: 2nd/98th percentile, "
+                             "symmetric about zero for velocity and displacement)")
     parser.add_argument("--cmap", default=None, help="colormap (default: RdBu_r or viridis)")
     parser.add_argument("-s", "--size", type=float, default=1.0, help="marker size (default 1)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output PNG")
@@ -159,13 +181,24 @@ def scatter_points(file: Path, dset: str | None, mask_file: Path,
 def scatter_figure(x: np.ndarray, y: np.ndarray, values: np.ndarray, title: str, geo: bool,
                    unit: str = "", cmap: str = "viridis", vlim: tuple[float, float] | None = None,
                    size: float = 1.0) -> Figure:
-    """Figure of the points: radar (column, row; y down) or geographic (longitude, latitude)."""
+    """Figure of the points: radar (column, row; y down) or geographic (longitude, latitude).
+
+    The background (no point) and NaN values are no-data, in :data:`NODATA_COLOR`.
+    """
     fig = new_figure(7.0, 6.0)
     ax = fig.add_subplot(1, 1, 1)
-    vmin, vmax = vlim if vlim is not None else robust_limits(values)
-    sc = ax.scatter(x, y, c=values, s=size, cmap=cmap, vmin=vmin, vmax=vmax, marker="o",
-                    linewidths=0)
+    ax.set_facecolor(NODATA_COLOR)
+    if vlim is None:
+        vlim = symmetric_limits(values) if is_diverging(cmap) else robust_limits(values)
+    vmin, vmax = vlim
+    finite = np.isfinite(values)
+    sc = ax.scatter(x[finite], y[finite], c=values[finite], s=size, cmap=cmap, vmin=vmin,
+                    vmax=vmax, marker="o", linewidths=0)
     fig.colorbar(sc, ax=ax, shrink=0.85, label=unit)
+    ax.legend(handles=[Patch(facecolor=NODATA_COLOR, edgecolor="0.3",
+                             label="no data (masked)" + (f"; {int((~finite).sum())} NaN values"
+                                                         if (~finite).any() else ""))],
+              loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=7, frameon=False)
     if geo:
         ax.set_xlabel("longitude (°)")
         ax.set_ylabel("latitude (°)")
@@ -183,8 +216,8 @@ def scatter_figure(x: np.ndarray, y: np.ndarray, values: np.ndarray, title: str,
         ax.set_xlim(x.min() - pad_x, x.max() + pad_x)
         lo, hi = y.min() - pad_y, y.max() + pad_y
         ax.set_ylim((hi, lo) if not geo else (lo, hi))
-    ax.set_title(f"{title} ({x.size} points)", fontsize=10)
-    ax.grid(True, alpha=0.3)
+    ax.set_title(f"{title} ({int(finite.sum())} points)", fontsize=10)
+    ax.grid(True, alpha=0.3, color="white")
     fig.tight_layout()
     return fig
 
@@ -196,7 +229,8 @@ def run(args: argparse.Namespace) -> Path:
     x, y, values, label = scatter_points(args.file, args.dset, args.mask,
                                          args.geometry if args.geo else None)
     name = label.split()[0]
-    scale, unit = DISPLAY_UNITS.get(name, (1.0, ""))
+    scale, unit = DISPLAY_UNITS.get(name, (1.0, None))
+    unit = unit or colorbar_label(args.file, name)
     cmap = args.cmap or ("RdBu_r" if name in DISPLAY_UNITS else "viridis")
     fig = scatter_figure(x, y, values * scale, f"{args.file.name}: {label}", args.geo, unit,
                          cmap, tuple(args.vlim) if args.vlim else None, args.size)

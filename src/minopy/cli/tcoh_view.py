@@ -7,12 +7,16 @@ Usage::
 For pixel ``(Y, X)`` it writes into ``--outdir`` (default: the current folder):
 
 - ``y{Y}x{X}_ts.png`` and ``y{Y}x{X}_ts.txt``: the displacement time series with its linear fit;
+  when ``maskTempCoh.h5`` beside the time series marks the pixel as not reliable, the series is
+  no-data (NaN, never MintPy's 0) and the figure, the text file and the console say why (e.g.
+  ``not inverted: temporal coherence 0.31 < minTempCoh 0.55``, :func:`minopy.nodata.explain_pixel`);
 - ``y{Y}x{X}_tcoh.png``: |Γ| and ∠Γ of the coherence matrix estimated from the pixel's SHPs
   (KS test in an ``aw x rw`` window of ``slcStack.h5``), and the window's mean amplitude with
   the SHPs marked.
 
 Without ``--yx``, when a display is available and ``--nodisplay`` is not given, it shows the last
-displacement map; clicking a pixel opens these figures (and saves them).
+displacement map (unreliable pixels in the no-data grey); clicking a pixel opens these figures (and
+saves them).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import sys
 from pathlib import Path
 
 import h5py
+import numpy as np
 
 from minopy.errors import InputDataError
 
@@ -88,6 +93,20 @@ def _check_window(args: argparse.Namespace) -> None:
         raise InputDataError(f"--alpha must be in (0, 1), got {args.alpha}")
 
 
+def no_data_reason(ts_file: Path, y: int, x: int) -> str | None:
+    """Why pixel ``(y, x)`` of ``ts_file`` has no reliable displacement; None if it has one.
+
+    Read from the network files beside the time series (``maskTempCoh.h5`` ...); None as well
+    when they are not there (a time series outside a minopy work directory).
+    """
+    from minopy import nodata
+
+    folder = ts_file.resolve().parent
+    if not (folder / "maskTempCoh.h5").is_file():
+        return None
+    return nodata.explain_pixel(folder, y, x)
+
+
 def inspect_and_save(args: argparse.Namespace, y: int, x: int) -> list[Path]:
     """Write the time-series and coherence figures of pixel ``(y, x)``; return their paths."""
     from minopy.plot.data import read_point_series
@@ -95,12 +114,16 @@ def inspect_and_save(args: argparse.Namespace, y: int, x: int) -> list[Path]:
     from minopy.plot.timeseries import write_point_timeseries, write_series_text
 
     dates, series = read_point_series(args.timeseries, [(y, x)])
+    reason = no_data_reason(args.timeseries, y, x)
+    if reason is not None:
+        series[:] = np.nan  # MintPy's 0 for a pixel that was not inverted is not a displacement
+        print(f"pixel y={y} x={x}: {reason}")
     result = inspect_pixel(args.slc, y, x, args.range_window, args.azimuth_window, args.alpha)
     stem = args.outdir / f"y{y}x{x}"
     return [
         write_point_timeseries(f"{stem}_ts.png", dates, series, [f"y{y} x{x}"],
-                               f"{args.timeseries.name}: pixel y={y} x={x}"),
-        write_series_text(f"{stem}_ts.txt", dates, series[0]),
+                               f"{args.timeseries.name}: pixel y={y} x={x}", note=reason),
+        write_series_text(f"{stem}_ts.txt", dates, series[0], note=reason),
         write_pixel_figure(f"{stem}_tcoh.png", result),
     ]
 
@@ -109,14 +132,21 @@ def _interactive(args: argparse.Namespace) -> None:  # pragma: no cover - needs 
     import matplotlib.image as mpimg
     import matplotlib.pyplot as plt
 
-    from minopy.plot.data import read_h5_map
+    from minopy.plot.data import read_h5_map, read_reliable_mask
+    from minopy.plot.maps import symmetric_limits, with_nodata
 
     with h5py.File(args.timeseries, "r") as f:
         last = f["timeseries"].shape[0] - 1
     data, step = read_h5_map(args.timeseries, "timeseries", index=last)
+    data = data * 100.0
+    mask = read_reliable_mask(args.timeseries.resolve().parent, data.shape, step)
+    if mask is not None:
+        data[~mask] = np.nan
     fig, ax = plt.subplots(figsize=(7, 6))
-    img = ax.imshow(data * 100.0, cmap="RdBu_r", interpolation="nearest")
-    fig.colorbar(img, ax=ax, label="displacement (cm), last date")
+    vmin, vmax = symmetric_limits(data)
+    img = ax.imshow(np.ma.masked_invalid(data), cmap=with_nodata("RdBu_r"), vmin=vmin, vmax=vmax,
+                    interpolation="nearest")
+    fig.colorbar(img, ax=ax, label="displacement (cm), last date; grey: no data")
     ax.set_title("click a pixel (close the window to quit)")
 
     def on_click(event) -> None:

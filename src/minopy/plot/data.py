@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 
 from minopy.errors import InputDataError
+from minopy.io.isce import open_raster
 from minopy.plot.maps import display_step
 
 #: Largest number of dates averaged for the mean-amplitude map.
@@ -90,6 +91,26 @@ def read_h5_map(path: str | os.PathLike, name: str, index: int | None = None,
         if index is None:
             return dset[::step, ::step], step
         return dset[index, ::step, ::step], step
+
+
+def optional_h5_map(path: Path, name: str, index: int | None = None,
+                    step: int | None = None) -> np.ndarray | None:
+    """Decimated map from an HDF5 file, or None if the file or dataset is missing."""
+    if not path.exists():
+        return None
+    with h5py.File(path, "r") as f:
+        if name not in f:
+            return None
+    return read_h5_map(path, name, index, step)[0]
+
+
+def optional_raster_map(path: Path, band: int = 1) -> np.ndarray | None:
+    """Decimated band of an ISCE raster, or None if the raster is missing."""
+    if not (path.exists() and (Path(f"{path}.xml").exists() or Path(f"{path}.vrt").exists())):
+        return None
+    arr = open_raster(path)
+    step = display_step(arr.shape)
+    return np.array(arr[band - 1, ::step, ::step])
 
 
 def mean_amplitude(slc_file: str | os.PathLike, max_dates: int = MAX_AMPLITUDE_DATES,
@@ -214,3 +235,20 @@ def newest_timeseries(directory: Path) -> Path | None:
     if not files:
         return None
     return max(files, key=lambda p: (p.stat().st_mtime, len(p.name)))
+
+
+def read_reliable_mask(network_dir: Path, shape: tuple[int, int], step: int,
+                       geo: bool = False) -> np.ndarray | None:
+    """``maskTempCoh`` (or ``geo/geo_maskTempCoh``) decimated by ``step``, if it fits ``shape``.
+
+    ``shape`` is the decimated shape of the map it masks; None when the file is missing or on
+    another grid.
+    """
+    path = network_dir / "geo" / "geo_maskTempCoh.h5" if geo else network_dir / "maskTempCoh.h5"
+    if not path.is_file():
+        return None
+    with h5py.File(path, "r") as f:
+        if "mask" not in f:
+            return None
+        mask = np.asarray(f["mask"][::step, ::step]).astype(bool)
+    return mask if mask.shape == tuple(shape) else None

@@ -3,10 +3,25 @@
 Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas directly, never through
 ``pyplot``, so plotting never touches a display or the global backend state. Every writer returns
 the path of the PNG it wrote; the file appears under its final name only once it is complete.
+
+Conventions of every map:
+
+- no-data (NaN, or False in the panel's mask) is drawn in :data:`NODATA_COLOR` (grey), never in a
+  colour of the scale; on grey-scale maps (amplitude, coherence), where grey is a value, in
+  :data:`NODATA_COLOR_ON_GRAY`. A panel with no-data says so under the map ("no data: N pixels").
+- diverging colour maps (velocity, displacement) have limits symmetric about zero;
+- every continuous colour bar has a label with the unit (a panel without one is an error);
+  categorical maps name their classes instead.
+
+Each PNG records what its maps show: the PNG text entry ``minopy:panels`` is a JSON list with, per
+map, its title, data shape, colour-bar label and limits (or class names), no-data colour and count,
+and the pixel box ``[left, top, right, bottom]`` of the image in the PNG (:func:`read_panel_boxes`),
+so tests can check the scales and sample the colour of known pixels.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Sequence
@@ -14,9 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.colors import BoundaryNorm, Colormap, ListedColormap, to_hex
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from minopy.io.atomic import atomic_path
 
@@ -24,6 +41,22 @@ from minopy.io.atomic import atomic_path
 DPI = 100
 #: Largest number of rows/columns shown on a map; bigger arrays are decimated for display.
 MAX_DISPLAY_PIXELS = 1500
+#: Colour of no-data pixels (NaN or masked) on every map with a colour scale.
+NODATA_COLOR = "#9a9a9a"
+#: No-data colour on grey-scale maps, where grey would read as a value.
+NODATA_COLOR_ON_GRAY = "#e8a33d"
+#: Colour maps drawn in shades of grey.
+GRAY_CMAPS = frozenset({"gray", "gray_r", "Greys", "Greys_r", "binary", "binary_r", "bone",
+                        "bone_r"})
+#: Diverging colour maps: their limits are made symmetric about zero.
+DIVERGING_CMAPS = frozenset({"RdBu", "RdBu_r", "coolwarm", "coolwarm_r", "bwr", "bwr_r",
+                             "seismic", "seismic_r", "PuOr", "PuOr_r", "RdYlBu", "RdYlBu_r",
+                             "BrBG", "BrBG_r", "PiYG", "PiYG_r", "PRGn", "PRGn_r"})
+#: PNG text entry that lists the maps of a figure and their pixel boxes.
+PANELS_KEY = "minopy:panels"
+_PANEL_GID = "minopy-panel:"
+#: tab10 without its grey, which would look like no-data.
+_CATEGORY_COLORS = [colormaps["tab10"](i) for i in (0, 1, 2, 3, 4, 5, 6, 8, 9)]
 
 
 def new_figure(width: float = 6.0, height: float = 5.0) -> Figure:
@@ -34,11 +67,39 @@ def new_figure(width: float = 6.0, height: float = 5.0) -> Figure:
 
 
 def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
-    """Save ``fig`` as PNG at ``path`` atomically (temp file + rename) and return the path."""
+    """Save ``fig`` as PNG at ``path`` atomically (temp file + rename) and return the path.
+
+    The figure is cropped to its content (as ``bbox_inches="tight"``). Axes that show a map
+    (marked by :func:`write_maps`) are listed with their pixel box in the PNG text entry
+    :data:`PANELS_KEY`.
+    """
     path = Path(path)
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    bbox = fig.get_tightbbox(renderer).padded(0.1)
+    panels = []
+    for ax in fig.axes:
+        gid = ax.get_gid() or ""
+        if not gid.startswith(_PANEL_GID):
+            continue
+        info = json.loads(gid[len(_PANEL_GID):])
+        box = ax.get_window_extent(renderer)
+        left, top = box.x0 - bbox.x0 * fig.dpi, bbox.y1 * fig.dpi - box.y1
+        panels.append({**info, "box": [round(left, 1), round(top, 1),
+                                       round(left + box.width, 1), round(top + box.height, 1)]})
+    metadata = {PANELS_KEY: json.dumps(panels)} if panels else {}
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=DPI, bbox_inches="tight")
+        fig.savefig(fh, format="png", dpi=DPI, bbox_inches=bbox, metadata=metadata)
     return path
+
+
+def read_panel_boxes(path: str | os.PathLike) -> list[dict]:
+    """The maps recorded in a PNG written by :func:`save_figure` (title, shape, pixel box)."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        text = img.info.get(PANELS_KEY)
+    return json.loads(text) if text else []
 
 
 def display_step(shape: Sequence[int], max_pixels: int = MAX_DISPLAY_PIXELS) -> int:
@@ -58,6 +119,31 @@ def robust_limits(data: np.ndarray, percentiles: tuple[float, float] = (2.0, 98.
     return lo, hi
 
 
+def symmetric_limits(data: np.ndarray, percentiles: tuple[float, float] = (2.0, 98.0)
+                     ) -> tuple[float, float]:
+    """Limits ``(-m, m)`` about zero, ``m`` the larger magnitude of the two percentiles."""
+    lo, hi = robust_limits(data, percentiles)
+    m = max(abs(lo), abs(hi)) or 1.0
+    return -m, m
+
+
+def is_diverging(cmap: str | Colormap) -> bool:
+    """Whether ``cmap`` is one of the diverging colour maps (:data:`DIVERGING_CMAPS`)."""
+    return (cmap if isinstance(cmap, str) else cmap.name) in DIVERGING_CMAPS
+
+
+def nodata_color(cmap: str | Colormap) -> str:
+    """The no-data colour to use with ``cmap`` (grey, or amber on grey-scale maps)."""
+    name = cmap if isinstance(cmap, str) else cmap.name
+    return NODATA_COLOR_ON_GRAY if name in GRAY_CMAPS else NODATA_COLOR
+
+
+def with_nodata(cmap: str | Colormap) -> Colormap:
+    """A copy of ``cmap`` whose "bad" (NaN, masked) colour is :func:`nodata_color`."""
+    base = colormaps[cmap] if isinstance(cmap, str) else cmap
+    return base.with_extremes(bad=nodata_color(cmap))
+
+
 @dataclass
 class MapPanel:
     """One map of a figure.
@@ -65,17 +151,18 @@ class MapPanel:
     Attributes
     ----------
     data : ndarray (L, W)
-        Values to show; non-finite values are drawn as no-data (white).
+        Values to show; non-finite values are drawn as no-data (:func:`nodata_color`).
     title : str
         Panel title.
     cmap : str or Colormap
         Matplotlib colormap.
     vmin, vmax : float or None
-        Colour limits; None takes the 2nd/98th percentile of the shown values.
+        Colour limits; None takes the 2nd/98th percentile of the shown values (symmetric about
+        zero for a diverging colour map: :func:`symmetric_limits`).
     mask : ndarray (L, W) of bool or None
         Pixels where ``mask`` is False are shown as no-data.
     label : str
-        Colour-bar label (unit).
+        Colour-bar label with the unit; required unless ``ticks`` is given.
     ticks : dict[int, str] or None
         For categorical maps: value -> name; draws a discrete colour bar with these names.
     extent : (left, right, bottom, top) or None
@@ -103,7 +190,23 @@ class MapPanel:
     aspect: str | None = None
 
 
-def _draw_panel(fig: Figure, ax, panel: MapPanel) -> None:
+def panel_limits(panel: MapPanel, data: np.ndarray) -> tuple[float, float]:
+    """The colour limits of a continuous panel: its own, or robust (symmetric if diverging)."""
+    if panel.vmin is not None and panel.vmax is not None:
+        return float(panel.vmin), float(panel.vmax)
+    lo, hi = symmetric_limits(data) if is_diverging(panel.cmap) else robust_limits(data)
+    return (lo if panel.vmin is None else float(panel.vmin),
+            hi if panel.vmax is None else float(panel.vmax))
+
+
+def draw_panel(fig: Figure, ax, panel: MapPanel) -> None:
+    """Draw one map with its colour bar on ``ax`` (the conventions of this module).
+
+    Raises
+    ------
+    ValueError
+        For data that are not 2-D, a mask of another shape, or a continuous map without a label.
+    """
     data = np.array(panel.data, dtype=np.float64)
     if data.ndim != 2:
         raise ValueError(f"map data must be 2-D, got shape {data.shape}")
@@ -112,6 +215,8 @@ def _draw_panel(fig: Figure, ax, panel: MapPanel) -> None:
         if mask.shape != data.shape:
             raise ValueError(f"mask shape {mask.shape} differs from data shape {data.shape}")
         data[~mask] = np.nan
+    if not panel.ticks and not panel.label:
+        raise ValueError(f"map {panel.title!r}: a colour bar needs a label with the unit")
     kwargs: dict = {"interpolation": "nearest", "origin": "upper"}
     if panel.extent is not None:
         kwargs["extent"] = panel.extent
@@ -120,6 +225,7 @@ def _draw_panel(fig: Figure, ax, panel: MapPanel) -> None:
         values = sorted(panel.ticks)
         cmap = panel.cmap if isinstance(panel.cmap, ListedColormap) else ListedColormap(
             [_categorical_color(i) for i in range(len(values))])
+        cmap = cmap.with_extremes(bad=NODATA_COLOR)
         bounds = [v - 0.5 for v in values] + [values[-1] + 0.5]
         shown = np.full(data.shape, np.nan)
         for v in values:
@@ -128,17 +234,21 @@ def _draw_panel(fig: Figure, ax, panel: MapPanel) -> None:
         img = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap, norm=norm, **kwargs)
         cbar = fig.colorbar(img, ax=ax, ticks=values, shrink=0.85)
         cbar.ax.set_yticklabels([panel.ticks[v] for v in values], fontsize=7)
+        missing, bad = int(np.isnan(shown).sum()), NODATA_COLOR
+        scale: dict = {"classes": [panel.ticks[v] for v in values]}
     else:
-        vmin, vmax = panel.vmin, panel.vmax
-        if vmin is None or vmax is None:
-            lo, hi = robust_limits(data)
-            vmin = lo if vmin is None else vmin
-            vmax = hi if vmax is None else vmax
-        img = ax.imshow(np.ma.masked_invalid(data), cmap=panel.cmap, vmin=vmin, vmax=vmax,
-                        **kwargs)
+        vmin, vmax = panel_limits(panel, data)
+        img = ax.imshow(np.ma.masked_invalid(data), cmap=with_nodata(panel.cmap), vmin=vmin,
+                        vmax=vmax, **kwargs)
         cbar = fig.colorbar(img, ax=ax, shrink=0.85)
-        if panel.label:
-            cbar.set_label(panel.label)
+        cbar.set_label(panel.label)
+        missing, bad = int((~np.isfinite(data)).sum()), nodata_color(panel.cmap)
+        scale = {"label": panel.label, "limits": [vmin, vmax]}
+    if missing:
+        ax.legend(handles=[Patch(facecolor=bad, edgecolor="0.3",
+                                 label=f"no data: {missing} pixels")],
+                  loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7, frameon=False,
+                  handlelength=1.2)
     for px, py, text in panel.points:
         ax.plot(px, py, "k^", markersize=6, markerfacecolor="none")
         ax.annotate(text, (px, py), textcoords="offset points", xytext=(4, 4), fontsize=8)
@@ -146,12 +256,13 @@ def _draw_panel(fig: Figure, ax, panel: MapPanel) -> None:
     ax.set_xlabel(panel.xlabel, fontsize=8)
     ax.set_ylabel(panel.ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
+    ax.set_gid(_PANEL_GID + json.dumps({"title": panel.title, "shape": list(data.shape),
+                                        "nodata_color": to_hex(bad), "nodata_pixels": missing,
+                                        **scale}))
 
 
 def _categorical_color(i: int) -> tuple[float, float, float, float]:
-    from matplotlib import colormaps
-
-    return colormaps["tab10"](i % 10)
+    return _CATEGORY_COLORS[i % len(_CATEGORY_COLORS)]
 
 
 def write_maps(path: str | os.PathLike, panels: Sequence[MapPanel], suptitle: str = "",
@@ -180,7 +291,7 @@ def write_maps(path: str | os.PathLike, panels: Sequence[MapPanel], suptitle: st
     nrows = math.ceil(len(panels) / ncols)
     fig = new_figure(4.6 * ncols, 4.0 * nrows)
     for i, panel in enumerate(panels):
-        _draw_panel(fig, fig.add_subplot(nrows, ncols, i + 1), panel)
+        draw_panel(fig, fig.add_subplot(nrows, ncols, i + 1), panel)
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()

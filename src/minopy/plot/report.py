@@ -1,7 +1,8 @@
 """The HTML run report ``<work_dir>/report.html``: one self-contained file that works offline.
 
-It lists the template options used, the timing, status and outputs of every step, and the
-figures in ``<work_dir>/pic`` (written by :mod:`minopy.plot.step_figures`), grouped by step.
+It opens with the results summary (``summary.json``, :mod:`minopy.plot.report_summary`), then lists
+the timing, status and outputs of every step, the figures in ``<work_dir>/pic`` (written by
+:mod:`minopy.plot.step_figures`) grouped by step, and the template options used.
 Images are embedded as base64 ``data:`` URIs and the styling is inline, so the file needs no
 other file and no network access.
 """
@@ -20,8 +21,11 @@ from minopy import __version__
 from minopy.config.template import read_template
 from minopy.errors import ConfigError, InputDataError
 from minopy.io.atomic import write_text_atomic
+from minopy.plot.report_summary import CSS as SUMMARY_CSS
+from minopy.plot.report_summary import summary_section
 from minopy.plot.step_figures import FIGURES
 from minopy.steps import STEP_NAMES
+from minopy.summary import read_summary
 
 REPORT_NAME = "report.html"
 TIMING_FILE = ".minopy_timing.json"
@@ -207,8 +211,8 @@ def _options_section(options: dict[str, str], source: str) -> str:
 
 
 def _figure(path: Path, caption: str) -> str:
-    return (f'<figure><img src="{data_uri(path)}" alt="{_esc(caption)}">'
-            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+    return (f'<figure><img src="{data_uri(path)}" alt="{_esc(caption)}" '
+            f'data-file="{_esc(path.name)}"><figcaption>{_esc(caption)}</figcaption></figure>')
 
 
 def _network_figure(work_dir: Path, pic: Path) -> Path | None:
@@ -260,10 +264,11 @@ def render_report(work_dir: str | os.PathLike) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>minopy report: {_esc(work_dir.resolve().name)}</title>"
-        f"<style>{_CSS}</style></head><body>"
+        f"<style>{_CSS}{SUMMARY_CSS}</style></head><body>"
         f"<h1>minopy run report</h1><p class=\"meta\">Work directory "
         f"<code>{_esc(work_dir.resolve())}</code><br>Generated {_esc(now)} by minopy "
         f"{_esc(__version__)}; {count} figure(s).</p>"
+        f"{summary_section(read_summary(work_dir))}"
         f"<h2>Steps</h2>{_timing_section(work_dir, timing)}"
         f"<h2>Figures</h2>{figures or '<p>No figures found in pic/.</p>'}"
         f"<h2>Template options</h2><details open><summary>{len(options)} option(s)</summary>"

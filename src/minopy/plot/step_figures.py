@@ -3,6 +3,8 @@
 :func:`figures_for_step` writes a step's figures into ``ctx.pic_dir`` and returns their paths.
 Every figure needs only its own input files; a missing optional file just skips that figure.
 Figure file names are fixed (:data:`FIGURES`), so the HTML report can find and caption them.
+This module draws the figures of the steps up to unwrapping; those of the network and the results
+(load_ifgram onwards) are in :mod:`minopy.plot.result_figures`.
 """
 
 from __future__ import annotations
@@ -14,33 +16,34 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+from matplotlib.patches import Rectangle
 
 from minopy.errors import InputDataError
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import open_raster, read_info
+from minopy.plot import result_figures
 from minopy.plot.data import (
-    fit_velocity,
     mean_amplitude,
-    newest_timeseries,
+    optional_h5_map,
+    optional_raster_map,
     parse_dates,
-    pick_points,
-    read_h5_map,
-    read_point_series,
 )
 from minopy.plot.maps import (
     MapPanel,
     display_step,
+    draw_panel,
     new_figure,
     save_figure,
     write_histogram,
     write_maps,
 )
-from minopy.plot.timeseries import write_point_timeseries
 from minopy.steps.context import StepContext
 
 #: step -> ((figure file name, caption), ...) in display order.
 FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
     "load_data": (("mean_amplitude.png", "Mean amplitude of the SLC stack"),),
+    "phase_linking": (
+        ("patches.png", "Phase-linking patches and the valid pixels of each date"),),
     "concatenate_patch": (
         ("temporal_coherence.png", "Temporal coherence of phase linking (average and full)"),
         ("temporal_coherence_hist.png", "Histogram of the full temporal coherence"),
@@ -55,45 +58,15 @@ FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
         ("wrapped_ifgrams.png", "Sample wrapped interferograms"),
     ),
     "unwrap_ifgram": (("unwrapped_ifgrams.png", "Sample unwrapped interferograms"),),
-    "invert_network": (
-        ("velocity_inverted.png", "Velocity fitted to the inverted time series"),
-        ("network_temporal_coherence.png", "Temporal coherence of the network inversion"),
-        ("network_temporal_coherence_hist.png", "Histogram of the inversion temporal coherence"),
-    ),
-    "timeseries_correction": (
-        ("velocity.png", "Velocity (radar coordinates)"),
-        ("geo_velocity.png", "Velocity (geographic coordinates)"),
-        ("timeseries_points.png", "Displacement time series at selected points"),
-    ),
+    **result_figures.FIGURES,
 }
 
 #: Number of sample interferograms drawn per figure.
 NUM_SAMPLE_PAIRS = 4
-#: Number of points (besides the reference point) in the time-series figure.
-NUM_POINTS = 4
 
 
 def _pic(ctx: StepContext, name: str) -> Path:
     return ctx.pic_dir / name
-
-
-def _read_raster_map(path: Path, band: int = 1) -> np.ndarray | None:
-    """Decimated band of an ISCE raster, or None if the raster is missing."""
-    if not (path.exists() and (Path(f"{path}.xml").exists() or Path(f"{path}.vrt").exists())):
-        return None
-    arr = open_raster(path)
-    step = display_step(arr.shape)
-    return np.array(arr[band - 1, ::step, ::step])
-
-
-def _h5_map(path: Path, name: str, index: int | None = None) -> np.ndarray | None:
-    """Decimated map from an HDF5 file, or None if the file or dataset is missing."""
-    if not path.exists():
-        return None
-    with h5py.File(path, "r") as f:
-        if name not in f:
-            return None
-    return read_h5_map(path, name, index)[0]
 
 
 # ------------------------------------------------------------------ load_data
@@ -101,21 +74,70 @@ def _load_data(ctx: StepContext) -> list[Path]:
     if not ctx.slc_stack_file.exists():
         return []
     amp, step, used = mean_amplitude(ctx.slc_stack_file)
+    with h5py.File(ctx.slc_stack_file, "r") as f:
+        total = int(f["slc"].shape[0])
     with np.errstate(divide="ignore"):
         db = 20.0 * np.log10(np.where(amp > 0, amp, np.nan))
-    title = f"mean amplitude of {used} dates" + (f" (every {step}th pixel)" if step > 1 else "")
+    dates = f"all {total} dates" if used == total else f"{used} of {total} dates (evenly spaced)"
+    title = f"mean amplitude of {dates}" + (f", every {step}th pixel" if step > 1 else "")
     return [write_maps(_pic(ctx, "mean_amplitude.png"),
-                       [MapPanel(db, title, "gray", label="dB")])]
+                       [MapPanel(db, title, "gray", label="amplitude (dB)")])]
+
+
+# ------------------------------------------------------------------ phase_linking
+def _patch_results(ctx: StepContext) -> tuple[list[tuple[int, int, int, int]], np.ndarray | None]:
+    """Core boxes (row0, row1, col0, col1) of the patch results and the valid pixels per date."""
+    boxes, valid = [], None
+    for path in sorted(ctx.patches_dir.glob("PATCH_*/result.npz")):
+        with np.load(path, allow_pickle=False) as data:
+            boxes.append(tuple(int(v) for v in data["box"]))
+            counts = np.asarray(data["valid_per_date"], dtype=np.int64)
+        valid = counts if valid is None else valid + counts
+    return boxes, valid
+
+
+def _phase_linking(ctx: StepContext) -> list[Path]:
+    boxes, valid = _patch_results(ctx)
+    if not boxes or not ctx.slc_stack_file.exists():
+        return []
+    amp, step, _ = mean_amplitude(ctx.slc_stack_file)
+    with h5py.File(ctx.slc_stack_file, "r") as f:
+        length, width = (int(v) for v in f["slc"].shape[1:])
+        dates = parse_dates(f["date"][()]) if "date" in f else []
+    with np.errstate(divide="ignore"):
+        db = 20.0 * np.log10(np.where(amp > 0, amp, np.nan))
+    fig = new_figure(11.0, 4.2)
+    ax = fig.add_subplot(1, 2, 1)
+    extent = (-0.5, width - 0.5, length - 0.5, -0.5)
+    draw_panel(fig, ax, MapPanel(db, f"{len(boxes)} patches on the mean amplitude", "gray",
+                                 label="amplitude (dB)", extent=extent, aspect="equal"))
+    for i, (r0, r1, c0, c1) in enumerate(boxes):
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False,
+                               edgecolor="tab:orange", linewidth=1.2))
+        ax.text((c0 + c1) / 2, (r0 + r1) / 2, str(i), color="tab:orange", ha="center",
+                va="center", fontsize=9)
+    bar = fig.add_subplot(1, 2, 2)
+    share = 100.0 * valid / float(length * width)
+    if len(dates) == len(share):
+        bar.bar(dates, share, width=8.0, color="steelblue")
+        fig.autofmt_xdate()
+    else:
+        bar.bar(np.arange(len(share)), share, color="steelblue")
+    bar.set_ylim(0, 105)
+    bar.set_ylabel("valid pixels (%)")
+    bar.set_title(f"valid (non-zero, finite) pixels per date, {len(share)} dates", fontsize=10)
+    fig.tight_layout()
+    return [save_figure(fig, _pic(ctx, "patches.png"))]
 
 
 # ------------------------------------------------------------- concatenate_patch
 def _temporal_coherence_maps(ctx: StepContext) -> tuple[np.ndarray | None, np.ndarray | None]:
-    avg = _read_raster_map(ctx.temp_coh_raster("average"))
-    full = _read_raster_map(ctx.temp_coh_raster("full"))
+    avg = optional_raster_map(ctx.temp_coh_raster("average"))
+    full = optional_raster_map(ctx.temp_coh_raster("full"))
     if avg is None:
-        avg = _h5_map(ctx.phase_series_file, "temporalCoherence", 0)
+        avg = optional_h5_map(ctx.phase_series_file, "temporalCoherence", 0)
     if full is None:
-        full = _h5_map(ctx.phase_series_file, "temporalCoherence", 1)
+        full = optional_h5_map(ctx.phase_series_file, "temporalCoherence", 1)
     return avg, full
 
 
@@ -130,39 +152,41 @@ def _estimator_names() -> dict[int, str]:
 def _concatenate_patch(ctx: StepContext) -> list[Path]:
     out: list[Path] = []
     avg, full = _temporal_coherence_maps(ctx)
-    panels = [MapPanel(m, f"temporal coherence ({kind})", "gray", 0.0, 1.0)
+    panels = [MapPanel(m, f"temporal coherence ({kind})", "gray", 0.0, 1.0,
+                       label="coherence (0-1)")
               for kind, m in (("average", avg), ("full", full)) if m is not None]
     if panels:
         out.append(write_maps(_pic(ctx, "temporal_coherence.png"), panels))
         values = full if full is not None else avg
         out.append(write_histogram(_pic(ctx, "temporal_coherence_hist.png"), values,
                                    "temporal coherence", "temporal coherence", 50, (0.0, 1.0)))
-    shp = _read_raster_map(ctx.inverted_dir / "shp_count")
+    shp = optional_raster_map(ctx.inverted_dir / "shp_count")
     if shp is None:
-        shp = _h5_map(ctx.phase_series_file, "shp")
+        shp = optional_h5_map(ctx.phase_series_file, "shp")
     if shp is not None:
         out.append(write_maps(_pic(ctx, "shp_count.png"),
                               [MapPanel(shp, "SHP count", "viridis", 0, None, label="pixels")]))
         top = int(np.nanmax(shp)) if np.isfinite(shp).any() else 1
         out.append(write_histogram(_pic(ctx, "shp_count_hist.png"), shp, "SHP count",
                                    "number of SHPs", np.arange(-0.5, top + 1.5, max(1, top // 60))))
-    ps = _h5_map(ctx.ps_mask_file, "mask")
+    ps = optional_h5_map(ctx.ps_mask_file, "mask")
     if ps is not None:
         ps = ps.astype(bool)
         out.append(write_maps(_pic(ctx, "ps_mask.png"), [MapPanel(
-            ps.astype(np.float64), f"PS mask ({int(ps.sum())} shown pixels are PS)", "gray_r",
-            0.0, 1.0)]))
-    est = _h5_map(ctx.phase_series_file, "estimator")
+            ps.astype(np.float64), f"PS mask ({int(ps.sum())} shown pixels are PS)",
+            ticks={0: "not PS", 1: "PS"})]))
+    est = optional_h5_map(ctx.phase_series_file, "estimator")
     if est is not None:
         names = _estimator_names()
         present = sorted(int(v) for v in np.unique(est))
         ticks = {v: names.get(v, f"code {v}") for v in present}
         out.append(write_maps(_pic(ctx, "estimator.png"),
                               [MapPanel(est, "phase linking estimator", ticks=ticks)]))
-    disp = _read_raster_map(ctx.inverted_dir / "amp_dispersion_index")
+    disp = optional_raster_map(ctx.inverted_dir / "amp_dispersion_index")
     if disp is not None:
         out.append(write_maps(_pic(ctx, "amplitude_dispersion.png"), [MapPanel(
-            disp, "amplitude dispersion index", "magma_r", 0.0, 1.0, label="σ_A / μ_A")]))
+            disp, "amplitude dispersion index", "magma_r", 0.0, 1.0,
+            label="σ_A / μ_A (unitless)")]))
     return out
 
 
@@ -236,7 +260,7 @@ def _generate_ifgram(ctx: StepContext) -> list[Path]:
         arr = open_raster(folder / "fine.int")
         step = display_step(arr.shape)
         phase = np.angle(np.array(arr[0, ::step, ::step]))
-        panels.append(MapPanel(phase, folder.name, "hsv", -np.pi, np.pi, label="rad"))
+        panels.append(MapPanel(phase, folder.name, "hsv", -np.pi, np.pi, label="phase (rad)"))
     if panels:
         out.append(write_maps(_pic(ctx, "wrapped_ifgrams.png"), panels,
                               "wrapped interferogram phase (fine.int)"))
@@ -259,7 +283,8 @@ def _unwrap_ifgram(ctx: StepContext) -> list[Path]:
         if cc_file.exists():
             cc = np.array(open_raster(cc_file)[0, ::step, ::step])
             unw[cc == 0] = np.nan
-        unw_panels.append(MapPanel(unw, folder.name, "RdBu_r", label="rad"))
+        # no spatial reference yet: a sequential scale, not a diverging one about zero
+        unw_panels.append(MapPanel(unw, folder.name, "viridis", label="unwrapped phase (rad)"))
         if cc is not None:
             labels = sorted(int(v) for v in np.unique(cc))
             cc_panels.append(MapPanel(cc, f"{folder.name} components",
@@ -273,123 +298,21 @@ def _unwrap_ifgram(ctx: StepContext) -> list[Path]:
                        ncols=len(unw_panels))]
 
 
-# ------------------------------------------------------------------ invert_network
-def _invert_network(ctx: StepContext) -> list[Path]:
-    out: list[Path] = []
-    net = ctx.network_dir
-    mask = _h5_map(net / "maskTempCoh.h5", "mask")
-    ts_file = net / "timeseries.h5"
-    if ts_file.exists():
-        vel, _ = fit_velocity(ts_file)
-        panels = [MapPanel(vel * 100.0, "velocity (linear fit)", "RdBu_r", label="cm/year")]
-        if mask is not None and mask.shape == vel.shape:
-            panels.append(MapPanel(vel * 100.0, "velocity, maskTempCoh applied", "RdBu_r",
-                                   mask=mask.astype(bool), label="cm/year"))
-        out.append(write_maps(_pic(ctx, "velocity_inverted.png"), panels))
-    tcoh = _h5_map(net / "temporalCoherence.h5", "temporalCoherence")
-    if tcoh is not None:
-        panels = [MapPanel(tcoh, "temporal coherence", "gray", 0.0, 1.0)]
-        if mask is not None:
-            panels.append(MapPanel(mask.astype(np.float64), "maskTempCoh", "gray_r", 0.0, 1.0))
-        out.append(write_maps(_pic(ctx, "network_temporal_coherence.png"), panels))
-        out.append(write_histogram(_pic(ctx, "network_temporal_coherence_hist.png"), tcoh,
-                                   "temporal coherence of the inversion", "temporal coherence",
-                                   50, (0.0, 1.0)))
-    return out
-
-
-# ------------------------------------------------------------- timeseries_correction
-def _geo_extent(path: Path) -> tuple[float, float, float, float] | None:
-    with h5py.File(path, "r") as f:
-        attrs = f.attrs
-        try:
-            x0, y0 = float(attrs["X_FIRST"]), float(attrs["Y_FIRST"])
-            dx, dy = float(attrs["X_STEP"]), float(attrs["Y_STEP"])
-            length, width = f["velocity"].shape
-        except (KeyError, ValueError):
-            return None
-    return x0, x0 + dx * width, y0 + dy * length, y0
-
-
-def _velocity_figures(ctx: StepContext) -> list[Path]:
-    out: list[Path] = []
-    net = ctx.network_dir
-    vel = _h5_map(net / "velocity.h5", "velocity")
-    if vel is not None:
-        mask = _h5_map(net / "maskTempCoh.h5", "mask")
-        mask = mask.astype(bool) if mask is not None and mask.shape == vel.shape else None
-        out.append(write_maps(_pic(ctx, "velocity.png"), [MapPanel(
-            vel * 100.0, "velocity" + (" (maskTempCoh)" if mask is not None else ""), "RdBu_r",
-            mask=mask, label="cm/year")]))
-    geo_file = net / "geo" / "geo_velocity.h5"
-    geo = _h5_map(geo_file, "velocity")
-    if geo is not None:
-        extent = _geo_extent(geo_file)
-        labels = ("longitude (°)", "latitude (°)") if extent else ("column", "row")
-        out.append(write_maps(_pic(ctx, "geo_velocity.png"), [MapPanel(
-            geo * 100.0, "geocoded velocity", "RdBu_r", label="cm/year", extent=extent,
-            xlabel=labels[0], ylabel=labels[1])]))
-    return out
-
-
-def choose_points(ts_file: Path, coherence_file: Path | None, count: int = NUM_POINTS
-                  ) -> tuple[list[tuple[int, int]], list[str]]:
-    """The reference point (if recorded) plus the ``count`` best-coherence pixels, spread out."""
-    with h5py.File(ts_file, "r") as f:
-        _, length, width = f["timeseries"].shape
-        ref = None
-        if "REF_Y" in f.attrs and "REF_X" in f.attrs:
-            ref = (int(f.attrs["REF_Y"]), int(f.attrs["REF_X"]))
-    points: list[tuple[int, int]] = []
-    labels: list[str] = []
-    if ref is not None and 0 <= ref[0] < length and 0 <= ref[1] < width:
-        points.append(ref)
-        labels.append(f"reference y{ref[0]} x{ref[1]}")
-    quality = None
-    if coherence_file is not None and coherence_file.exists():
-        with h5py.File(coherence_file, "r") as f:
-            if "temporalCoherence" in f and f["temporalCoherence"].shape == (length, width):
-                quality = f["temporalCoherence"][()]
-    if quality is None:  # no coherence: spread points over the image centre region
-        quality = -np.hypot(*np.meshgrid(np.arange(length) - length / 2,
-                                         np.arange(width) - width / 2, indexing="ij"))
-    for y, x in pick_points(quality, count, exclude=points):
-        points.append((y, x))
-        labels.append(f"y{y} x{x}")
-    return points, labels
-
-
-def _timeseries_points(ctx: StepContext) -> list[Path]:
-    ts_file = newest_timeseries(ctx.network_dir)
-    if ts_file is None:
-        return []
-    points, labels = choose_points(ts_file, ctx.network_dir / "temporalCoherence.h5")
-    if not points:
-        return []
-    dates, series = read_point_series(ts_file, points)
-    return [write_point_timeseries(_pic(ctx, "timeseries_points.png"), dates, series, labels,
-                                   f"displacement from {ts_file.name}")]
-
-
-def _timeseries_correction(ctx: StepContext) -> list[Path]:
-    return _velocity_figures(ctx) + _timeseries_points(ctx)
-
-
 _STEP_FUNCTIONS: dict[str, Callable[[StepContext], list[Path]]] = {
     "load_data": _load_data,
+    "phase_linking": _phase_linking,
     "concatenate_patch": _concatenate_patch,
     "generate_ifgram": _generate_ifgram,
     "unwrap_ifgram": _unwrap_ifgram,
-    "invert_network": _invert_network,
-    "timeseries_correction": _timeseries_correction,
+    **result_figures.STEP_FUNCTIONS,
 }
 
 
 def figures_for_step(ctx: StepContext, step_name: str) -> list[Path]:
     """Write the figures of ``step_name`` into ``ctx.pic_dir`` from the files that step produced.
 
-    Steps without figures (phase_linking, load_ifgram, ifgram_correction) return an empty list,
-    as do steps whose outputs are missing. Each figure is skipped when its input is absent.
+    Steps whose outputs are missing return an empty list. Each figure is skipped when its input
+    is absent.
 
     Parameters
     ----------

@@ -49,8 +49,8 @@ def plot_point_series(ax: Axes, dates: Sequence[datetime], values_m: np.ndarray,
 
 
 def write_point_timeseries(path: str | os.PathLike, dates: Sequence[datetime],
-                           series_m: np.ndarray, labels: Sequence[str], title: str = ""
-                           ) -> Path:
+                           series_m: np.ndarray, labels: Sequence[str], title: str = "",
+                           note: str | None = None) -> Path:
     """Write the displacement time series of several points (one row of ``series_m`` each).
 
     Parameters
@@ -65,6 +65,8 @@ def write_point_timeseries(path: str | os.PathLike, dates: Sequence[datetime],
         One label per point, e.g. ``"y120 x45"``.
     title : str
         Figure title.
+    note : str, optional
+        Written across the plot, e.g. why a point has no data (its series is then NaN).
     """
     series = np.atleast_2d(np.asarray(series_m, dtype=np.float64))
     if series.shape != (len(labels), len(dates)):
@@ -74,6 +76,9 @@ def write_point_timeseries(path: str | os.PathLike, dates: Sequence[datetime],
     ax = fig.add_subplot(1, 1, 1)
     for values, label in zip(series, labels, strict=True):
         plot_point_series(ax, dates, values, label)
+    if note:
+        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", fontsize=10,
+                color="0.25", bbox={"facecolor": "0.92", "edgecolor": "0.6"})
     ax.set_xlabel("date")
     ax.set_ylabel("displacement (cm)")
     ax.grid(True, alpha=0.3)
@@ -84,11 +89,14 @@ def write_point_timeseries(path: str | os.PathLike, dates: Sequence[datetime],
     return save_figure(fig, path)
 
 
-def write_series_text(path: str | os.PathLike, dates: Sequence[datetime], values_m: np.ndarray
-                      ) -> Path:
-    """Write a point's series as text: ``YYYYMMDD displacement_m`` per line (atomically)."""
+def write_series_text(path: str | os.PathLike, dates: Sequence[datetime], values_m: np.ndarray,
+                      note: str | None = None) -> Path:
+    """Write a point's series as text: ``YYYYMMDD displacement_m`` per line (atomically).
+
+    No-data values are written as ``nan``; ``note`` (why there are no data) becomes a comment line.
+    """
     from minopy.io.atomic import write_text_atomic
 
-    lines = ["# date displacement(m)"]
+    lines = ["# date displacement(m)"] + ([f"# {note}"] if note else [])
     lines += [f"{d:%Y%m%d} {v:.6f}" for d, v in zip(dates, values_m, strict=True)]
     return write_text_atomic(path, "\n".join(lines) + "\n")

@@ -16,7 +16,9 @@ load (or, with a stale cache, compile) the kernels, and holds one patch in memor
 worker. Larger local runs use a dask ``LocalCluster`` of ``numProcessor`` workers x
 ``threadsPerWorker`` threads, and ``minopy.compute.scheduler`` always uses that dask cluster. Before
 local workers start, the kernels are compiled or loaded once here, so the workers load them from
-numba's on-disk cache instead of each compiling them at the same time.
+numba's on-disk cache instead of each compiling them at the same time. A local run (in-process or
+local dask) warms the kernels up before the patches' progress bar starts: a first run announces
+the compilation and shows its progress, and the ETA of the patches does not include it.
 
 Pixels are not processed where the optional mask ``minopy.inversion.mask`` is 0, or where any date
 is NaN/inf or exactly 0 (no data). A date without any valid pixel is an error naming that date.
@@ -66,6 +68,8 @@ _QUIET.propagate = False
 DONE_NAME = "DONE"
 #: bump when the patch file layout or the meaning of its contents changes.
 PATCH_FORMAT = 1
+#: a warm-up that takes longer than this (s) compiled kernels missing from the cache.
+LATE_COMPILE_S = 5.0
 
 #: PhaseLinkOptions field -> template key, for messages and the option mapping.
 OPTION_KEYS: dict[str, str] = {
@@ -303,27 +307,43 @@ def warm_up_kernels(options: Any, num_dates: int, log: logging.Logger | None = N
     """Compile the phase-linking kernels, or load them from numba's disk cache, in this process.
 
     Runs :func:`process_patch` on a tiny block with the run's options, so every kernel is
-    compiled for the argument types of the real patches. Worker processes started afterwards then
-    load the kernels from the cache (``src/minopy/phaselink/__pycache__``, or numba's user-wide
-    cache directory when that is not writable) instead of compiling them concurrently.
+    compiled for the argument types of the real patches, before the progress bar of the patches
+    starts (so the compilation does not distort its ETA). When the cache
+    (:func:`minopy.numba_setup.cache_dir`) does not hold the kernels yet, the compilation is
+    announced and shows its own progress (elapsed time, kernels ready). Worker processes started
+    afterwards load the kernels from the cache instead of compiling them concurrently.
 
     Returns
     -------
     float
         Seconds taken.
     """
+    from minopy import numba_setup
     from minopy.phaselink.patch import process_patch
+    from minopy.progress import Activity
 
+    log = log or logging.getLogger("minopy")
+    folder = numba_setup.cache_dir()
+    cached = numba_setup.kernels_cached(folder)
+    if not cached:
+        log.info("compiling the phase-linking kernels, first run only (typically 1-2 minutes; "
+                 "cached in %s)", folder)
     t0 = time.perf_counter()
     rng = np.random.default_rng(0)
     shape = (num_dates, 6, 6)
     slc = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
-    with numba_threads(1):
+    with Activity("compiling the phase-linking kernels", log,
+                  status=lambda: f"{numba_setup.compiled_kernel_count()} kernels ready",
+                  delay=0.0 if not cached else LATE_COMPILE_S,
+                  late_note="" if not cached else "compiling the phase-linking kernels for these "
+                  "options (not in the cache yet)"), numba_threads(1):
         process_patch(slc, (2, 4, 2, 4), options)
     seconds = time.perf_counter() - t0
-    if log is not None:
-        how = "compiled (numba's disk cache was missing or stale)" if seconds > 5 else "loaded"
-        log.info("phase-linking kernels %s in %.1f s", how, seconds)
+    if not cached or seconds > LATE_COMPILE_S:
+        log.info("phase-linking kernels compiled in %.1f s; later runs load them from %s",
+                 seconds, folder)
+    else:
+        log.info("phase-linking kernels loaded from the cache in %.1f s", seconds)
     return seconds
 
 
@@ -335,6 +355,8 @@ def _run_tasks(ctx: StepContext, tasks: list[PatchTask], execution: parallel.Exe
     counts: dict[int, np.ndarray] = {}
     if not tasks:
         return counts
+    if execution.in_process or not ctx.config["minopy.compute.scheduler"]:
+        warm_up_kernels(options, num_dates, ctx.log)
     if execution.in_process:
         with numba_threads(execution.threads), \
                 ProgressBar(len(tasks), "phase linking", log=ctx.log, unit="patch") as bar:
@@ -345,8 +367,6 @@ def _run_tasks(ctx: StepContext, tasks: list[PatchTask], execution: parallel.Exe
         return counts
     from distributed import as_completed
 
-    if not ctx.config["minopy.compute.scheduler"]:
-        warm_up_kernels(options, num_dates, ctx.log)
     with parallel.get_client(ctx.config, workers=execution.workers) as client, \
             ProgressBar(len(tasks), "phase linking", log=ctx.log, unit="patch") as bar:
         futures = [client.submit(compute_patch, t, pure=False,

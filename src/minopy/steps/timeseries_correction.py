@@ -16,6 +16,12 @@ With ``minopy.timeseries.correctGeolocation`` the latitude/longitude of the stag
 geometry are corrected for the DEM error after correct_topography, so that geocoding uses the true
 positions.
 
+After MintPy's velocity step and before geocoding, the pixels that are not reliable
+(``maskTempCoh.h5`` False: not inverted, or temporal coherence below ``minTempCoh``) are set to NaN
+in ``velocity.h5`` (:func:`minopy.nodata.mask_velocity_file`), so neither it nor
+``geo/geo_velocity.h5`` or the KMZ shows no-data as 0 m/year (MintPy's tools read NaN as no-data).
+``timeseries*.h5`` keep MintPy's 0 convention.
+
 With ``mintpy.save.hdfEos5 = yes`` the attributes MintPy's save_hdfeos5 needs are checked before
 any MintPy step runs: those that follow from the metadata (``beam_mode``, ``beam_swath``,
 ``POLARIZATION``) are filled into the staged ``timeseries.h5``; a missing ``PLATFORM`` or
@@ -31,7 +37,7 @@ from pathlib import Path
 
 import h5py
 
-from minopy import mintpy_bridge
+from minopy import mintpy_bridge, nodata
 from minopy.cli.correct_geolocation import FLAG, correct_geometry_file
 from minopy.errors import InputDataError
 from minopy.mintpy_staging import StagedInput, published_files, staging
@@ -54,6 +60,7 @@ MINTPY_FOLDERS = ("inputs", "pic", "geo")
 _BEFORE_GEOLOCATION = mintpy_bridge.TIMESERIES_STEPS[:mintpy_bridge.TIMESERIES_STEPS.index(
     "correct_topography") + 1]
 _AFTER_GEOLOCATION = mintpy_bridge.TIMESERIES_STEPS[len(_BEFORE_GEOLOCATION):]
+_THROUGH_VELOCITY = mintpy_bridge.TIMESERIES_STEPS.index("velocity") + 1
 
 
 def inputs(ctx: StepContext) -> list[Path]:
@@ -169,6 +176,16 @@ def _correct_geolocation(ctx: StepContext) -> None:
     ctx.log.info("corrected the geolocation of %s for the DEM error %s", geom, dem_err)
 
 
+def _mask_velocity(ctx: StepContext) -> None:
+    velocity = ctx.network_dir / "velocity.h5"
+    if not velocity.is_file():
+        return
+    with h5py.File(velocity, "r") as f:
+        ref = (int(f.attrs["REF_Y"]), int(f.attrs["REF_X"])) if "REF_Y" in f.attrs else None
+    count = nodata.mask_velocity_file(velocity, output_files(ctx)["maskTempCoh"], keep=ref)
+    ctx.log.info("velocity.h5: %d pixels that are not reliable (maskTempCoh) set to NaN", count)
+
+
 def run(ctx: StepContext) -> None:
     """Run the MintPy time-series steps in a staging copy of the network folder
     (:mod:`minopy.mintpy_staging`), then publish what they wrote."""
@@ -183,9 +200,13 @@ def correct(ctx: StepContext) -> None:
     """The MintPy time-series steps (and the geolocation correction) in ``ctx.network_dir``."""
     if hdfeos5_requested(ctx):
         check_hdfeos5_attributes(ctx)
+    steps = list(mintpy_bridge.TIMESERIES_STEPS)
     if ctx.config["minopy.timeseries.correctGeolocation"]:
         mintpy_bridge.run_steps(ctx, _BEFORE_GEOLOCATION)
         _correct_geolocation(ctx)
-        mintpy_bridge.run_steps(ctx, _AFTER_GEOLOCATION)
-    else:
-        mintpy_bridge.run_steps(ctx, mintpy_bridge.TIMESERIES_STEPS)
+        steps = list(_AFTER_GEOLOCATION)
+    through_velocity = [s for s in steps
+                        if s in mintpy_bridge.TIMESERIES_STEPS[:_THROUGH_VELOCITY]]
+    mintpy_bridge.run_steps(ctx, through_velocity)
+    _mask_velocity(ctx)
+    mintpy_bridge.run_steps(ctx, steps[len(through_velocity):])
