@@ -2,9 +2,11 @@
 
 Runs, with the options of ``<net>_network/minopy_mintpy.cfg``: correct_LOD, correct_SET,
 correct_ionosphere, correct_troposphere (off unless ``mintpy.troposphericDelay.method`` is set:
-MintPy's auto would download ERA5), deramp, correct_topography, residual_RMS, reference_date,
-velocity, geocode, google_earth and hdfeos5. MintPy picks each step's input from the files that
-exist (``timeseries.h5``, ``timeseries_demErr.h5`` ...).
+MintPy's auto would download ERA5; ``pyaps`` and ``gacos`` use local weather files, checked and
+turned into the delay file before any MintPy step runs, see ``steps/troposphere.py``), deramp,
+correct_topography, residual_RMS, reference_date, velocity, geocode, google_earth and hdfeos5.
+MintPy picks each step's input from the files that exist (``timeseries.h5``,
+``timeseries_demErr.h5`` ...).
 
 With ``minopy.timeseries.correctGeolocation`` the latitude/longitude of
 ``<net>_network/inputs/geometryRadar.h5`` (minopy's copy, never the work-dir original) are corrected
@@ -27,6 +29,7 @@ import h5py
 from minopy import mintpy_bridge
 from minopy.cli.correct_geolocation import FLAG, correct_geometry_file
 from minopy.errors import InputDataError
+from minopy.steps import troposphere
 from minopy.steps.context import StepContext
 from minopy.steps.invert_network import output_files
 from minopy.steps.load_ifgram import geometry_copy, hdfeos5_defaults, stack_file
@@ -45,7 +48,7 @@ _AFTER_GEOLOCATION = mintpy_bridge.TIMESERIES_STEPS[len(_BEFORE_GEOLOCATION):]
 
 def inputs(ctx: StepContext) -> list[Path]:
     return [output_files(ctx)["timeseries"], output_files(ctx)["maskTempCoh"],
-            geometry_copy(ctx)]
+            geometry_copy(ctx), *troposphere.input_files(ctx)]
 
 
 def outputs(ctx: StepContext) -> list[Path]:
@@ -129,11 +132,15 @@ def run(ctx: StepContext) -> None:
     ts_file = output_files(ctx)["timeseries"]
     if not ts_file.is_file():
         raise InputDataError(f"{ts_file} does not exist; run the invert_network step")
+    # weather files first: a missing one stops the step before any work
+    replace = {}
+    if troposphere.prepare(ctx) is not None:
+        replace["correct_troposphere"] = lambda src, dst: troposphere.apply(ctx, src, dst)
     if hdfeos5_requested(ctx):
         check_hdfeos5_attributes(ctx)
     if ctx.config["minopy.timeseries.correctGeolocation"]:
-        mintpy_bridge.run_steps(ctx, _BEFORE_GEOLOCATION)
+        mintpy_bridge.run_steps(ctx, _BEFORE_GEOLOCATION, replace)
         _correct_geolocation(ctx)
-        mintpy_bridge.run_steps(ctx, _AFTER_GEOLOCATION)
+        mintpy_bridge.run_steps(ctx, _AFTER_GEOLOCATION, replace)
     else:
-        mintpy_bridge.run_steps(ctx, mintpy_bridge.TIMESERIES_STEPS)
+        mintpy_bridge.run_steps(ctx, mintpy_bridge.TIMESERIES_STEPS, replace)
