@@ -23,8 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``weather`` subcommand to ``minopy``'s subparsers."""
     p = sub.add_parser(
         "weather", help="list (and download) the weather files a stack needs",
-        description=__doc__.splitlines()[0].split(": ", 1)[1] + " With --download, fetch the "
-        "missing ERA5 files (needs a network and Climate Data Store credentials).")
+        description="List the weather files a stack needs for the tropospheric correction "
+        "(dates, hour, area, ERA5 and GACOS file names, present or missing). With --download, "
+        "fetch the missing ERA5 files (needs a network and Climate Data Store credentials).")
     p.add_argument("--dir", type=Path, help="minopy work directory (uses inputs/slcStack.h5 "
                    "and inputs/geometryRadar.h5)")
     p.add_argument("--stack", type=Path, help="stack file with the dates and CENTER_LINE_UTC "
