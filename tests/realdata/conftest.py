@@ -1,6 +1,7 @@
 """Fixtures for the real-data tests: the Houston Sentinel-1 stack run through minopy's steps.
 
-The stack (93 dates, 256 x 256 crop) is described in ``../shared/data/houston_s1/README.md`` (beside the repository);
+The stack (93 dates, 256 x 256 crop) is described in ``../shared/data/houston_s1/README.md``
+(beside the repository);
 ``tests/builders.py::make_houston_stack`` writes it as a topsStack-layout project (real SLC pixels
 from the README pseudo-SLC recipe, synthetic geometry/baselines). The fixtures run the real step
 modules (``load_data``, ``phase_linking``, ``concatenate_patch``) with the default estimator

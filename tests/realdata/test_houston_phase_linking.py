@@ -1,7 +1,8 @@
 """Real data: the Houston Sentinel-1 stack (93 dates) through load_data, phase_linking and
 concatenate_patch, checked against the psps authors' own products.
 
-Data and recipes: ``../shared/data/houston_s1/README.md`` (beside the repository). Fixtures: ``conftest.py`` here. The
+Data and recipes: ``../shared/data/houston_s1/README.md`` (beside the repository). Fixtures:
+``conftest.py`` here. The
 default run phase-links all 93 dates on the 72 x 112 ``SUBSET`` of the crop; the same checks run
 on the full 256 x 256 crop under ``-m slow``.
 """
