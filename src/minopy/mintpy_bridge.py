@@ -19,7 +19,7 @@ import contextlib
 import os
 import random
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -254,8 +254,24 @@ def _safe_triplet_plot() -> Iterator[None]:
         pp.plot_num_triplet_with_nonzero_integer_ambiguity = original
 
 
-def run_steps(ctx: StepContext, steps: Sequence[str]) -> None:
-    """Run MintPy smallbaselineApp steps in ``ctx.network_dir`` with the minopy config file."""
+#: ``replace`` callable of :func:`run_steps`: (input file, output file) of the MintPy step.
+StepReplacement = Callable[[Path, Path], None]
+
+
+def run_steps(ctx: StepContext, steps: Sequence[str],
+              replace: Mapping[str, StepReplacement] | None = None) -> None:
+    """Run MintPy smallbaselineApp steps in ``ctx.network_dir`` with the minopy config file.
+
+    Parameters
+    ----------
+    ctx : StepContext
+    steps : sequence of str
+        MintPy step names, in order.
+    replace : mapping, optional
+        Time-series correction steps that minopy does itself: ``replace[step](in_file,
+        out_file)`` is called instead of MintPy's step, with the file names MintPy would use
+        (so the following MintPy steps find the output).
+    """
     from mintpy.smallbaselineApp import TimeSeriesAnalysis
 
     cfg = write_mintpy_config(ctx)
@@ -263,6 +279,12 @@ def run_steps(ctx: StepContext, steps: Sequence[str]) -> None:
         app = TimeSeriesAnalysis(str(cfg), str(ctx.network_dir))
         app.open()
         for step in steps:
+            if replace and step in replace:
+                names = app.get_timeseries_filename(app.template, str(ctx.network_dir))[step]
+                ctx.log.info("step %s by minopy: %s -> %s", step, Path(names["input"]).name,
+                             Path(names["output"]).name)
+                replace[step](Path(names["input"]), Path(names["output"]))
+                continue
             ctx.log.info("MintPy step %s (log: %s)", step, log_file)
             try:
                 app.run(steps=[step])
@@ -292,3 +314,22 @@ def set_reference_point(ctx: StepContext, stack: Path, y: int, x: int) -> None:
     with _mintpy_session(ctx):
         mintpy.cli.reference_point.main([str(stack), "-y", str(y), "-x", str(x),
                                          "--lookup", str(lookup)])
+
+
+def subtract_delay(ctx: StepContext, in_file: Path, delay_file: Path, out_file: Path) -> None:
+    """``out_file = in_file - delay_file`` with MintPy's diff.py (re-referenced in space and time).
+
+    MintPy writes in place; here it writes a temporary ``.h5`` beside ``out_file`` that is
+    renamed when complete, so ``out_file`` is either absent or whole.
+    """
+    import mintpy.cli.diff
+
+    out_file = Path(out_file)
+    tmp = out_file.with_name(f".{out_file.stem}.part{os.getpid()}.h5")
+    tmp.unlink(missing_ok=True)
+    try:
+        with _mintpy_session(ctx):
+            mintpy.cli.diff.main([str(in_file), str(delay_file), "-o", str(tmp), "--force"])
+        os.replace(tmp, out_file)
+    finally:
+        tmp.unlink(missing_ok=True)

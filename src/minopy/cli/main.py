@@ -3,6 +3,7 @@
 - ``minopy demo``: simulate a small Sentinel-1-like stack, run all nine steps on it and check the
   velocity against the simulation's ``truth.h5`` (PASS or FAIL; exit status 1 on FAIL);
 - ``minopy simulate``: write a simulated ISCE stack (with its ground truth);
+- ``minopy weather``: list (and download) the weather files a stack needs;
 - ``minopy steps``: list the workflow steps.
 """
 
@@ -67,13 +68,15 @@ def _check_preset(simulate: ModuleType, preset: str) -> str:
 
 
 def run_demo(out_dir: Path, steps: list[str], verbosity: str = "normal",
-             argv: list[str] | None = None) -> Path:
+             argv: list[str] | None = None, tropo: str | None = None) -> Path:
     """Simulate the demo stack in ``out_dir`` (once) and run ``steps`` on it.
 
     The stack is written by ``minopy.simulate.write_stack(out_dir, preset="demo")``; the template
     ``demo.txt`` goes into the returned project folder and the work directory is
     ``<project>/minopy``. When ``<out_dir>/demo.txt`` exists, the data set is reused, so a second
-    ``minopy demo`` resumes the workflow instead of simulating again.
+    ``minopy demo`` resumes the workflow instead of simulating again. ``tropo`` chooses the
+    tropospheric correction of the template (default: pyaps on the simulated ERA5 files); giving
+    it rewrites ``demo.txt``.
 
     Returns
     -------
@@ -85,11 +88,15 @@ def run_demo(out_dir: Path, steps: list[str], verbosity: str = "normal",
     if existing.is_file():
         template = existing
         print(f"using the demo data set in {out_dir}")
+        if tropo is not None:
+            write_text_atomic(template, _simulator().demo_template_text(out_dir, tropo=tropo))
     else:
         simulate = _simulator()
         print(f"simulating the demo data set in {out_dir} ...")
         project = Path(simulate.write_stack(out_dir, preset="demo", layout="tops", seed=0))
-        template = write_text_atomic(project / DEMO_TEMPLATE, simulate.demo_template_text(project))
+        text = (simulate.demo_template_text(project) if tropo is None
+                else simulate.demo_template_text(project, tropo=tropo))
+        template = write_text_atomic(project / DEMO_TEMPLATE, text)
     work_dir = template.parent / "minopy"
     run_steps(template, work_dir, steps, verbosity=verbosity, argv=argv)
     return work_dir
@@ -129,7 +136,7 @@ def _cmd_demo(args: argparse.Namespace, argv: list[str]) -> int:
     def demo() -> None:
         from minopy.summary import truth_line
 
-        work_dir = run_demo(args.dir, ordered, verbosity_of(args), argv)
+        work_dir = run_demo(args.dir, ordered, verbosity_of(args), argv, tropo=args.tropo)
         comparison = check_demo(work_dir)
         print(f"demo finished: results in {work_dir} (report.html, summary.json, log)")
         if comparison is None:
@@ -147,11 +154,18 @@ def _cmd_simulate(args: argparse.Namespace, argv: list[str]) -> int:
     def simulate_stack() -> None:
         simulate = _simulator()
         preset = _check_preset(simulate, args.preset)
+        extra = {} if args.tropo_model is None else {"tropo_model": args.tropo_model}
         project = simulate.write_stack(args.out.resolve(), preset=preset, layout=args.layout,
-                                       seed=args.seed)
+                                       seed=args.seed, **extra)
         print(f"simulated {preset} stack ({args.layout}, seed {args.seed}) written to {project}")
 
     return run_reporting_errors(PROG, simulate_stack)
+
+
+def _cmd_weather(args: argparse.Namespace, argv: list[str]) -> int:
+    from minopy.cli import weather
+
+    return run_reporting_errors(PROG, lambda: weather.run(args))
 
 
 def _cmd_steps(args: argparse.Namespace, argv: list[str]) -> int:
@@ -172,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"folder for the data set and results (default: ./{DEFAULT_DEMO_DIR})")
     demo.add_argument("--steps", nargs="+", metavar="STEP",
                       help="steps to run (default: all, in workflow order)")
+    demo.add_argument("--tropo", choices=("pyaps", "gacos", "height_correlation", "no"),
+                      help="tropospheric correction of the demo template (default: pyaps on the "
+                           "simulated ERA5 files)")
     add_verbosity_arguments(demo)
     demo.set_defaults(func=_cmd_demo)
 
@@ -182,7 +199,15 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--layout", choices=("tops", "stripmap"), default="tops",
                           help="ISCE stack layout (default: tops)")
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    simulate.add_argument("--tropo-model", choices=("height", "weather"),
+                          help="stratified delay: a height coefficient per date, or a synthetic "
+                               "atmosphere with ERA5 GRIB and GACOS files written beside the "
+                               "stack (default: the preset's; demo: weather)")
     simulate.set_defaults(func=_cmd_simulate)
+
+    from minopy.cli import weather
+
+    weather.add_parser(sub).set_defaults(func=_cmd_weather)
 
     steps = sub.add_parser("steps", help="list the workflow steps")
     steps.set_defaults(func=_cmd_steps)

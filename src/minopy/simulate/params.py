@@ -59,6 +59,10 @@ DEFAULT_CLASSES: tuple[CoherenceClass, ...] = (
 )
 
 
+#: values of :attr:`SimulationParams.tropo_model`.
+TROPO_MODELS = ("height", "weather")
+
+
 @dataclass(frozen=True)
 class SimulationParams:
     """Everything that defines a synthetic stack (with a seed, the dataset is reproducible).
@@ -130,8 +134,14 @@ class SimulationParams:
         Bowl centre (fractions of length, width) and Gaussian radius (fraction of the diagonal).
     seasonal_peak_doy : float
         Day of year of the maximum of the seasonal displacement.
+    tropo_model : str
+        ``"height"``: the stratified delay is a per-date coefficient times the height
+        (``tropo_gradient_std``); ``"weather"``: it is the delay of a synthetic stratified
+        atmosphere per date (``simulate/atmosphere.py``), and ERA5-like GRIB files and GACOS
+        products of that atmosphere are written beside the stack (``weather/ERA5``, ``GACOS``).
     tropo_gradient_std : float
-        Standard deviation of the per-date height-correlated LOS delay coefficient in m/m.
+        Standard deviation of the per-date height-correlated LOS delay coefficient in m/m
+        (``tropo_model = "height"``).
     turbulence_std : float
         Standard deviation of the per-date turbulent LOS delay in metres.
     turbulence_smoothness : float
@@ -180,6 +190,7 @@ class SimulationParams:
     bowl_center_yx: tuple[float, float] = (0.62, 0.74)
     bowl_radius: float = 0.15
     seasonal_peak_doy: float = 250.0
+    tropo_model: str = "height"
     tropo_gradient_std: float = 2.0e-5
     turbulence_std: float = 0.002
     turbulence_smoothness: float = 25.0
@@ -199,6 +210,7 @@ class SimulationParams:
             "n_ps": self.n_ps >= 0,
             "block_rows": self.block_rows >= 1,
             "ps_scr": self.ps_scr > 0,
+            "tropo_model": self.tropo_model in TROPO_MODELS,
         }
         for key, ok in checks.items():
             if not ok:
@@ -215,7 +227,7 @@ class SimulationParams:
 
 PRESETS: dict[str, SimulationParams] = {
     # all nine steps in a few minutes on two cores
-    "demo": SimulationParams(name="demo", n_dates=60),
+    "demo": SimulationParams(name="demo", n_dates=60, tropo_model="weather"),
     # fast unit tests
     "tiny": SimulationParams(
         name="tiny", n_dates=12, length=48, width=64, n_ps=12, class_smoothness=6.0,

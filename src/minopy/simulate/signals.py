@@ -9,7 +9,9 @@ date ``i`` carries ``+4 pi / wavelength * ts_i`` (ISCE phase ``-4 pi R / wavelen
   peaks on ``seasonal_peak_doy``;
 - ``tropo``: minus the excess tropospheric path delay,
   ``-[(k_i - k_0) (h - mean(h)) + (n_i - n_0)]`` with a per-date height coefficient ``k_i``
-  (m/m) and smooth turbulence ``n_i`` (m);
+  (m/m) and smooth turbulence ``n_i`` (m); with ``tropo_model = "weather"`` the stratified part
+  is the line-of-sight delay ``D_i`` of a synthetic atmosphere instead (``atmosphere.py``):
+  ``-[(D_i - D_0) + (n_i - n_0)]``;
 - the DEM-error term ``bperp_i * dz / (R sin(theta))`` (MintPy ``correct_topography`` model).
 """
 
@@ -87,6 +89,15 @@ def tropo_at(k: int, params: SimulationParams, seed: int, coeffs: np.ndarray, he
     dh = height - height.mean()
     delay = (coeffs[k] - coeffs[0]) * dh + turbulence(k, params, seed) - turb0
     return -delay
+
+
+def weather_tropo_at(k: int, params: SimulationParams, seed: int, delay_k: np.ndarray,
+                     delay_0: np.ndarray, turb0: np.ndarray) -> np.ndarray:
+    """Tropospheric term of date ``k`` for ``tropo_model = "weather"`` (m), (L, W).
+
+    ``delay_k``/``delay_0`` are the line-of-sight delays (m) of the atmospheres of dates k and 0.
+    """
+    return -((delay_k - delay_0) + turbulence(k, params, seed) - turb0)
 
 
 def dem_error_map(params: SimulationParams, seed: int, scene: SceneMaps) -> np.ndarray:

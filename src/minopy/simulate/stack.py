@@ -13,6 +13,8 @@ topsStack layout (``layout="tops"``)::
     <out>/reference/IW<n>.xml                         TOPS swath product (see metadata.py)
     <out>/baselines/<ref>_<sec>/<ref>_<sec>.txt
     <out>/truth.h5                                    see truth.py
+    <out>/weather/ERA5/ERA5_<SNWE>_<date>_<HH>.grb    tropo_model "weather" only: ERA5-like GRIB
+    <out>/GACOS/<date>.ztd (+ .rsc)                   tropo_model "weather" only: GACOS products
 
 stripmapStack layout (``layout="stripmap"``): SLCs ``<date>.slc``, geometry ``*.rdr``, baselines
 ``<out>/baselines/<ref>_<sec>.txt`` and ``merged/SLC/<ref>/referenceShelve/data.rsc``.
@@ -34,11 +36,13 @@ from minopy.errors import ConfigError
 from minopy.io.atomic import atomic_path, write_text_atomic
 from minopy.io.isce import write_raster
 from minopy.simulate import metadata, signals
+from minopy.simulate.atmosphere import date_atmospheres, los_delay
 from minopy.simulate.geometry import SceneGeometry, build_geometry
 from minopy.simulate.params import SimulationParams, resolve_params
 from minopy.simulate.scene import SceneMaps, make_scene
 from minopy.simulate.slc import class_square_roots, write_slcs
 from minopy.simulate.truth import TRUTH_FILE, create_truth, reference_pixel
+from minopy.simulate.weather_files import write_weather_products
 
 LAYOUTS = ("tops", "stripmap")
 
@@ -185,14 +189,28 @@ def write_stack(out_dir: Path, preset: str = "demo", layout: str = "tops", seed:
                         **{str(i): c.name for i, c in enumerate(params.classes, start=1)}},
         "ps_scr": params.ps_scr,
     }
+    weather = params.tropo_model == "weather"
+    if weather:
+        atmospheres = date_atmospheres(dates, params.center_lat, params.center_lon, seed)
+        delay_0 = los_delay(atmospheres[0], scene.height, geo["incidence"])
+        attrs["tropo_model"] = ("-[(D_i-D_0) + turbulence_i - turbulence_0], D_i = weather_delay, "
+                                "the line-of-sight delay of the synthetic atmosphere of date i")
     truth_path = out_dir / TRUTH_FILE
     with atomic_path(truth_path) as tmp:
         f = create_truth(tmp, params.n_dates, (L, W), maps, attrs)
         try:
             turb0 = signals.turbulence(0, params, seed)
+            if weather:
+                f.create_dataset("weather_delay", shape=(params.n_dates, L, W), dtype=np.float32,
+                                 chunks=f["tropo"].chunks)
             for k in range(params.n_dates):
                 disp = signals.displacement_at(k, params, velocity, seasonal_amp)
-                tropo = signals.tropo_at(k, params, seed, coeffs, scene.height, turb0)
+                if weather:
+                    delay_k = los_delay(atmospheres[k], scene.height, geo["incidence"])
+                    f["weather_delay"][k] = delay_k
+                    tropo = signals.weather_tropo_at(k, params, seed, delay_k, delay_0, turb0)
+                else:
+                    tropo = signals.tropo_at(k, params, seed, coeffs, scene.height, turb0)
                 dem_term = signals.dem_error_term(bperp[k], dem_error, geo["slant_range"],
                                                   geo["incidence"])
                 f["displacement"][k] = disp
@@ -210,6 +228,10 @@ def write_stack(out_dir: Path, preset: str = "demo", layout: str = "tops", seed:
         write_slcs(slc_paths, params, seed, scene, roots, lambda rows: ts[:, rows, :])
 
     _write_geometry(out_dir, ext, scene, geo, az_step, rg_step)
+    if weather:
+        hh, mm, ss = (float(v) for v in params.acquisition_time.split(":"))
+        write_weather_products(out_dir, dates, hh * 3600 + mm * 60 + ss, atmospheres,
+                               geo["latitude"], geo["longitude"], scene.height)
     metadata.write_baselines(out_dir, layout, dates, bperp, params.swath, seed)
     if layout == "tops":
         write_text_atomic(out_dir / "reference" / f"IW{params.swath}.xml",

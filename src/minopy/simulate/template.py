@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minopy.errors import ConfigError
 from minopy.simulate.params import PRESETS
 from minopy.simulate.truth import TRUTH_FILE, read_truth, reference_pixel
 
@@ -27,7 +28,29 @@ def _demo_reference() -> tuple[tuple[int, int], tuple[int, int]]:
     return (params.length, params.width), reference_pixel(scene.coherence_class, velocity)
 
 
-def demo_template_text(project_dir: Path | None = None) -> str:
+#: tropospheric methods a demo template can use.
+TROPO_METHODS = ("pyaps", "gacos", "height_correlation", "no")
+
+
+def _tropo_lines(method: str) -> list[str]:
+    if method == "pyaps":
+        return ["# ERA5 through PyAPS from the GRIB files the simulator wrote (no network needed)",
+                "mintpy.troposphericDelay.method       = pyaps",
+                "mintpy.troposphericDelay.weatherModel = ERA5",
+                "mintpy.troposphericDelay.weatherDir   = ./weather   # holds ERA5/ERA5_*.grb"]
+    if method == "gacos":
+        return ["# GACOS products the simulator wrote (YYYYMMDD.ztd + .rsc)",
+                "mintpy.troposphericDelay.method   = gacos",
+                "mintpy.troposphericDelay.gacosDir = ./GACOS"]
+    if method == "height_correlation":
+        return ["mintpy.troposphericDelay.method = height_correlation"]
+    return ["# The simulated delay is proportional to height; over two years it averages out",
+            "# to about 0.5 mm/yr, less than the error MintPy's empirical height_correlation",
+            "# estimate adds next to the deformation bowl, so the demo leaves it off.",
+            "mintpy.troposphericDelay.method = no"]
+
+
+def demo_template_text(project_dir: Path | None = None, tropo: str | None = None) -> str:
     """Template text for processing a simulated stack with ``minopyApp.py``.
 
     Parameters
@@ -35,6 +58,10 @@ def demo_template_text(project_dir: Path | None = None) -> str:
     project_dir : Path or None
         A folder written by :func:`minopy.simulate.write_stack`; its ``truth.h5`` gives the image
         size and a coherent reference pixel. None: the ``demo`` preset with seed 0.
+    tropo : {"pyaps", "gacos", "height_correlation", "no"} or None
+        Tropospheric correction. None: ``pyaps`` when the stack has simulated weather files
+        (``tropo_model = "weather"``, as the demo preset), else ``no``. ``pyaps`` and ``gacos``
+        need those files.
 
     Returns
     -------
@@ -49,9 +76,16 @@ def demo_template_text(project_dir: Path | None = None) -> str:
         ref_y, ref_x = (int(v) for v in truth["attrs"]["reference_yx"])
         name = str(truth["attrs"].get("preset", "demo"))
         layout = str(truth["attrs"].get("layout", "tops"))
+        has_weather = (Path(project_dir) / "weather" / "ERA5").is_dir()
     else:
         size, (ref_y, ref_x) = _demo_reference()
         name, layout = "demo", "tops"
+        has_weather = PRESETS["demo"].tropo_model == "weather"
+    if tropo is None:
+        tropo = "pyaps" if has_weather else "no"
+    if tropo not in TROPO_METHODS:
+        raise ConfigError(f"tropospheric method {tropo!r} for the demo template: choose one of "
+                          f"{', '.join(TROPO_METHODS)}")
     patch = max(40, int(math.ceil(max(size) / 2 / 10.0)) * 10)
     lines = [
         f"## minopy template for the simulated '{name}' stack ({layout} layout, "
@@ -87,10 +121,7 @@ def demo_template_text(project_dir: Path | None = None) -> str:
         f"mintpy.reference.yx         = {ref_y},{ref_x}",
         "mintpy.unwrapError.method   = no",
         "mintpy.solidEarthTides      = no",
-        "# The simulated delay is proportional to height; over two years it averages out",
-        "# to about 0.5 mm/yr, less than the error MintPy's empirical height_correlation",
-        "# estimate adds next to the deformation bowl, so the demo leaves it off.",
-        "mintpy.troposphericDelay.method = no",
+        *_tropo_lines(tropo),
         "mintpy.deramp               = no",
         "mintpy.topographicResidual  = yes",
         "mintpy.topographicResidual.polyOrder = 2",

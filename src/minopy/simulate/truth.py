@@ -21,6 +21,8 @@ Datasets (L, W = image size, N = number of dates):
 ``coherence_class``    (L, W) uint8    0 water, 1..K DS classes, 254 shadow, 255 PS
 ``gamma0``/``gamma_inf``/``tau_days`` (L, W) f32  coherence model of each pixel (0 where incoherent)
 ``tropo_coefficient``  (N,) float64    per-date height coefficient k_i of the delay (m/m)
+``weather_delay``      (N, L, W) f32   only for ``tropo_model = "weather"``: line-of-sight delay
+                                       D_i (m, positive, absolute) of the synthetic atmosphere
 =====================  ==============  ===========================================================
 
 Root attributes document the conventions (``sign_convention``, ``phase_convention``, ``unit``,

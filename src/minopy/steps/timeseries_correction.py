@@ -2,9 +2,11 @@
 
 Runs, with the options of ``<net>_network/minopy_mintpy.cfg``: correct_LOD, correct_SET,
 correct_ionosphere, correct_troposphere (off unless ``mintpy.troposphericDelay.method`` is set:
-MintPy's auto would download ERA5), deramp, correct_topography, residual_RMS, reference_date,
-velocity, geocode, google_earth and hdfeos5. MintPy picks each step's input from the files that
-exist (``timeseries.h5``, ``timeseries_demErr.h5`` ...).
+MintPy's auto would download ERA5; ``pyaps`` and ``gacos`` use local weather files, checked and
+turned into the delay file before any MintPy step runs, see ``steps/troposphere.py``), deramp,
+correct_topography, residual_RMS, reference_date, velocity, geocode, google_earth and hdfeos5.
+MintPy picks each step's input from the files that exist (``timeseries.h5``,
+``timeseries_demErr.h5`` ...).
 
 MintPy runs in a staging copy of the network folder (:mod:`minopy.mintpy_staging`), so
 ``timeseries.h5`` (invert_network's output) and ``inputs/geometryRadar.h5`` (load_ifgram's) are
@@ -41,7 +43,7 @@ from minopy import mintpy_bridge, nodata
 from minopy.cli.correct_geolocation import FLAG, correct_geometry_file
 from minopy.errors import InputDataError
 from minopy.mintpy_staging import StagedInput, published_files, staging
-from minopy.steps import ifgram_correction
+from minopy.steps import ifgram_correction, troposphere
 from minopy.steps.context import StepContext
 from minopy.steps.invert_network import output_files
 from minopy.steps.load_ifgram import geometry_copy, hdfeos5_defaults, stack_file
@@ -65,7 +67,7 @@ _THROUGH_VELOCITY = mintpy_bridge.TIMESERIES_STEPS.index("velocity") + 1
 
 def inputs(ctx: StepContext) -> list[Path]:
     return [output_files(ctx)["timeseries"], output_files(ctx)["maskTempCoh"],
-            geometry_copy(ctx)]
+            geometry_copy(ctx), *troposphere.input_files(ctx)]
 
 
 def outputs(ctx: StepContext) -> list[Output]:
@@ -192,21 +194,27 @@ def run(ctx: StepContext) -> None:
     ts_file = output_files(ctx)["timeseries"]
     if not ts_file.is_file():
         raise InputDataError(f"{ts_file} does not exist; run the invert_network step")
+    # weather files first: a missing one stops the step before any work
+    weather = troposphere.prepare(ctx) is not None
     with staging(ctx, STEP, staged_inputs(ctx)) as staged:
-        correct(staged)
+        correct(staged, weather)
 
 
-def correct(ctx: StepContext) -> None:
-    """The MintPy time-series steps (and the geolocation correction) in ``ctx.network_dir``."""
+def correct(ctx: StepContext, weather: bool = False) -> None:
+    """The MintPy time-series steps (and the geolocation correction) in ``ctx.network_dir``;
+    with ``weather``, minopy's pyaps/gacos correction replaces MintPy's correct_troposphere."""
+    replace = {}
+    if weather:
+        replace["correct_troposphere"] = lambda src, dst: troposphere.apply(ctx, src, dst)
     if hdfeos5_requested(ctx):
         check_hdfeos5_attributes(ctx)
     steps = list(mintpy_bridge.TIMESERIES_STEPS)
     if ctx.config["minopy.timeseries.correctGeolocation"]:
-        mintpy_bridge.run_steps(ctx, _BEFORE_GEOLOCATION)
+        mintpy_bridge.run_steps(ctx, _BEFORE_GEOLOCATION, replace)
         _correct_geolocation(ctx)
         steps = list(_AFTER_GEOLOCATION)
     through_velocity = [s for s in steps
                         if s in mintpy_bridge.TIMESERIES_STEPS[:_THROUGH_VELOCITY]]
-    mintpy_bridge.run_steps(ctx, through_velocity)
+    mintpy_bridge.run_steps(ctx, through_velocity, replace)
     _mask_velocity(ctx)
-    mintpy_bridge.run_steps(ctx, steps[len(through_velocity):])
+    mintpy_bridge.run_steps(ctx, steps[len(through_velocity):], replace)
