@@ -94,7 +94,7 @@ def test_ps_detection(rule):
     )
 
 
-@pytest.mark.parametrize(("rule", "code"), [("scr", 7), ("minopy", 1)])
+@pytest.mark.parametrize(("rule", "code"), [("scr", 7), ("minopy", 7)])
 def test_bright_unstable_pixel_is_not_ps(rule, code):
     """Bright but strongly fluctuating (a bright distributed target, not a point): not PS under
     either rule; linked from its one-pixel sample, flagged, with an honest (low) coherence."""

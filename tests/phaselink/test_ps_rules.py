@@ -34,7 +34,7 @@ def tile_centres(cls, looks: int, scr_level: float, tiles: int, seed: int, rule:
         if scr_level > 0 and flags[-1]:  # a PS keeps its own phase
             truth = scene.phase[:, HALF, k * WIN + HALF]
             err = np.angle(np.exp(1j * (res.phase[:, 0, 0] - truth)))
-            assert np.sqrt(np.mean(err**2)) < 0.5
+            assert np.sqrt(np.mean(err**2)) < 0.8  # about 1/sqrt(SCR) with clutter outliers
     return np.array(flags)
 
 

@@ -30,7 +30,7 @@ def test_ks_critical_distance_table():
 def test_decisions_match_scipy(test, rng):
     n, num = 30, 1500
     a, b = _pairs(rng, num, n)
-    ours = similar_pairs(a, b, test, 0.01)
+    ours = similar_pairs(a, b, test, 0.01, guard=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if test == "ks":
@@ -46,8 +46,9 @@ def test_decisions_match_scipy(test, rng):
             p = np.array(
                 [stats.ttest_ind(x, y, equal_var=False).pvalue for x, y in zip(a, b, strict=True)]
             )
-    # KS: scipy uses the exact distribution, we the asymptotic series: compare away from alpha
-    far = (p < 0.005) | (p > 0.02) if test == "ks" else np.ones(num, bool)
+    # KS: scipy uses the exact distribution, we the asymptotic series; t-test: we take N - 1
+    # degrees of freedom (the variances come from N dates), scipy Welch's: compare away from alpha
+    far = (p < 0.005) | (p > 0.02) if test in ("ks", "ttest") else np.ones(num, bool)
     assert far.sum() > 0.8 * num
     np.testing.assert_array_equal(ours[far], p[far] >= 0.01)
 
@@ -57,7 +58,8 @@ def test_ks_statistic_exact(rng):
     a, b = _pairs(rng, 300, n)
     kcrit = np.floor(ks_critical_distance(n, 0.01) * n + 1e-9)
     d = np.array([stats.ks_2samp(x, y).statistic for x, y in zip(a, b, strict=True)])
-    np.testing.assert_array_equal(similar_pairs(a, b, "ks", 0.01), np.round(d * n) <= kcrit)
+    np.testing.assert_array_equal(similar_pairs(a, b, "ks", 0.01, guard=False),
+                                  np.round(d * n) <= kcrit)
 
 
 def test_glrt_false_alarm_and_power():
@@ -70,7 +72,7 @@ def test_glrt_false_alarm_and_power():
         return np.hypot(z1[..., 0], z1[..., 1]), np.hypot(z2[..., 0], z2[..., 1])
 
     fa = 1.0 - similar_pairs(*rayleigh_pairs(1.0), "glrt", alpha).mean()
-    assert abs(fa - alpha) <= 0.003
+    assert 0.7 * alpha <= fa <= 1.3 * alpha
     power = 1.0 - similar_pairs(*rayleigh_pairs(1.5), "glrt", alpha).mean()
     assert power >= 0.65
 

@@ -167,8 +167,9 @@ def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, ha, hr, masks
     seq = method >= SEQUENTIAL_OFFSET
     base = method - SEQUENTIAL_OFFSET if seq else method
     coh_lag = lag if method == CODE_STBAS else 0
-    family = _family(base, seq)
-    avg_n = min(ministack, nd)  # size behind a mini-stack (average) coherence
+    # one mini-stack (fewer than 2 x ministack dates) is the full-stack base estimator
+    family = _family(base, seq and nd >= 2 * ministack)
+    avg_n = nd // max(1, nd // ministack)  # dates of a mini-stack (average coherence)
     for i in prange(h):
         zr = np.empty((nd, lmax), dtype=np.float32)
         zi = np.empty((nd, lmax), dtype=np.float32)

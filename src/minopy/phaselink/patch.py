@@ -24,7 +24,7 @@ Pixel classes
   ``ps_mask`` True, CRLB NaN (0 at date 0).
 - **Few SHPs** (``#SHP < min_num_shp``, or a failed MiNoPy PS candidate): EVD phases of the
   small-sample Γ, debiased coherence (near 0 for a handful of samples), estimator 7 (1 for a
-  failed MiNoPy candidate).
+  failed MiNoPy candidate with at least ``min_num_shp`` SHPs).
 - **DS**: the configured estimator; amplitude = mean ``|slc|`` over the SHPs per date.
 
 The temporal coherence (both bands) is debiased for the number of samples, so equal values mean

@@ -40,6 +40,11 @@ from .shp_tests import (
 )
 from .window_stats import WindowStats, window_mean, window_stats
 
+#: The KS, AD and t tests also require the pair to pass the GLRT scale test at this fraction of
+#: alpha: a guard against gross power differences, which the distribution tests can miss when
+#: the dates are strongly correlated but the amplitudes are not speckle (multilooked stacks).
+GUARD_FACTOR = 0.1
+
 __all__ = [
     "SHP_TESTS",
     "ShpSelection",
@@ -123,18 +128,25 @@ def pixel_statistics(amp: np.ndarray, test: str) -> tuple[np.ndarray, np.ndarray
 
 
 @njit(cache=True)
-def _pair_bits(test, p, q, srt, mean, var, scale, tp, tq):
-    """Decision bits of a pair: bit 0 similar for centre ``p`` (threshold ``tp``), bit 1 for
-    centre ``q`` (``tq``); a NaN threshold means "not a centre"."""
+def _pair_bits(test, p, q, srt, mean, var, scale, tp, tq, logp, gp, gq):
+    """Decision bits of a pair: bit 0 similar for centre ``p`` (threshold ``tp``, scale guard
+    ``gp``), bit 1 for centre ``q`` (``tq``, ``gq``); a NaN threshold means "not a centre"."""
     have_p = not np.isnan(tp)
     have_q = not np.isnan(tq)
+    if test != 3:  # the scale guard: the GLRT at GUARD_FACTOR * alpha
+        d = abs(logp[p] - logp[q]) - 2.0 * math.log(scale)
+        d2 = d * d if d > 0.0 else 0.0
+        have_p = have_p and d2 <= gp
+        have_q = have_q and d2 <= gq
+        if not (have_p or have_q):
+            return 0
     if test == 0:  # KS: early-exit checks against at most two thresholds
         lo = min(tp, tq) if have_p and have_q else (tp if have_p else tq)
         if ks_within(srt[p], srt[q], scale, lo):
             return (1 if have_p else 0) | (2 if have_q else 0)
         hi = max(tp, tq) if have_p and have_q else lo
         if hi > lo and ks_within(srt[p], srt[q], scale, hi):
-            return 1 if tp == hi else 2
+            return 1 if (have_p and tp == hi) else 2
         return 0
     st = pair_statistic(test, p, q, srt, mean, var, scale)
     return (1 if have_p and st <= tp else 0) | (2 if have_q and st <= tq else 0)
@@ -142,7 +154,7 @@ def _pair_bits(test, p, q, srt, mean, var, scale, tp, tq):
 
 @njit(cache=True, parallel=True)
 def _pair_kernel(height, width, rlo, rhi, clo, chi, ha, hr, valid, test, srt, mean, var, scale,
-                 thr):
+                 thr, logp, guard):
     """Decision bits (see :func:`_pair_bits`) of every pixel of rows ``rlo..rhi-1``, columns
     ``clo..chi-1`` with its neighbours at the half offsets, shape (rows, cols, K) uint8; 0 where
     a pixel is invalid, outside the block, or neither pixel is a centre (``thr`` NaN)."""
@@ -157,6 +169,7 @@ def _pair_kernel(height, width, rlo, rhi, clo, chi, ha, hr, valid, test, srt, me
             if not valid[p]:
                 continue
             tp = thr[p]
+            gp = guard[p]
             for k in range(nk):
                 rr = r + offs[k, 0]
                 cc = c + offs[k, 1]
@@ -164,24 +177,28 @@ def _pair_kernel(height, width, rlo, rhi, clo, chi, ha, hr, valid, test, srt, me
                     q = rr * width + cc
                     tq = thr[q]
                     if valid[q] and not (np.isnan(tp) and np.isnan(tq)):
-                        bits[i, j, k] = _pair_bits(test, p, q, srt, mean, var, scale, tp, tq)
+                        bits[i, j, k] = _pair_bits(test, p, q, srt, mean, var, scale, tp, tq,
+                                                   logp, gp, guard[q])
     return bits
 
 
 @njit(cache=True, parallel=True)
 def _thresholds(height, width, r0, r1, c0, c1, ha, hr, valid, dep, cv2_sat, cnt_sat, test, nd,
-                par):
-    """Per-pixel critical values of the core centres (NaN for every other pixel), flat."""
+                par, gpar):
+    """Per-pixel critical values of the core centres, and of their scale guard (the GLRT with
+    ``gpar``), flat (NaN for every pixel that is not a valid core centre)."""
     thr = np.full(height * width, np.nan)
+    guard = np.full(height * width, np.nan)
     for i in prange(r1 - r0):
         r = r0 + i
         for j in range(c1 - c0):
             c = c0 + j
             if not valid[r * width + c]:
                 continue
-            cv2 = window_mean(cv2_sat, cnt_sat, r, c, ha, hr) if test == 3 else 0.0
+            cv2 = window_mean(cv2_sat, cnt_sat, r, c, ha, hr)
             thr[r * width + c] = centre_threshold(test, nd, dep[i, j], cv2, par)
-    return thr
+            guard[r * width + c] = centre_threshold(3, nd, dep[i, j], cv2, gpar)
+    return thr, guard
 
 
 @njit(cache=True, parallel=True)
@@ -283,10 +300,12 @@ def select_shp_planar(
     rlo, rhi = max(r0 - ha, 0), min(r1 + ha, height)
     clo, chi = max(c0 - hr, 0), min(c1 + hr, width)
     code = SHP_TESTS[test]
-    thr = _thresholds(height, width, r0, r1, c0, c1, ha, hr, vflat, dependence, stats.cv2_sat,
-                      stats.count_sat, code, n, par)
+    gpar = test_parameters("glrt", n, GUARD_FACTOR * alpha)
+    thr, guard = _thresholds(height, width, r0, r1, c0, c1, ha, hr, vflat, dependence,
+                             stats.cv2_sat, stats.count_sat, code, n, par, gpar)
+    logp = np.ascontiguousarray(stats.log_power.reshape(-1))
     bits = _pair_kernel(height, width, rlo, rhi, clo, chi, ha, hr, vflat, code, srt, mean, var,
-                        math.sqrt(1.0 + float(margin)), thr)
+                        math.sqrt(1.0 + float(margin)), thr, logp, guard)
     # invalid pixels get an infinite power so that no cutoff admits them
     power = np.where(valid, stats.power, np.inf).reshape(-1)
     masks, counts = _shp_kernel(height, width, r0, r1, c0, c1, ha, hr, vflat, power, cutoff, bits,
@@ -352,6 +371,7 @@ def similar_pairs(
     dependence: float | None = None,
     margin: float = 0.0,
     cv2: float | None = None,
+    guard: bool = True,
 ) -> np.ndarray:
     """Decide the similarity of many amplitude sample pairs (for testing and calibration).
 
@@ -367,8 +387,10 @@ def similar_pairs(
     margin : float
         Equivalence margin on the power.
     cv2 : float, optional
-        GLRT only: the mean temporal ``var(I)/mean(I)²`` of a window (default: the mean over
-        all the samples given).
+        GLRT and scale guard: the mean temporal ``var(I)/mean(I)²`` of a window (default: the
+        mean over all the samples given).
+    guard : bool
+        Apply the GLRT scale guard to the KS, AD and t tests, as SHP selection does.
 
     Returns
     -------
@@ -390,4 +412,10 @@ def similar_pairs(
         c = float(np.mean(inten.var(axis=1, ddof=1) / inten.mean(axis=1) ** 2))
     else:
         c = float(cv2)
-    return stat <= centre_threshold(SHP_TESTS[test], n, s, c, par)
+    ok = stat <= centre_threshold(SHP_TESTS[test], n, s, c, par)
+    if guard and test != "glrt":  # the scale guard (GUARD_FACTOR)
+        logp = np.log(np.mean(both * both, axis=1))
+        d = np.maximum(np.abs(logp[: a.shape[0]] - logp[a.shape[0]:]) - math.log(1.0 + margin), 0)
+        gpar = test_parameters("glrt", n, GUARD_FACTOR * alpha)
+        ok &= d * d <= centre_threshold(SHP_TESTS["glrt"], n, s, c, gpar)
+    return ok

@@ -78,10 +78,10 @@ def inspect_pixel(slc_file: str | os.PathLike, y: int, x: int, range_window: int
     InputDataError
         When the file lacks ``slc``/``date`` or the pixel is outside the image.
     """
+    from minopy.phaselink import PhaseLinkOptions, process_patch
     from minopy.phaselink.covariance import shp_coherence
     from minopy.phaselink.estimators import estimate_phases
-    from minopy.phaselink.quality import temporal_coherence
-    from minopy.phaselink.shp import select_shp
+    from minopy.phaselink.shp import ShpSelection
 
     ha, hr = int(azimuth_window) // 2, int(range_window) // 2
     with h5py.File(slc_file, "r") as f:
@@ -99,17 +99,22 @@ def inspect_pixel(slc_file: str | os.PathLike, y: int, x: int, range_window: int
         dates = parse_dates(f["date"][()])
     amplitude = np.abs(block)
     core = (y - r0, y - r0 + 1, x - c0, x - c0 + 1)
-    selection = select_shp(block, core, azimuth_window, range_window, "ks", alpha)
-    gamma = np.asarray(shp_coherence(block, core, selection)[0, 0], dtype=np.complex128)
-    num_shp = int(selection.counts[0, 0])
+    # the phase-linking chain itself (dependence, PS cut-off, calibrated test, consistency), so
+    # the figure shows the SHPs the step uses
+    options = PhaseLinkOptions(method="EMI", shp_test="ks", shp_alpha=alpha,
+                               azimuth_window=azimuth_window, range_window=range_window)
+    res = process_patch(block, core, options, keep_masks=True)
+    num_shp = int(res.shp_count[0, 0])
     if num_shp == 0:
         raise InputDataError(f"pixel y={y} x={x} of {slc_file} has no valid data (NaN or zero "
                              "amplitude), so it has no SHPs")
+    selection = ShpSelection(res.shp_masks, res.shp_count, ha, hr, np.zeros((1, 1)))
+    gamma = np.asarray(shp_coherence(block, core, selection)[0, 0], dtype=np.complex128)
     phasors, _ = estimate_phases(gamma[None], "EMI")
-    tcoh = float(temporal_coherence(gamma[None], phasors)[0])
+    tcoh = float(res.temporal_coherence[1, 0, 0])
     window = np.full((2 * ha + 1, 2 * hr + 1), np.nan)
     window[r0 - (y - ha):r1 - (y - ha), c0 - (x - hr):c1 - (x - hr)] = amplitude.mean(axis=0)
-    shp_mask = np.asarray(selection.masks[0, 0], dtype=bool) & np.isfinite(window)
+    shp_mask = np.asarray(res.shp_masks[0, 0], dtype=bool) & np.isfinite(window)
     return PixelInspection(y, x, dates, gamma, shp_mask, window, num_shp, tcoh,
                            np.angle(phasors[0]))
 

@@ -195,17 +195,18 @@ def run(ctx: StepContext) -> None:
     if not ts_file.is_file():
         raise InputDataError(f"{ts_file} does not exist; run the invert_network step")
     # weather files first: a missing one stops the step before any work
-    weather = troposphere.prepare(ctx) is not None
+    delay = troposphere.prepare(ctx)
     with staging(ctx, STEP, staged_inputs(ctx)) as staged:
-        correct(staged, weather)
+        correct(staged, delay)
 
 
-def correct(ctx: StepContext, weather: bool = False) -> None:
+def correct(ctx: StepContext, delay: Path | None = None) -> None:
     """The MintPy time-series steps (and the geolocation correction) in ``ctx.network_dir``;
-    with ``weather``, minopy's pyaps/gacos correction replaces MintPy's correct_troposphere."""
+    with a ``delay`` file (pyaps/gacos, :func:`troposphere.prepare`), minopy's correction
+    replaces MintPy's correct_troposphere."""
     replace = {}
-    if weather:
-        replace["correct_troposphere"] = lambda src, dst: troposphere.apply(ctx, src, dst)
+    if delay is not None:
+        replace["correct_troposphere"] = lambda src, dst: troposphere.apply(ctx, src, dst, delay)
     if hdfeos5_requested(ctx):
         check_hdfeos5_attributes(ctx)
     steps = list(mintpy_bridge.TIMESERIES_STEPS)

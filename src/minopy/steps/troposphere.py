@@ -203,10 +203,11 @@ def prepare(ctx: StepContext) -> Path | None:
     return write_delay_file(out, info.dates, attrs, inc.shape, delay_of, sig)
 
 
-def apply(ctx: StepContext, in_file: Path, out_file: Path) -> None:
-    """Subtract the delay file from ``in_file`` into ``out_file`` (MintPy diff.py), atomically."""
+def apply(ctx: StepContext, in_file: Path, out_file: Path, tropo: Path | None = None) -> None:
+    """Subtract the delay file (``tropo``, default the one of ``ctx``) from ``in_file`` into
+    ``out_file`` (MintPy diff.py), atomically."""
     meth = method(ctx)
-    tropo = delay_file(ctx, meth)
+    tropo = delay_file(ctx, meth) if tropo is None else Path(tropo)
     if not tropo.is_file():
         raise InputDataError(f"{tropo} does not exist; it is computed at the start of "
                              "timeseries_correction")
