@@ -32,7 +32,7 @@ from .estimators import (
     evd_vector,
 )
 from .ps import is_ps, top_eigenvalues_vector
-from .quality import temporal_coherence_vector
+from .quality import neighbour_similarity, temporal_coherence_vector
 from .sequential import sequential_vector
 from .shp_connectivity import centre_component
 
@@ -254,13 +254,21 @@ def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, ha, hr, masks
                     continue
             have_inv = False
             b_full = noise_bias(family, nd, n, bias, log_n, log_l)
-            if n < min_shp or (rule == RULE_MINOPY and n <= ps_num_shp):
+            if n < min_shp:
+                # too few samples for a covariance: EVD of the small sample (the own phase for
+                # one), and as quality the debiased phase similarity with the nearest neighbours
+                evd_vector(gamma, x)
+                q = neighbour_similarity(re, im, valid, r, c)
+                tcoh[0, i, j] = q
+                tcoh[1, i, j] = q
+                estimator[i, j] = CODE_FEW_SHP
+            elif rule == RULE_MINOPY and n <= ps_num_shp:
                 evd_vector(gamma, x)
                 g = temporal_coherence_vector(gamma, x, 0)
                 b_evd = noise_bias(FAMILY_EVD, nd, n, bias, log_n, log_l)
                 tcoh[0, i, j] = debias(g, b_evd)
                 tcoh[1, i, j] = debias(g, b_evd)
-                estimator[i, j] = CODE_FEW_SHP if n < min_shp else CODE_EVD
+                estimator[i, j] = CODE_EVD
             elif seq:
                 avg, code = sequential_vector(
                     zr, zi, n, gamma, cdiag, ministack, base, beta0, x

@@ -46,7 +46,7 @@ ESTIMATOR_CODES: dict[int, str] = {
     CODE_STBAS: "StBAS",
     CODE_PS: "PS (own phase kept)",
     CODE_EMI_FALLBACK_EVD: "EMI/PTA/StBAS fell back to EVD (|Γ| not positive definite)",
-    CODE_FEW_SHP: "fewer SHPs than minNumShp: EVD of the small sample (low quality)",
+    CODE_FEW_SHP: "fewer SHPs than minNumShp: EVD of the small sample, neighbour phase similarity",
 }
 
 #: Method names accepted by :func:`estimate_phases`, mapped to their estimator code.

@@ -22,9 +22,13 @@ Pixel classes
 - **PS** (``scr`` rule: bright against the window's clutter; ``minopy`` rule: ``#SHP <=
   ps_num_shp`` and the MiNoPy test passes): own phase and amplitude, coherence 1, estimator 5,
   ``ps_mask`` True, CRLB NaN (0 at date 0).
-- **Few SHPs** (``#SHP < min_num_shp``, or a failed MiNoPy PS candidate): EVD phases of the
-  small-sample Γ, debiased coherence (near 0 for a handful of samples), estimator 7 (1 for a
-  failed MiNoPy candidate with at least ``min_num_shp`` SHPs).
+- **Few SHPs** (``#SHP < min_num_shp``): EVD phases of the small-sample Γ (the own phase for one
+  sample), estimator 7. A handful of samples cannot give a covariance, and their temporal
+  coherence is near 1 whatever the data; the quality reported (both bands) is instead the
+  debiased maximum phase similarity with the 8 neighbours (:func:`.quality.neighbour_similarity`):
+  high only when the pixel shares a stable phase history with an adjacent pixel, 0 for noise.
+- **Failed MiNoPy PS candidates** (``minopy`` rule, at least ``min_num_shp`` SHPs): EVD phases,
+  debiased temporal coherence, estimator 1.
 - **DS**: the configured estimator; amplitude = mean ``|slc|`` over the SHPs per date.
 
 The temporal coherence (both bands) is debiased for the number of samples, so equal values mean

@@ -127,7 +127,7 @@ def pixel_statistics(amp: np.ndarray, test: str) -> tuple[np.ndarray, np.ndarray
     return np.ascontiguousarray(srt), mean, var
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pair_bits(test, p, q, srt, mean, var, scale, tp, tq, logp, gp, gq):
     """Decision bits of a pair: bit 0 similar for centre ``p`` (threshold ``tp``, scale guard
     ``gp``), bit 1 for centre ``q`` (``tq``, ``gq``); a NaN threshold means "not a centre"."""

@@ -223,7 +223,7 @@ def ad_statistic(a: np.ndarray, b: np.ndarray, scale: float) -> float:
     return acc * (big - 1.0) / big
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def ks_within(a: np.ndarray, b: np.ndarray, scale: float, k: float) -> bool:
     """``ks_count(a, b, scale) <= k`` without counting: stops at the first violated rank.
 
