@@ -141,10 +141,10 @@ def test_temporal_coherence_rank_correlates_with_authors_correlation(houston_lin
 def test_linked_phase_of_coherent_pixels_agrees_with_input_interferograms(houston_linked):
     """load + phase linking + concatenation keep the interferometric signal.
 
-    1. PS pixels (temporal coherence 1, the most coherent class) keep their own phase: the
-       linked phase equals the phase of the authors' interferogram files, re-referenced to the
-       first date (wrap(φ_d - φ_0), with the README sign convention), to 1e-5 rad (seen 4.8e-7).
-       This also pins the date order, sign convention and patch placement through the steps.
+    1. Pixels that keep their own phase (PS, and pixels whose only SHP is themselves) carry the
+       phase of the authors' interferogram files, re-referenced to the first date
+       (wrap(φ_d - φ_0), with the README sign convention), to 1e-5 rad (seen 4.8e-7). This also
+       pins the date order, sign convention and patch placement through the steps.
     2. Coherent distributed scatterers (EMI pixels with tempCoh_full >= 0.8; 63 in the subset,
        155 in the full crop): the linked phase agrees with the 5 x 5 boxcar-multilooked input
        interferogram s_d s_0*: median |wrapped difference| over pixels and dates < 0.6 rad
@@ -154,8 +154,8 @@ def test_linked_phase_of_coherent_pixels_agrees_with_input_interferograms(housto
     """
     run = houston_linked
     y0, y1, x0, x1 = run.box
-    ps = run.estimator == PS
-    assert ps.sum() >= 100
+    ps = (run.estimator == PS) | (run.shp == 1)
+    assert ps.sum() >= 30
     ref = builders.houston_phase(run.dates[0])[y0:y1, x0:x1]
     max_err = 0.0
     for i, d in enumerate(run.dates):
@@ -176,3 +176,34 @@ def test_linked_phase_of_coherent_pixels_agrees_with_input_interferograms(housto
     med_low = float(np.median(diff[:, low]))
     assert med_top < 0.6, med_top
     assert med_low > 1.0, med_low
+
+
+def test_calibrated_chain_agrees_with_the_authors_phase_similarity(houston_linked):
+    """The whole phase-linking chain against the psps authors' maps (calibration issue targets).
+
+    Measured on the full crop with the defaults (before the SHP/PS calibration in brackets):
+    median #SHP 113 of 225 [11]; PS 0.1 % [12.3 %]; Pearson r(tempCoh_full, avg_correlation)
+    0.37 [0.34]; pixels with max_sim > 0.7 that are PS or have tempCoh_full >= 0.7: 63 % [80 %];
+    PS with max_sim < 0.4: 0 % [66 %]; pixels with max_sim < 0.3 and tempCoh_full >= 0.7: 3.3 %
+    [10.8 %] (12 % on the 72 x 112 subset, which is mostly the built-up patches' surroundings). The issue's targets r >= 0.6, >= 85 % and <= 3 % are not reached (see the closing
+    note); the bounds below guard what was gained.
+    """
+    run = houston_linked
+    y0, y1, x0, x1 = run.box
+    sim = read_crop_map("ps_data/max_sim")[y0:y1, x0:x1]
+    tcoh = run.tcoh_full
+    ps = run.estimator == PS
+    good = tcoh >= 0.7
+    assert np.median(run.shp) >= 60  # the tests no longer reject most of a homogeneous window
+    assert ps.mean() < 0.02
+    if ps.any():
+        assert np.mean(sim[ps] < 0.4) <= 0.25
+    r = np.corrcoef(tcoh.ravel(), run.avg_correlation.ravel())[0, 1]
+    assert r >= 0.3, r
+    false_high = np.mean(good[sim < 0.3])
+    if run.box == (0, 256, 0, 256):
+        assert false_high <= 0.045, false_high
+        assert r >= 0.35, r
+        assert np.mean((ps | good)[sim > 0.7]) >= 0.6
+    else:  # the subset is mostly the built-up patches' surroundings (seen 12 %)
+        assert false_high <= 0.15, false_high

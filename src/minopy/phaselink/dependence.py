@@ -6,22 +6,31 @@ coherence ``Γ`` and powers ``σ²``:
 
     E |Σ_t a_t conj(b_t)|² = σ_a² σ_b² Σ_ij |γ_ij|²,      E[P_a P_b] = N² σ_a² σ_b²,
 
-with ``P = Σ_t |z_t|²``. So the ratio of the sums of the two over many pixel pairs is a consistent
-estimate of ``s`` (the ratio of means; averaging the per-pair ratios would be biased low by up to
-30 %, because a pair's power and cross power are correlated). The pairs are all pairs of valid
-pixels in the centre's window at the offsets of :func:`dependence_offsets` (at least two pixels
-apart, so that the spatial correlation of neighbouring speckle does not count as temporal
-dependence). The window sums are read from one summed-area table per offset, so each centre costs
-O(offsets) and uses only data inside its own window (seamless tiling).
+with ``P = Σ_t |z_t|²``. Over the pairs of valid pixels in the centre's window (at the offsets of
+:func:`dependence_offsets`: at least two pixels apart, so that the spatial correlation of
+neighbouring speckle does not count as temporal dependence) two estimates are formed:
 
-In a window that mixes populations, pairs across a phase boundary add little cross power, so ``s``
-comes out low and the tests stricter: the estimate errs on the side of rejecting.
+- the ratio of the sums of the two, consistent in a homogeneous window but dominated by the
+  brightest pixels: a few bright coherent pixels (buildings in fields) make a field look coherent;
+- the mean of the per-pair ratios ``ĉ² = |Σ a conj b|² / (P_a P_b)``, in which every pair counts
+  the same, but biased low (by up to 30 % where coherence is high, because a pair's power and
+  cross power are correlated; 0-5 % when it is low).
+
+``s`` is the smaller of the first and 1.25 times the second: in a homogeneous window it is the
+first (or slightly less, where coherence is high: the tests are then a little stricter), and the
+bright minority cannot raise it. The window sums are read from summed-area tables, one per
+offset, so each centre costs O(offsets) and uses only data inside its own window (seamless
+tiling). In a window that mixes populations, pairs across a phase boundary add little cross
+power, so ``s`` comes out low and the tests stricter: the estimate errs on the side of rejecting.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+
+#: Factor on the mean per-pair ``ĉ²`` (its low bias is at most about 30 %).
+PAIR_MEAN_FACTOR = 1.25
 
 
 def dependence_offsets(half_az: int, half_rg: int) -> np.ndarray:
@@ -50,13 +59,13 @@ def dependence_offsets(half_az: int, half_rg: int) -> np.ndarray:
 def _pair_tables(re, im, valid, offs):
     """Summed-area tables of the cross power and power product of the pairs at each offset.
 
-    ``tab[k, 0 or 1, r + 1, c + 1]`` = sum over pixels (r', c') <= (r, c) of
-    ``|Σ_t z(r',c') conj z(r'+da, c'+db)|²`` (0) or ``P(r',c') P(r'+da, c'+db)`` (1) for pairs with
-    both pixels valid and inside the block.
+    ``tab[k, m, r + 1, c + 1]`` = sum over pixels (r', c') <= (r, c) of, for ``m`` = 0, 1, 2, 3:
+    ``|Σ_t z(r',c') conj z(r'+da, c'+db)|²``, ``P(r',c') P(r'+da, c'+db)``, their ratio ``ĉ²``,
+    and 1, for pairs with both pixels valid and inside the block.
     """
     height, width, nd = re.shape
     nk = offs.shape[0]
-    tab = np.zeros((nk, 2, height + 1, width + 1))
+    tab = np.zeros((nk, 4, height + 1, width + 1))
     power = np.zeros((height, width))
     for r in prange(height):
         for c in range(width):
@@ -70,6 +79,8 @@ def _pair_tables(re, im, valid, offs):
         for r in range(height):
             row_x = 0.0
             row_p = 0.0
+            row_c = 0.0
+            row_n = 0.0
             for c in range(width):
                 rr = r + da
                 cc = c + db
@@ -83,10 +94,16 @@ def _pair_tables(re, im, valid, offs):
                         bi = im[rr, cc, t]
                         sr += ar * br + ai * bi
                         si += ai * br - ar * bi
-                    row_x += sr * sr + si * si
-                    row_p += power[r, c] * power[rr, cc]
+                    x2 = sr * sr + si * si
+                    pp = power[r, c] * power[rr, cc]
+                    row_x += x2
+                    row_p += pp
+                    row_c += x2 / pp if pp > 0.0 else 0.0
+                    row_n += 1.0
                 tab[k, 0, r + 1, c + 1] = tab[k, 0, r, c + 1] + row_x
                 tab[k, 1, r + 1, c + 1] = tab[k, 1, r, c + 1] + row_p
+                tab[k, 2, r + 1, c + 1] = tab[k, 2, r, c + 1] + row_c
+                tab[k, 3, r + 1, c + 1] = tab[k, 3, r, c + 1] + row_n
     return tab
 
 
@@ -111,6 +128,8 @@ def _centre_dependence(tab, offs, height, width, r0, r1, c0, c1, ha, hr, nd):
             wc1 = min(c + hr + 1, width)
             num = 0.0
             den = 0.0
+            csum = 0.0
+            cnt = 0.0
             for k in range(nk):
                 da = offs[k, 0]
                 db = offs[k, 1]
@@ -123,7 +142,11 @@ def _centre_dependence(tab, offs, height, width, r0, r1, c0, c1, ha, hr, nd):
                     continue
                 num += _box(tab, k, 0, qr0, qr1, qc0, qc1)
                 den += _box(tab, k, 1, qr0, qr1, qc0, qc1)
+                csum += _box(tab, k, 2, qr0, qr1, qc0, qc1)
+                cnt += _box(tab, k, 3, qr0, qr1, qc0, qc1)
             s = num / den if den > 0.0 else 1.0 / nd
+            if cnt > 0.0:
+                s = min(s, PAIR_MEAN_FACTOR * csum / cnt)
             out[i, j] = min(max(s, 1.0 / nd), 1.0)
     return out
 

@@ -15,8 +15,7 @@ window by :mod:`minopy.phaselink.dependence`) and uses it in its critical value:
 ``glrt``
     Likelihood-ratio test of equal scale. For Gaussian scatterers it is asymptotically the squared
     log ratio of the mean powers, ``δ = ln P̄_p − ln P̄_q``, over its null variance
-    ``Var δ = 2 κ s (1 + s/2) CV²`` (the ``s/2`` is the second-order term of the variance of a
-    log, as in ``ψ'(k) ≈ 1/k + 1/(2k²)``): ``s`` from the correlation of the dates, ``CV²`` the relative ensemble
+    ``Var δ = 2 κ s CV²``: ``s`` from the correlation of the dates, ``CV²`` the relative ensemble
     variance of one intensity (1 for single-look speckle, about 1/L for L-look data; estimated as
     the window mean of the pixels' temporal ``var(I)/mean(I)²`` divided by ``(1 − s)``, the share of
     the ensemble variance that one pixel's dates see), and ``κ = 1 − 0.1 (1 − 1/(sN))``, which
@@ -346,5 +345,4 @@ def log_power_variance(n: int, s: float, cv2: float) -> float:
     """
     s = min(max(s, 1.0 / n), 1.0)
     kappa = 1.0 - 0.1 * (1.0 - 1.0 / (n * s))  # LOG_VARIANCE_KAPPA
-    # s (1 + s / 2): the second-order term of the variance of a log (trigamma 1/k + 1/(2k²))
-    return kappa * s * (1.0 + 0.5 * s) * ensemble_cv2(cv2, n, s)
+    return kappa * s * ensemble_cv2(cv2, n, s)
