@@ -176,10 +176,10 @@ def test_timeseries_correction_repeats_and_resumes_bit_identically(tmp_path, mon
 
     real_run = mintpy_bridge.run_steps
 
-    def killed_after_reference_date(ctx, steps):
+    def killed_after_reference_date(ctx, steps, replace=None):
         done = [step for step in steps if mintpy_bridge.TIMESERIES_STEPS.index(step)
                 <= mintpy_bridge.TIMESERIES_STEPS.index("reference_date")]
-        real_run(ctx, done)
+        real_run(ctx, done, replace)
         raise KeyboardInterrupt  # stands for kill -9 after reference_date
 
     monkeypatch.setattr(mintpy_bridge, "run_steps", killed_after_reference_date)
