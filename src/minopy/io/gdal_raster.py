@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +52,15 @@ def _rasterio() -> Any:
 def open_dataset(path: str | os.PathLike, what: str) -> Any:
     """Open ``path`` with rasterio; InputDataError naming ``what`` and the file if GDAL cannot."""
     rasterio = _rasterio()
-    from rasterio.errors import RasterioIOError
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
     text = str(path)
     if "://" not in text and ":" not in text.split("/")[0] and not Path(text).exists():
         raise InputDataError(f"{what} {text} does not exist")
     try:
-        return rasterio.open(text)
+        with warnings.catch_warnings():  # radar-coordinate rasters have no geotransform
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            return rasterio.open(text)
     except (RasterioIOError, OSError) as err:
         raise InputDataError(f"{what} {text} cannot be read by GDAL: {err}") from None
 
