@@ -164,7 +164,8 @@ class GeoGrid:
         """Pixel box ``(x0, y0, x1, y1)`` of the pixels whose centres lie in ``S:N,W:E``.
 
         The latitude/longitude box's edges (densified) are projected into the grid's CRS and
-        its bounding box converted to pixels through the geotransform.
+        its bounding box converted to pixels through the geotransform; in a projected CRS the box
+        is then tightened to the pixels whose centres fall inside (its edges are curved there).
 
         Raises
         ------
@@ -187,6 +188,21 @@ class GeoGrid:
         c1 = min(self.width, int(math.floor(cols.max() + 1e-9)) + 1)
         r0 = max(0, int(math.ceil(rows.min() - 1e-9)))
         r1 = min(self.length, int(math.floor(rows.max() + 1e-9)) + 1)
+        if c0 < c1 and r0 < r1 and not self.is_geographic:
+            # the box's edges are curved in a projected CRS: keep the pixels whose centres are in
+            rows_in, cols_in = [], []
+            cols_all = np.arange(c0, c1)
+            for b0 in range(r0, r1, 256):
+                rows = np.arange(b0, min(r1, b0 + 256))
+                la, lo = self.latlon(rows[:, None], cols_all[None, :])
+                inside = (la >= south) & (la <= north) & (lo >= west) & (lo <= east)
+                rows_in += list(rows[inside.any(axis=1)])
+                cols_in += list(cols_all[inside.any(axis=0)])
+            if rows_in:
+                r0, r1 = int(min(rows_in)), int(max(rows_in)) + 1
+                c0, c1 = int(min(cols_in)), int(max(cols_in)) + 1
+            else:
+                r1, c1 = r0, c0
         if c0 >= c1 or r0 >= r1:
             lat_c, lon_c = self.latlon(np.array([0, self.length - 1]),
                                        np.array([0, self.width - 1]))
@@ -222,3 +238,18 @@ class LatLonBand:
         if np.ndim(cols) == 0:
             out = out[..., 0]
         return out
+
+
+def georef_from_attrs(attrs: dict[str, Any]) -> Any:
+    """The :class:`minopy.io.isce.Georef` of a geocoded stack's MintPy attributes (``X_FIRST``,
+    ``Y_FIRST``, ``X_STEP``, ``Y_STEP``, ``EPSG``), None in radar coordinates or without EPSG."""
+    from minopy.io.isce import Georef
+
+    keys = ("X_FIRST", "Y_FIRST", "X_STEP", "Y_STEP", "EPSG")
+    if any(attrs.get(k) in (None, "") for k in keys):
+        return None
+    from pyproj import CRS
+
+    transform = (float(attrs["X_FIRST"]), float(attrs["X_STEP"]), 0.0,
+                 float(attrs["Y_FIRST"]), 0.0, float(attrs["Y_STEP"]))
+    return Georef(transform, CRS.from_epsg(int(float(attrs["EPSG"]))).to_wkt())
