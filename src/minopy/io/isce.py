@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from xml.sax.saxutils import escape
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 

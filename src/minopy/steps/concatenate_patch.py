@@ -105,7 +105,7 @@ def concatenate(ctx: StepContext, plan: Plan) -> None:
     with ExitStack() as stack:
         ps_tmp = stack.enter_context(atomic_path(ctx.phase_series_file))
         mask_tmp = stack.enter_context(atomic_path(ctx.ps_mask_file))
-        georef = georef_from_attrs(plan.stack.attrs)
+        georef = georef_from_attrs(attrs)
         rasters = {name: stack.enter_context(create_raster(ctx.inverted_dir / name, width, length,
                                                            bands, dtype, scheme, "", georef))
                    for name, (bands, dtype, scheme) in RASTERS.items()}
