@@ -94,7 +94,7 @@ def test_gdal_layout_loads_the_same_slcs_as_isce(tmp_path, caplog):
     np.testing.assert_array_equal(stacks["tops"].read(), stacks["gdal"].read())
     np.testing.assert_allclose(stacks["tops"].bperp, stacks["gdal"].bperp, atol=1e-5)
     a, b = stacks["tops"].attrs, stacks["gdal"].attrs
-    assert b["PROCESSOR"] == "gdal" and "Y_FIRST" not in b
+    assert b["PROCESSOR"] == "isce" and b["MINOPY_PROCESSOR"] == "gdal" and "Y_FIRST" not in b
     for key in ("WAVELENGTH", "RANGE_PIXEL_SIZE", "STARTING_RANGE", "HEADING", "HEIGHT"):
         assert float(a[key]) == pytest.approx(float(b[key]), rel=1e-5), key
 
@@ -159,7 +159,7 @@ def test_list_file_and_baseline_file(tmp_path):
     load_data.run(ctx)
     stack = SlcStack(ctx.slc_stack_file)
     assert stack.dates == dates and stack.bperp.tolist() == [0.0, 10.0, 20.0]
-    assert stack.attrs["PROCESSOR"] == "gdal" and "LAT_REF1" in stack.attrs
+    assert stack.attrs["MINOPY_PROCESSOR"] == "gdal" and "LAT_REF1" in stack.attrs
 
 
 def test_wavelength_required_without_metadata(tmp_path):

@@ -128,6 +128,10 @@ def _write_other_layout(out_dir: Path, layout: str, params: SimulationParams,
     if layout in ("gdal", "geo"):
         write_gdal_layout(out_dir, layout == "geo", dict(slcs), geometry, bperp, rsc,
                           (params.center_lat, params.center_lon))
+    elif layout == "gamma":
+        from minopy.simulate.gamma_layout import write_gamma_layout
+
+        write_gamma_layout(out_dir, dict(slcs), geometry, bperp, rsc)
     else:
         raise ConfigError(f"unknown stack layout {layout!r}; choose one of {LAYOUTS}")
 
@@ -142,9 +146,10 @@ def write_stack(out_dir: Path, preset: str = "demo", layout: str = "tops", seed:
         Project folder to write (created if needed; existing files are replaced).
     preset : str
         Name in :data:`minopy.simulate.PRESETS`.
-    layout : {"tops", "stripmap", "gdal", "geo"}
-        ISCE topsStack or stripmapStack file layout, or GDAL rasters in radar coordinates
-        (``gdal``) or on a UTM grid (``geo``), see :mod:`minopy.simulate.gdal_layout`.
+    layout : {"tops", "stripmap", "gdal", "geo", "gamma"}
+        ISCE topsStack or stripmapStack file layout, GDAL rasters in radar coordinates
+        (``gdal``) or on a UTM grid (``geo``), see :mod:`minopy.simulate.gdal_layout`, or a
+        GAMMA stack (:mod:`minopy.simulate.gamma_layout`).
     seed : int
         Random seed; the output is a deterministic function of (parameters, seed).
     **overrides

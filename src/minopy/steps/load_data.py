@@ -105,7 +105,9 @@ def stack_attributes(ctx: StepContext, stack: StackInputs, box: Box) -> dict[str
     attrs.update({
         "FILE_TYPE": "timeseries",
         "DATA_TYPE": "complex64",
-        "PROCESSOR": stack.processor,
+        # MintPy finds a radar-coordinate stack's latitude/longitude lookup by PROCESSOR = isce
+        "PROCESSOR": stack.processor if stack.grid is not None else "isce",
+        "MINOPY_PROCESSOR": stack.processor,
         "LENGTH": stack.length,
         "WIDTH": stack.width,
         "PROJECT_NAME": template.stem if template is not None else ctx.project_dir.name,

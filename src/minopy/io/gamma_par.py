@@ -1,0 +1,210 @@
+"""GAMMA ISP files: image parameter files (``*.rslc.par``, ``*.par``), big-endian rasters and
+``base_perp`` output.
+
+A GAMMA ISP image parameter file starts with ``Gamma Interferometric SAR Processor (ISP) - Image
+Parameter File`` and holds ``key:   value [unit]`` lines, e.g.::
+
+    date:      2009 9 20 22 2 31.6100
+    center_time:            79355.414869   s
+    range_samples:                  3150
+    azimuth_lines:                  2250
+    image_format:               FCOMPLEX
+    heading:                 190.7709114   degrees
+    range_pixel_spacing:        0.909403   m
+    near_range_slc:           562804.6249   m
+    radar_frequency:        9.6500000e+09   Hz
+    sar_to_earth_center:             6884232.8404   m
+    earth_radius_below_sensor:       6372623.3859   m
+
+Rasters are headerless and big-endian: ``FCOMPLEX`` (two float32 per pixel), ``SCOMPLEX`` (two
+int16), ``FLOAT``; the size comes from the parameter file. :func:`radar_attributes` converts a
+parameter file into MintPy attributes as MintPy's ``prep_gamma`` does (wavelength from the radar
+frequency, satellite height = ``sar_to_earth_center - earth_radius_below_sensor``, ...).
+``base_perp`` writes a table whose header holds ``bpara       bperp       blen``; the rows below
+it have nine columns, the eighth being the perpendicular baseline of that row (metres).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from minopy.errors import InputDataError
+
+SPEED_OF_LIGHT = 299_792_458.0
+#: GAMMA image_format -> big-endian numpy dtype of one pixel.
+FORMATS = {"FCOMPLEX": np.dtype(">c8"), "SCOMPLEX": np.dtype(">i2"), "FLOAT": np.dtype(">f4"),
+           "SHORT": np.dtype(">i2"), "BYTE": np.dtype("u1")}
+COMPLEX_FORMATS = ("FCOMPLEX", "SCOMPLEX")
+
+
+def read_par(path: str | os.PathLike) -> dict[str, str]:
+    """``{key: value text}`` of a GAMMA parameter file (value without its unit for numbers)."""
+    path = Path(path)
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputDataError(f"cannot read GAMMA parameter file {path}: {err}") from None
+    out: dict[str, str] = {}
+    for line in lines:
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip() or " " in key.strip():
+            continue
+        out[key.strip()] = value.strip()
+    if "range_samples" not in out and "width" not in out:
+        raise InputDataError(f"{path} is not a GAMMA image parameter file (no range_samples)")
+    return out
+
+
+def number(par: dict[str, str], key: str, path: Any) -> float:
+    """The number at the start of ``par[key]``; InputDataError naming the file and key."""
+    text = par.get(key)
+    if text is None:
+        raise InputDataError(f"{path} lacks '{key}:'")
+    try:
+        return float(text.split()[0])
+    except (ValueError, IndexError):
+        raise InputDataError(f"{path}: '{key}: {text}' is not a number") from None
+
+
+def image_size(par: dict[str, str], path: Any) -> tuple[int, int]:
+    """``(azimuth_lines, range_samples)``."""
+    width = par.get("range_samples", par.get("width"))
+    length = par.get("azimuth_lines", par.get("nlines"))
+    try:
+        return int(str(length).split()[0]), int(str(width).split()[0])
+    except (ValueError, IndexError):
+        raise InputDataError(f"{path}: azimuth_lines/range_samples are not integers") from None
+
+
+def par_date(par: dict[str, str], path: Any) -> str:
+    """``YYYYMMDD`` of ``date: YYYY MM DD [hh mm ss.s]``."""
+    parts = par.get("date", "").split()
+    try:
+        y, m, d = (int(float(v)) for v in parts[:3])
+    except ValueError:
+        parts = []
+    if len(parts) < 3:
+        raise InputDataError(f"{path}: 'date: {par.get('date', '')}' is not 'YYYY MM DD ...'")
+    return f"{y:04d}{m:02d}{d:02d}"
+
+
+def radar_attributes(par: dict[str, str], path: Any) -> dict[str, Any]:
+    """MintPy attributes of an SLC parameter file."""
+    out: dict[str, Any] = {}
+    if "radar_frequency" in par:
+        out["WAVELENGTH"] = SPEED_OF_LIGHT / number(par, "radar_frequency", path)
+    simple = {"range_pixel_spacing": "RANGE_PIXEL_SIZE",
+              "azimuth_pixel_spacing": "AZIMUTH_PIXEL_SIZE", "near_range_slc": "STARTING_RANGE",
+              "prf": "PRF", "earth_radius_below_sensor": "EARTH_RADIUS",
+              "center_time": "CENTER_LINE_UTC", "incidence_angle": "CENTER_INCIDENCE_ANGLE"}
+    for key, attr in simple.items():
+        if key in par:
+            out[attr] = number(par, key, path)
+    if "sar_to_earth_center" in par and "earth_radius_below_sensor" in par:
+        out["HEIGHT"] = (number(par, "sar_to_earth_center", path)
+                         - number(par, "earth_radius_below_sensor", path))
+    if "heading" in par:
+        heading = number(par, "heading", path)
+        heading = heading - 360.0 * round(heading / 360.0)  # (-180, 180], MintPy/ISCE style
+        out["HEADING"] = heading
+        out["ORBIT_DIRECTION"] = "ASCENDING" if abs(heading) < 90.0 else "DESCENDING"
+    if "azimuth_angle" in par:
+        out["ANTENNA_SIDE"] = -1 if 0.0 < number(par, "azimuth_angle", path) < 180.0 else 1
+    if "sensor" in par:
+        out["PLATFORM"] = par["sensor"].split()[0] if par["sensor"].split() else "unknown"
+    return out
+
+
+def look_geometry(par: dict[str, str], width: int, path: Any) -> np.ndarray:
+    """Incidence angle (degrees) of each range sample on the sphere of
+    ``earth_radius_below_sensor`` seen from ``sar_to_earth_center`` (law of cosines), shifted so
+    that the slant range ``center_range_slc`` has the file's ``incidence_angle`` when it gives one
+    (the sphere misses the ellipsoid's curvature by a few tenths of a degree)."""
+    r_sat = number(par, "sar_to_earth_center", path)
+    r_e = number(par, "earth_radius_below_sensor", path)
+    r0 = number(par, "near_range_slc", path)
+    dr = number(par, "range_pixel_spacing", path)
+
+    def sphere(rng: np.ndarray) -> np.ndarray:
+        cos_look = (r_sat**2 + rng**2 - r_e**2) / (2.0 * r_sat * rng)
+        look = np.arccos(np.clip(cos_look, -1.0, 1.0))
+        return np.degrees(np.arcsin(np.clip(r_sat * np.sin(look) / r_e, -1.0, 1.0)))
+
+    inc = sphere(r0 + dr * np.arange(width, dtype=np.float64))
+    if "incidence_angle" in par:
+        centre = (number(par, "center_range_slc", path) if "center_range_slc" in par
+                  else r0 + dr * (width - 1) / 2.0)
+        inc += number(par, "incidence_angle", path) - float(sphere(np.array([centre]))[0])
+    return inc
+
+
+def read_base_perp(path: str | os.PathLike) -> float:
+    """Mean perpendicular baseline (m) of a GAMMA ``base_perp`` output table."""
+    path = Path(path)
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputDataError(f"cannot read baseline file {path}: {err}") from None
+    start = next((i for i, line in enumerate(lines) if "bperp" in line and "bpara" in line), None)
+    if start is None:
+        raise InputDataError(f"{path} is not base_perp output (no 'bpara  bperp  blen' header)")
+    values = []
+    for line in lines[start + 1:]:
+        cols = line.split()
+        if len(cols) != 9:
+            continue
+        try:
+            values.append(float(cols[7]))
+        except ValueError:
+            continue
+    if not values or not all(math.isfinite(v) for v in values):
+        raise InputDataError(f"{path}: no rows of nine numbers under the bperp header")
+    return float(np.mean(values))
+
+
+class ScomplexBand:
+    """A big-endian ``SCOMPLEX`` raster (int16 pairs) read as complex64 by slicing."""
+
+    def __init__(self, path: Path, length: int, width: int) -> None:
+        self.data = np.memmap(path, dtype=">i2", mode="r", shape=(length, width, 2))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.data.shape[0]), int(self.data.shape[1]))
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        block = np.asarray(self.data[key], dtype=np.float32)
+        return (block[..., 0] + 1j * block[..., 1]).astype(np.complex64)
+
+
+def open_gamma_raster(path: Path, length: int, width: int, image_format: str, what: str) -> Any:
+    """Memory-map a headerless big-endian GAMMA raster ``(length, width)``, checking its size."""
+    fmt = image_format.upper()
+    if fmt not in FORMATS:
+        raise InputDataError(f"{what} {path}: image_format {image_format!r} is not one of "
+                             f"{', '.join(FORMATS)}")
+    per_pixel = FORMATS[fmt].itemsize * (2 if fmt == "SCOMPLEX" else 1)
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise InputDataError(f"{what} {path} cannot be read: {err}") from None
+    if size != length * width * per_pixel:
+        raise InputDataError(
+            f"{what} {path} has {size} bytes but its parameters say {length} lines x {width} "
+            f"samples of {fmt} = {length * width * per_pixel} bytes")
+    if fmt == "SCOMPLEX":
+        return ScomplexBand(path, length, width)
+    return np.memmap(path, dtype=FORMATS[fmt], mode="r", shape=(length, width))
+
+
+def format_par(items: dict[str, Any]) -> str:
+    """Parameter file text as GAMMA writes it: title line, blank line, ``key:`` padded values."""
+    lines = ["Gamma Interferometric SAR Processor (ISP) - Image Parameter File", ""]
+    for key, value in items.items():
+        lines.append(f"{key + ':':<28s}{value}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,202 @@
+"""``minopy.load.processor = gamma``: ISP parameter files as GAMMA writes them, big-endian SLCs,
+base_perp baselines, the simulator's gamma layout, and bad inputs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+import builders  # noqa: E402
+
+from minopy.errors import InputDataError  # noqa: E402
+from minopy.io.gamma_par import (  # noqa: E402
+    SPEED_OF_LIGHT,
+    look_geometry,
+    par_date,
+    radar_attributes,
+    read_base_perp,
+    read_par,
+)
+from minopy.io.stack_h5 import SlcStack  # noqa: E402
+from minopy.simulate import write_stack  # noqa: E402
+from minopy.steps import load_data  # noqa: E402
+
+#: the head of a TerraSAR-X SLC parameter file in GAMMA's own layout (values of a real product).
+TSX_PAR = """Gamma Interferometric SAR Processor (ISP) - Image Parameter File
+
+title:     SSC____SM_S
+sensor:    TSX-1
+date:      2009 9 20 22 2 31.6100
+start_time:             79355.103121   s
+center_time:            79355.414869   s
+end_time:               79355.726617   s
+azimuth_line_time:     2.7723245e-04  s
+line_header_size:                  0
+range_samples:                  3150
+azimuth_lines:                  2250
+range_looks:                       1
+azimuth_looks:                     1
+image_format:               SCOMPLEX
+image_geometry:             SLANT_RANGE
+range_scale_factor:     1.0000000e+00
+azimuth_scale_factor:   1.0000000e+00
+center_latitude:          31.2356746   degrees
+center_longitude:        121.5051487   degrees
+heading:                 190.7709114   degrees
+range_pixel_spacing:        0.909403   m
+azimuth_pixel_spacing:      1.966905   m
+near_range_slc:           562804.6249   m
+center_range_slc:         564236.4799   m
+far_range_slc:            565668.3350   m
+first_slant_range_polynomial:        0.00000      0.00000  0.00000e+00  0.00000e+00  \
+0.00000e+00  0.00000e+00  s m 1 m^-1 m^-2 m^-3
+incidence_angle:             26.4236   degrees
+azimuth_deskew:          ON
+azimuth_angle:               90.0000   degrees
+radar_frequency:        9.6500000e+09   Hz
+adc_sampling_rate:      1.6482919e+08   Hz
+chirp_bandwidth:        1.5000000e+08   Hz
+prf:                     3607.081408   Hz
+azimuth_proc_bandwidth:   2765.00000   Hz
+doppler_polynomial:         -3.78752  0.00000e+00  0.00000e+00  0.00000e+00  Hz     Hz/m     \
+Hz/m^2     Hz/m^3
+receiver_gain:              -15.8770   dB
+calibration_gain:             0.0000   dB
+sar_to_earth_center:             6884232.8404   m
+earth_radius_below_sensor:       6372623.3859   m
+earth_semi_major_axis:           6378137.0000   m
+earth_semi_minor_axis:           6356752.3141   m
+number_of_state_vectors:                   12
+time_of_first_state_vector:      79305.000000   s
+state_vector_interval:              10.000000   s
+state_vector_position_1:  -3250782.5338    4704528.7179    3832074.3651   m   m   m
+state_vector_velocity_1:    -1064.67600      4362.70100     -6239.43700   m/s m/s m/s
+""".replace("\\\n", "")
+
+
+def test_par_file_as_gamma_writes_it(tmp_path):
+    path = tmp_path / "20090920.rslc.par"
+    path.write_text(TSX_PAR)
+    par = read_par(path)
+    assert par_date(par, path) == "20090920"
+    attrs = radar_attributes(par, path)
+    assert attrs["WAVELENGTH"] == pytest.approx(SPEED_OF_LIGHT / 9.65e9)
+    assert attrs["HEIGHT"] == pytest.approx(6884232.8404 - 6372623.3859)
+    assert attrs["EARTH_RADIUS"] == 6372623.3859 and attrs["STARTING_RANGE"] == 562804.6249
+    assert attrs["HEADING"] == pytest.approx(190.7709114 - 360.0)
+    assert attrs["ORBIT_DIRECTION"] == "DESCENDING" and attrs["ANTENNA_SIDE"] == -1
+    assert attrs["CENTER_LINE_UTC"] == 79355.414869 and attrs["PLATFORM"] == "TSX-1"
+    assert attrs["RANGE_PIXEL_SIZE"] == 0.909403 and attrs["PRF"] == 3607.081408
+
+
+def _scomplex_stack(root: Path) -> Path:
+    """Two small SCOMPLEX SLCs with the TSX parameter file (shrunk), geometry given."""
+    L, W = 12, 10
+    rng = np.random.default_rng(0)
+    for date in ("20090920", "20091001"):
+        text = TSX_PAR.replace("2009 9 20", f"{date[:4]} {date[4:6]} {date[6:]}")
+        text = text.replace("3150", str(W)).replace("2250", str(L))
+        (root / "rslc").mkdir(parents=True, exist_ok=True)
+        (root / "rslc" / f"{date}.rslc.par").write_text(text)
+        rng.integers(-500, 500, (L, W, 2)).astype(">i2").tofile(root / "rslc" / f"{date}.rslc")
+    (root / "geometry").mkdir()
+    np.full((L, W), 5.0, ">f4").tofile(root / "geometry" / "20090920.hgt")
+    np.full((L, W), 31.2, ">f4").tofile(root / "geometry" / "20090920.lat")
+    np.full((L, W), 121.5, ">f4").tofile(root / "geometry" / "20090920.lon")
+    return root
+
+
+def _ctx(root: Path, extra: dict | None = None):
+    values = {"minopy.inversion.azimuthWindow": "3", "minopy.inversion.rangeWindow": "3"}
+    values.update(extra or {})
+    return builders.make_context(root, values)
+
+
+def test_scomplex_stack_with_computed_incidence(tmp_path):
+    root = _scomplex_stack(tmp_path / "tsx")
+    ctx = _ctx(root)
+    load_data.run(ctx)
+    stack = SlcStack(ctx.slc_stack_file)
+    raw = np.fromfile(root / "rslc" / "20091001.rslc", ">i2").reshape(12, 10, 2)
+    np.testing.assert_array_equal(stack.read(dates=[1])[0], raw[..., 0] + 1j * raw[..., 1])
+    assert stack.attrs["MINOPY_PROCESSOR"] == "gamma" and stack.attrs["PLATFORM"] == "TSX-1"
+    import h5py
+
+    with h5py.File(ctx.geometry_file, "r") as f:
+        inc = f["incidenceAngle"][()]
+        rng = f["slantRangeDistance"][()]
+    # near range of the real TSX geometry: 26.4236 degrees at the centre of 3150 samples, the
+    # sphere's variation across the swath (0.65 degrees) anchored there
+    full = look_geometry(read_par(root / "rslc" / "20090920.rslc.par").copy()
+                         | {"range_samples": "3150"}, 3150, "tsx")
+    assert full[1574:1576].mean() == pytest.approx(26.4236, abs=1e-3)
+    assert 0.6 < full[-1] - full[0] < 0.7
+    np.testing.assert_allclose(inc[0], full[:10], atol=1e-4)
+    assert rng[0, 0] == pytest.approx(562804.6249, abs=0.1)
+    assert stack.bperp.tolist() == [0.0, 0.0]  # no base_perp files: zero (with a warning)
+
+
+def test_gamma_layout_matches_the_isce_layout(tmp_path):
+    """The simulator's gamma layout: the same SLCs and baselines as its topsStack layout, the
+    incidence computed from the parameter file within 0.05 degrees."""
+    import h5py
+
+    out = {}
+    for layout in ("tops", "gamma"):
+        project = write_stack(tmp_path / layout, preset="tiny", layout=layout, seed=5, n_dates=3)
+        ctx = builders.make_context(project)
+        load_data.run(ctx)
+        with h5py.File(ctx.geometry_file, "r") as f:
+            out[layout] = (SlcStack(ctx.slc_stack_file), f["incidenceAngle"][()],
+                           f["latitude"][()])
+    (a, inc_a, lat_a), (b, inc_b, lat_b) = out["tops"], out["gamma"]
+    np.testing.assert_array_equal(a.read(), b.read())
+    np.testing.assert_allclose(a.bperp, b.bperp, atol=1e-3)
+    assert np.abs(inc_a - inc_b).max() < 0.05
+    np.testing.assert_array_equal(lat_a, lat_b)
+    assert float(b.attrs["HEIGHT"]) == pytest.approx(float(a.attrs["HEIGHT"]), abs=0.1)
+    assert b.attrs["ORBIT_DIRECTION"] == "DESCENDING"
+    base = sorted((tmp_path / "gamma" / "baselines").glob("*.base_perp"))[0]
+    assert read_base_perp(base) == pytest.approx(float(a.bperp[1]), abs=1e-3)
+
+
+def _expect(ctx, pattern: str) -> None:
+    with pytest.raises(InputDataError, match=pattern):
+        load_data.run(ctx)
+    assert not ctx.slc_stack_file.exists()
+
+
+def test_bad_gamma_inputs(tmp_path):
+    root = _scomplex_stack(tmp_path / "date")
+    par = root / "rslc" / "20091001.rslc.par"
+    par.write_text(par.read_text().replace("2009 10 01", "2009 10 02"))
+    _expect(_ctx(root), r"20091001.rslc is named for 20091001 but .*says date 2009 10 02")
+
+    root = _scomplex_stack(tmp_path / "size")
+    par = root / "rslc" / "20091001.rslc.par"
+    par.write_text(par.read_text().replace("azimuth_lines:                  12",
+                                           "azimuth_lines:                  11"))
+    _expect(_ctx(root), r"20091001.rslc is 11 x 10 .* share one grid")
+
+    root = _scomplex_stack(tmp_path / "float")
+    par = root / "rslc" / "20090920.rslc.par"
+    par.write_text(par.read_text().replace("SCOMPLEX", "FLOAT"))
+    _expect(_ctx(root), r"image_format FLOAT; expected complex")
+
+    root = _scomplex_stack(tmp_path / "short")
+    slc = root / "rslc" / "20091001.rslc"
+    slc.write_bytes(slc.read_bytes()[:100])
+    _expect(_ctx(root), rf"SLC {slc} has 100 bytes but its parameters say 12 lines")
+
+    root = _scomplex_stack(tmp_path / "nopar")
+    (root / "rslc" / "20091001.rslc.par").unlink()
+    _expect(_ctx(root), r"20091001.rslc has no parameter file")
+
+    root = _scomplex_stack(tmp_path / "nolat")
+    (root / "geometry" / "20090920.lat").unlink()
+    _expect(_ctx(root), r"needs latitude .*minopy.load.lookupYFile")
