@@ -199,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"simulation preset: {preset_list()} (default: demo)")
     simulate.add_argument("--layout", choices=LAYOUTS, default="tops",
                           help="stack layout: ISCE tops/stripmap, gdal (GeoTIFFs in radar "
-                               "coordinates), geo (geocoded GeoTIFFs on a UTM grid) "
+                               "coordinates), geo (geocoded GeoTIFFs on a UTM grid), gamma "
+                               "(*.rslc + *.rslc.par), opera (OPERA CSLC-S1 HDF5) "
                                "(default: tops)")
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     simulate.add_argument("--tropo-model", choices=("height", "weather"),

@@ -128,6 +128,11 @@ def _write_other_layout(out_dir: Path, layout: str, params: SimulationParams,
     if layout in ("gdal", "geo"):
         write_gdal_layout(out_dir, layout == "geo", dict(slcs), geometry, bperp, rsc,
                           (params.center_lat, params.center_lon))
+    elif layout == "opera":
+        from minopy.simulate.opera_layout import write_opera_layout
+
+        write_opera_layout(out_dir, dict(slcs), geometry, bperp, rsc,
+                           (params.center_lat, params.center_lon))
     elif layout == "gamma":
         from minopy.simulate.gamma_layout import write_gamma_layout
 
@@ -146,10 +151,11 @@ def write_stack(out_dir: Path, preset: str = "demo", layout: str = "tops", seed:
         Project folder to write (created if needed; existing files are replaced).
     preset : str
         Name in :data:`minopy.simulate.PRESETS`.
-    layout : {"tops", "stripmap", "gdal", "geo", "gamma"}
+    layout : {"tops", "stripmap", "gdal", "geo", "gamma", "opera"}
         ISCE topsStack or stripmapStack file layout, GDAL rasters in radar coordinates
         (``gdal``) or on a UTM grid (``geo``), see :mod:`minopy.simulate.gdal_layout`, or a
-        GAMMA stack (:mod:`minopy.simulate.gamma_layout`).
+        GAMMA stack (:mod:`minopy.simulate.gamma_layout`), or OPERA CSLC-S1 products
+        (:mod:`minopy.simulate.opera_layout`).
     seed : int
         Random seed; the output is a deterministic function of (parameters, seed).
     **overrides

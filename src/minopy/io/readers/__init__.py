@@ -26,7 +26,7 @@ from minopy.io.readers.base import Band, StackInputs
 __all__ = ["PROCESSORS", "Band", "StackInputs", "input_files", "open_stack", "processor_of"]
 
 #: processors in the order autodetection tries them.
-PROCESSORS = ("isce", "gamma", "gdal")
+PROCESSORS = ("isce", "opera", "gamma", "gdal")
 #: file name endings of the SLCs that tell the processor when ``slcFile`` is given.
 _SUFFIX_PROCESSOR = ((".rslc", "gamma"), (".h5", "opera"), (".tif", "gdal"), (".tiff", "gdal"),
                      (".vrt", "gdal"), (".hdr", "gdal"), (".img", "gdal"), (".nc", "gdal"))
