@@ -1,7 +1,8 @@
 """Reader of OPERA CSLC-S1 HDF5 stacks (``minopy.load.processor = opera``).
 
-A CSLC-S1 product (``OPERA_L2_CSLC-S1_T071-151230-IW3_20221019T141020Z_<production>Z_S1A_VV_v1.0.h5``)
-holds one geocoded burst:
+A CSLC-S1 product
+(``OPERA_L2_CSLC-S1_T071-151230-IW3_20221019T141020Z_<production>Z_S1A_VV_v1.0.h5``) holds one
+geocoded burst:
 
 - ``/data/VV`` (or ``VH``/``HH``/``HV``): complex64 on a UTM grid whose pixel centres are
   ``/data/x_coordinates`` and ``/data/y_coordinates``, EPSG code ``/data/projection``;
