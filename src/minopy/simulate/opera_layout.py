@@ -84,9 +84,15 @@ def write_opera_layout(out_dir: Path, slcs: dict[str, Path], geometry: dict[str,
 
         def fill(f: h5py.File, raster: Path = raster, start: datetime = start,
                  stop: datetime = stop) -> None:
-            f.create_dataset("/data/VV", data=read_raster(raster).astype(np.complex64),
-                             chunks=(min(length, 128), min(width, 128)))
+            vv = f.create_dataset("/data/VV", data=read_raster(raster).astype(np.complex64),
+                                  chunks=(min(length, 128), min(width, 128)))
             _grid_datasets(f, epsg, gt, length, width)
+            # CF grid mapping, as COMPASS writes it: x/y dimension scales and the projection
+            vv.attrs["grid_mapping"] = np.bytes_("projection")
+            vv.attrs["description"] = np.bytes_("Geocoded SLC image (VV)")
+            for axis, name in ((0, "y_coordinates"), (1, "x_coordinates")):
+                f[f"/data/{name}"].make_scale(name)
+                vv.dims[axis].attach_scale(f[f"/data/{name}"])
             _identification(f, start, stop, rsc["ORBIT_DIRECTION"])
             meta = f.create_group("metadata/processing_information/input_burst_metadata")
             meta["wavelength"] = float(rsc["WAVELENGTH"])
