@@ -57,23 +57,44 @@ def _velocity_error(project: Path) -> tuple[float, float, dict]:
     return float(good.mean()), float(1000 * np.sqrt(np.mean(dv[good] ** 2))), attrs
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("layout", ["gdal", "geo"])
-def test_workflow_recovers_the_velocity(tmp_path, layout):
-    """All nine steps on the tiny scene in the layout: velocity RMSE within the demo test's
-    2 mm/yr; a geocoded stack's products are in map coordinates (no MintPy geocoding)."""
-    from mintpy.utils import readfile
+#: the tiny scene over two years (the periodic term of the demo template needs the span).
+SCENE = {"preset": "tiny", "seed": 0, "n_dates": 30, "interval_days": 24}
 
-    project = write_stack(tmp_path / layout, preset="tiny", layout=layout, seed=0)
+
+def _run(root: Path, layout: str) -> Path:
+    project = write_stack(root / layout, layout=layout, **SCENE)
     (project / "t.txt").write_text(demo_template_text(project))
     run_steps(project / "t.txt", project / "minopy", list(STEP_NAMES), verbosity="quiet")
+    return project
+
+
+@pytest.fixture(scope="module")
+def isce_rmse(tmp_path_factory) -> float:
+    """Velocity RMSE of the ISCE topsStack layout of the scene (mm/yr)."""
+    share, rmse, _ = _velocity_error(_run(tmp_path_factory.mktemp("tops"), "tops"))
+    assert share > 0.5
+    return rmse
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", ["gdal", "geo", "gamma", "opera"])
+def test_workflow_recovers_the_velocity(tmp_path, layout, isce_rmse):
+    """All nine steps on the scene in the layout recover the simulated velocity as the ISCE
+    layout does: the demo test's 2 mm/yr RMSE (tcoh >= 0.7) is for its 60-date 120 x 160
+    scene; on this 48 x 64 scene the ISCE layout itself gives about 2.35 mm/yr, so each layout
+    must come within 0.3 mm/yr of it (and under 2.7 mm/yr). A geocoded stack's products are in
+    map coordinates (no MintPy geocoding)."""
+    from mintpy.utils import readfile
+
+    project = _run(tmp_path, layout)
     share, rmse, attrs = _velocity_error(project)
     assert share > 0.5, f"only {share:.0%} coherent pixels"
-    assert rmse <= 2.0, f"velocity RMSE {rmse:.2f} mm/yr"
+    assert rmse <= 2.7 and abs(rmse - isce_rmse) <= 0.3, \
+        f"velocity RMSE {rmse:.2f} mm/yr (ISCE layout {isce_rmse:.2f})"
     net = next((project / "minopy").glob("*_network"))
     log = (project / "minopy" / "log").read_text()
-    assert "processor gdal" in log
-    if layout == "geo":
+    assert f"processor {'gdal' if layout == 'geo' else layout}" in log
+    if layout in ("geo", "opera"):
         assert attrs["EPSG"] == "32615" and "Y_FIRST" in attrs
         assert "geocode step is skipped" in log and not (net / "geo").exists()
         atr = readfile.read_attribute(str(net / "velocity.h5"))
