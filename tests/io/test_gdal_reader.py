@@ -121,6 +121,36 @@ def test_geocoded_utm_stack(tmp_path):
         assert f["longitude"][0, 0] == pytest.approx(lon0, abs=1e-5)
         slant = f["slantRangeDistance"][()]
     assert np.all(np.isfinite(slant)) and 7e5 < slant.mean() < 1e6
+    # MintPy's view.py draws it in map coordinates
+    from mintpy.cli import view
+
+    png = tmp_path / "height.png"
+    view.main([str(ctx.geometry_file), "height", "--nodisplay", "--noverbose", "-o", str(png)])
+    assert png.stat().st_size > 1000
+
+
+def test_geographic_stack(tmp_path):
+    """EPSG:4326: degree attributes, lat/lon are the grid, subset.lalo picks the pixels."""
+    gt = (-95.4, 0.0002, 0.0, 29.8, 0.0, -0.0001)
+    root = tmp_path / "deg"
+    for k, date in enumerate(builders.dates_list(3)):
+        write_geotiff(root / "slc" / f"{date}.tif", _slc(k), 4326, gt, {"WAVELENGTH": 0.2384})
+    for name, value in (("height", 10.0), ("incidenceAngle", 37.0)):
+        write_geotiff(root / "geometry" / f"{name}.tif", np.full((L, W), value, np.float32),
+                      4326, gt)
+    # rows 2..9 (centres 29.79975 .. 29.79905), columns 3..12 (-95.3993 .. -95.3975)
+    ctx = _ctx(root, {"minopy.subset.lalo": "29.79900:29.79980,-95.39940:-95.39740",
+                      "minopy.inversion.azimuthWindow": "3", "minopy.inversion.rangeWindow": "3"})
+    load_data.run(ctx)
+    stack = SlcStack(ctx.slc_stack_file)
+    assert stack.attrs["X_UNIT"] == "degrees" and stack.attrs["EPSG"] == "4326"
+    assert "UTM_ZONE" not in stack.attrs
+    assert stack.shape[1:] == (8, 10)
+    assert float(stack.attrs["Y_FIRST"]) == pytest.approx(29.8 - 2 * 0.0001)
+    with h5py.File(ctx.geometry_file, "r") as f:
+        lat, lon = f["latitude"][()], f["longitude"][()]
+    assert lat[0, 0] == pytest.approx(29.8 - 2.5 * 0.0001, abs=1e-6)
+    assert lon[0, 0] == pytest.approx(-95.4 + 3.5 * 0.0002, abs=1e-5)
 
 
 def test_geocoded_subset_lalo_through_the_geotransform(tmp_path):
