@@ -200,3 +200,58 @@ def test_bad_gamma_inputs(tmp_path):
     root = _scomplex_stack(tmp_path / "nolat")
     (root / "geometry" / "20090920.lat").unlink()
     _expect(_ctx(root), r"needs latitude .*minopy.load.lookupYFile")
+
+
+DEM_PAR = """Gamma DIFF&GEO DEM/MAP parameter file
+title: simulated
+DEM_projection:     EQA
+data_format:        REAL*4
+DEM_hgt_offset:          0.00000
+DEM_scale:               1.00000
+width:                  {width}
+nlines:                 {nlines}
+corner_lat:     31.2000000  decimal degrees
+corner_lon:    121.5000000  decimal degrees
+post_lat:   -5.0000000e-05  decimal degrees
+post_lon:    1.0000000e-04  decimal degrees
+
+ellipsoid_name: WGS 84
+ellipsoid_ra:        6378137.000   m
+ellipsoid_reciprocal_flattening:  298.2572236
+"""
+
+
+def test_lookup_table_is_inverted(tmp_path, caplog):
+    """A gc_map lookup table (map pixel -> range sample + i azimuth line) on an EQA grid gives
+    back each radar pixel's latitude/longitude to within the map spacing."""
+    import h5py
+
+    root = _scomplex_stack(tmp_path / "lt")
+    for ext in ("lat", "lon"):
+        (root / "geometry" / f"20090920.{ext}").unlink()
+    L, W = 12, 10
+    # radar pixel (row, col) lies at lat = 31.2 - 1e-4 row, lon = 121.5 + 2e-4 col + 3e-5 row
+    nlines, width = 26, 26
+    mrow, mcol = np.mgrid[0:nlines, 0:width].astype(float)
+    lat, lon = 31.2 - 5e-5 * mrow, 121.5 + 1e-4 * mcol
+    row = (31.2 - lat) / 1e-4
+    col = (lon - 121.5 - 3e-5 * row) / 2e-4
+    inside = (row >= 0) & (row <= L - 1) & (col >= 0) & (col <= W - 1)
+    table = np.where(inside, col + 1j * row, 0).astype(">c8")
+    table.tofile(root / "geometry" / "20090920.lt")
+    (root / "geometry" / "20090920.dem_par").write_text(DEM_PAR.format(width=width,
+                                                                       nlines=nlines))
+    ctx = _ctx(root)
+    with caplog.at_level("INFO", logger="minopy"):
+        load_data.run(ctx)
+    with h5py.File(ctx.geometry_file, "r") as f:
+        got_lat, got_lon = f["latitude"][()], f["longitude"][()]
+    rr, cc = np.mgrid[0:L, 0:W]
+    want_lat, want_lon = 31.2 - 1e-4 * rr, 121.5 + 2e-4 * cc + 3e-5 * rr
+    # within the map spacing inside, within one radar pixel on the image edge
+    inner = (slice(1, -1), slice(1, -1))
+    np.testing.assert_allclose(got_lat[inner], want_lat[inner], atol=6e-5)
+    np.testing.assert_allclose(got_lon[inner], want_lon[inner], atol=1.2e-4)
+    np.testing.assert_allclose(got_lat, want_lat, atol=1.05e-4)
+    np.testing.assert_allclose(got_lon, want_lon, atol=2.1e-4)
+    assert "from the GAMMA lookup table" in caplog.text

@@ -208,3 +208,81 @@ def format_par(items: dict[str, Any]) -> str:
     for key, value in items.items():
         lines.append(f"{key + ':':<28s}{value}")
     return "\n".join(lines) + "\n"
+
+
+def read_dem_par(path: str | os.PathLike) -> dict[str, Any]:
+    """The map grid of a GAMMA DEM/MAP parameter file (``DEM_projection: EQA``).
+
+    Returns ``width``, ``nlines``, ``corner_lat``, ``corner_lon`` (the upper-left pixel, degrees)
+    and ``post_lat`` (negative), ``post_lon`` (degrees).
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputDataError(f"cannot read GAMMA DEM parameter file {path}: {err}") from None
+    par = {}
+    for line in lines:
+        key, sep, value = line.partition(":")
+        if sep:
+            par[key.strip()] = value.strip()
+    proj = par.get("DEM_projection", "EQA").split()[0] if par.get("DEM_projection") else "EQA"
+    if proj != "EQA":
+        raise InputDataError(f"{path}: DEM_projection {proj} is not supported; expected EQA "
+                             "(a latitude/longitude grid)")
+    out: dict[str, Any] = {}
+    for key in ("width", "nlines"):
+        out[key] = int(number(par, key, path))
+    for key in ("corner_lat", "corner_lon", "post_lat", "post_lon"):
+        out[key] = number(par, key, path)
+    return out
+
+
+def invert_lookup(lt_path: Path, dem_par: dict[str, Any], length: int, width: int,
+                  what: str = "lookup table") -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude (float32, degrees) of each radar pixel from a GAMMA geocoding
+    lookup table (``gc_map`` output: big-endian FCOMPLEX on the DEM grid, real part the range
+    sample, imaginary part the azimuth line of each map pixel).
+
+    Each map pixel's coordinates go to its nearest radar pixel (averaged where several land on
+    one); radar pixels no map pixel reaches take the values of the nearest one that is reached.
+    The table and the radar grid are held in memory.
+
+    Raises
+    ------
+    InputDataError
+        If the table's size disagrees with the DEM parameters or it reaches no radar pixel.
+    """
+    from scipy import ndimage
+
+    table = open_gamma_raster(lt_path, dem_par["nlines"], dem_par["width"], "FCOMPLEX", what)
+    lat_sum = np.zeros(length * width)
+    lon_sum = np.zeros(length * width)
+    count = np.zeros(length * width)
+    rows_all = np.arange(dem_par["nlines"], dtype=np.float64)
+    cols_all = np.arange(dem_par["width"], dtype=np.float64)
+    for r0 in range(0, dem_par["nlines"], 512):
+        block = np.asarray(table[r0:r0 + 512], dtype=np.complex64)
+        rg = np.rint(block.real).astype(np.int64)
+        az = np.rint(block.imag).astype(np.int64)
+        ok = (block.real > 0) & (rg >= 0) & (rg < width) & (az >= 0) & (az < length)
+        rr, cc = np.nonzero(ok)
+        idx = az[ok] * width + rg[ok]
+        lat = dem_par["corner_lat"] + rows_all[r0 + rr] * dem_par["post_lat"]
+        lon = dem_par["corner_lon"] + cols_all[cc] * dem_par["post_lon"]
+        np.add.at(lat_sum, idx, lat)
+        np.add.at(lon_sum, idx, lon)
+        np.add.at(count, idx, 1.0)
+    hit = count > 0
+    if not hit.any():
+        raise InputDataError(f"{what} {lt_path} maps no map pixel into the {length} x {width} "
+                             "radar image; is it the lookup table of this stack?")
+    lat_r = np.where(hit, lat_sum / np.maximum(count, 1), 0.0).reshape(length, width)
+    lon_r = np.where(hit, lon_sum / np.maximum(count, 1), 0.0).reshape(length, width)
+    missing = ~hit.reshape(length, width)
+    if missing.any():
+        near = ndimage.distance_transform_edt(missing, return_distances=False,
+                                              return_indices=True)
+        lat_r = lat_r[tuple(near)]
+        lon_r = lon_r[tuple(near)]
+    return lat_r.astype(np.float32), lon_r.astype(np.float32)

@@ -9,8 +9,9 @@
   raster); autoPath takes ``geometry/*.hgt``, ``*.lat``, ``*.lon``, ``*.inc`` (degrees),
   ``*.shadow``/``*.water``. Without an incidence-angle file it is computed per range sample from the
   parameter file (``sar_to_earth_center``, ``earth_radius_below_sensor``, ``near_range_slc``).
-  GAMMA's map-to-radar lookup tables (``*.lt`` with a DEM_par) are not inverted: give radar-
-  coordinate latitude/longitude files.
+  ``lookupYFile`` may instead be GAMMA's geocoding lookup table (``*.lt``, ``lt_fine``,
+  ``*.UTM_TO_RDC``, with its ``*.dem_par``): it is inverted into the latitude/longitude of each
+  radar pixel (:func:`minopy.io.gamma_par.invert_lookup`).
 - Baselines: ``<ref>_<date>.base_perp`` (GAMMA ``base_perp`` output) in ``minopy.load.baselineDir``
   (autoPath ``baselines/``), else ``minopy.load.baselineFile``, else zero with a warning.
 
@@ -35,11 +36,13 @@ from minopy.errors import ConfigError, InputDataError
 from minopy.io.autopath import GEOMETRY_SOURCES
 from minopy.io.gamma_par import (
     COMPLEX_FORMATS,
+    invert_lookup,
     look_geometry,
     open_gamma_raster,
     par_date,
     radar_attributes,
     read_base_perp,
+    read_dem_par,
     read_par,
 )
 from minopy.io.gdal_raster import open_band
@@ -81,6 +84,9 @@ class GammaOptions:
             value = config.resolve_path(config[gkey])
             if value is None and auto and name in AUTO_GEOMETRY:
                 hits = sorted(glob.glob(str(project_dir / "geometry" / f"*{AUTO_GEOMETRY[name]}")))
+                if not hits and name in ("latitude", "longitude"):
+                    hits = sorted(p for p in glob.glob(str(project_dir / "geometry" / "*"))
+                                  if is_lookup_table(Path(p)))
                 value = hits[0] if hits else None
             if value is not None:
                 geometry[name] = str(value)
@@ -134,10 +140,41 @@ def input_files(config: Any, project_dir: Path) -> list[Path]:
     for path in slcs.values():
         files += [path, par_file(path)]
     files += sorted({Path(p) for p in opts.geometry.values()})
+    lookup = _lookup_table(opts)
+    if lookup is not None:
+        files.append(_dem_par_of(lookup))
     files += list(_baseline_files(opts).values())
     if opts.baseline_file is not None:
         files.append(opts.baseline_file)
     return files
+
+
+def is_lookup_table(path: Path) -> bool:
+    """A GAMMA geocoding lookup table (``*.lt``, ``lt_fine``, ``*.UTM_TO_RDC``)."""
+    name = path.name.lower()
+    return name.endswith((".lt", ".utm_to_rdc", "lt_fine")) or name.startswith("lt_fine")
+
+
+def _lookup_table(opts: GammaOptions) -> Path | None:
+    """The lookup table given as ``lookupYFile`` (or found by autoPath), if any."""
+    given = opts.geometry.get("latitude")
+    if given is not None and is_lookup_table(Path(given)):
+        return Path(given)
+    return None
+
+
+def _dem_par_of(lookup: Path) -> Path:
+    """The DEM parameter file of a lookup table: ``<stem>.dem_par`` beside it, else the only
+    ``*.dem_par`` there."""
+    own = lookup.with_suffix(".dem_par")
+    if own.is_file():
+        return own
+    found = sorted(lookup.parent.glob("*.dem_par"))
+    if len(found) != 1:
+        raise InputDataError(f"GAMMA lookup table {lookup}: expected its DEM parameter file "
+                             f"{own.name} (or one *.dem_par) beside it, found "
+                             f"{[p.name for p in found] or 'none'}")
+    return found[0]
 
 
 def _open_geometry(name: str, path: Path, length: int, width: int) -> Any:
@@ -200,8 +237,17 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
     par = read_par(meta_path)
     meta = radar_attributes(par, meta_path)
     length, width = size0
+    lookup = _lookup_table(opts)
     geometry = {name: _open_geometry(name, Path(p), length, width)
-                for name, p in opts.geometry.items()}
+                for name, p in opts.geometry.items()
+                if lookup is None or name not in ("latitude", "longitude")}
+    if lookup is not None:
+        dem_par = _dem_par_of(lookup)
+        lat, lon = invert_lookup(lookup, read_dem_par(dem_par), length, width,
+                                 "lookup table (minopy.load.lookupYFile)")
+        geometry["latitude"], geometry["longitude"] = lat, lon
+        log.info("load_data: latitude/longitude of each radar pixel from the GAMMA lookup table "
+                 "%s (map grid %s)", lookup, dem_par)
     if "incidenceAngle" not in geometry:
         geometry["incidenceAngle"] = _ColumnBand(look_geometry(par, width, meta_path), length)
     missing = [n for n in ("height", "latitude", "longitude") if n not in geometry]
