@@ -3,6 +3,7 @@ base_perp baselines, the simulator's gamma layout, and bad inputs."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -76,6 +77,28 @@ time_of_first_state_vector:      79305.000000   s
 state_vector_interval:              10.000000   s
 state_vector_position_1:  -3250782.5338    4704528.7179    3832074.3651   m   m   m
 state_vector_velocity_1:    -1064.67600      4362.70100     -6239.43700   m/s m/s m/s
+state_vector_position_2:  -3261199.8006    4747876.5060    3769446.6524   m   m   m
+state_vector_velocity_2:    -1018.77000      4306.75900     -6285.97900   m/s m/s m/s
+state_vector_position_3:  -3271157.7804    4790661.9041    3706357.3610   m   m   m
+state_vector_velocity_3:     -972.82000      4250.22400     -6331.75200   m/s m/s m/s
+state_vector_position_4:  -3280656.0803    4832879.0283    3642814.2065   m   m   m
+state_vector_velocity_4:     -926.83500      4193.10500     -6376.75100   m/s m/s m/s
+state_vector_position_5:  -3289694.3692    4874522.0636    3578824.9612   m   m   m
+state_vector_velocity_5:     -880.81900      4135.40700     -6420.96900   m/s m/s m/s
+state_vector_position_6:  -3298272.3832    4915585.2629    3514397.4508   m   m   m
+state_vector_velocity_6:     -834.78000      4077.13900     -6464.40300   m/s m/s m/s
+state_vector_position_7:  -3306389.9192    4956062.9512    3449539.5575   m   m   m
+state_vector_velocity_7:     -788.72500      4018.30600     -6507.04500   m/s m/s m/s
+state_vector_position_8:  -3314046.8433    4995949.5256    3384259.2163   m   m   m
+state_vector_velocity_8:     -742.65900      3958.91700     -6548.89100   m/s m/s m/s
+state_vector_position_9:  -3321243.0814    5035239.4520    3318564.4131   m   m   m
+state_vector_velocity_9:     -696.58900      3898.97800     -6589.93600   m/s m/s m/s
+state_vector_position_10:  -3327978.6276    5073927.2726    3252463.1880   m   m   m
+state_vector_velocity_10:     -650.52200      3838.49700     -6630.17500   m/s m/s m/s
+state_vector_position_11:  -3334253.5378    5112007.6011    3185963.6289   m   m   m
+state_vector_velocity_11:     -604.46300      3777.48100     -6669.60200   m/s m/s m/s
+state_vector_position_12:  -3340067.9341    5149475.1267    3119073.8739   m   m   m
+state_vector_velocity_12:     -558.42000      3715.93800     -6708.21300   m/s m/s m/s
 """.replace("\\\n", "")
 
 
@@ -138,7 +161,7 @@ def test_scomplex_stack_with_computed_incidence(tmp_path):
     assert 0.6 < full[-1] - full[0] < 0.7
     np.testing.assert_allclose(inc[0], full[:10], atol=1e-4)
     assert rng[0, 0] == pytest.approx(562804.6249, abs=0.1)
-    assert stack.bperp.tolist() == [0.0, 0.0]  # no base_perp files: zero (with a warning)
+    assert stack.bperp.tolist() == [0.0, 0.0]  # no base_perp: the (identical) orbits give 0
 
 
 def test_gamma_layout_matches_the_isce_layout(tmp_path):
@@ -163,6 +186,11 @@ def test_gamma_layout_matches_the_isce_layout(tmp_path):
     assert b.attrs["ORBIT_DIRECTION"] == "DESCENDING"
     base = sorted((tmp_path / "gamma" / "baselines").glob("*.base_perp"))[0]
     assert read_base_perp(base) == pytest.approx(float(a.bperp[1]), abs=1e-3)
+    # without base_perp files: the baselines from the parameter files' orbit state vectors
+    shutil.rmtree(tmp_path / "gamma" / "baselines")
+    ctx = builders.make_context(tmp_path / "gamma", {"minopy.load.updateMode": "no"})
+    load_data.run(ctx)
+    np.testing.assert_allclose(SlcStack(ctx.slc_stack_file).bperp, a.bperp, atol=0.05)
 
 
 def _expect(ctx, pattern: str) -> None:

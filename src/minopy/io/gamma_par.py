@@ -286,3 +286,88 @@ def invert_lookup(lt_path: Path, dem_par: dict[str, Any], length: int, width: in
         lat_r = lat_r[tuple(near)]
         lon_r = lon_r[tuple(near)]
     return lat_r.astype(np.float32), lon_r.astype(np.float32)
+
+
+def state_vectors(par: dict[str, str], path: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(times (n,) s of day, positions (n, 3) m)`` of the orbit state vectors, None without
+    any."""
+    if "number_of_state_vectors" not in par:
+        return None
+    n = int(number(par, "number_of_state_vectors", path))
+    if n < 2:
+        return None
+    t0 = number(par, "time_of_first_state_vector", path)
+    dt = number(par, "state_vector_interval", path)
+    pos = []
+    for i in range(1, n + 1):
+        text = par.get(f"state_vector_position_{i}")
+        if text is None:
+            raise InputDataError(f"{path} lacks state_vector_position_{i} of its {n} vectors")
+        try:
+            pos.append([float(v) for v in text.split()[:3]])
+        except ValueError:
+            raise InputDataError(f"{path}: state_vector_position_{i}: {text!r} is not three "
+                                 "numbers") from None
+    return t0 + dt * np.arange(n), np.array(pos)
+
+
+class _Orbit:
+    """Polynomial fit of state vectors (position and its derivative), times in s of day."""
+
+    def __init__(self, times: np.ndarray, pos: np.ndarray) -> None:
+        self.t0 = float(times.mean())
+        deg = min(5, len(times) - 1)
+        self.coef = [np.polyfit(times - self.t0, pos[:, k], deg) for k in range(3)]
+
+    def position(self, t: float) -> np.ndarray:
+        return np.array([np.polyval(c, t - self.t0) for c in self.coef])
+
+    def velocity(self, t: float) -> np.ndarray:
+        return np.array([np.polyval(np.polyder(c), t - self.t0) for c in self.coef])
+
+
+def orbit_bperp(ref: dict[str, str], sec: dict[str, str], ref_path: Any, sec_path: Any
+                ) -> float:
+    """Perpendicular baseline (m) of ``sec`` relative to ``ref`` at the scene centre, from the
+    parameter files' state vectors.
+
+    The centre target is seen from the reference position at ``center_time`` at
+    ``center_range_slc``, right-looking, with the look angle of a sphere of
+    ``earth_radius_below_sensor``; the secondary position is its zero-Doppler point on the
+    secondary orbit. The baseline's component perpendicular to the reference line of sight is
+    signed as ISCE signs it: positive when ``((T - M) x (S - M)) . V_M > 0``.
+    """
+    sv_ref, sv_sec = state_vectors(ref, ref_path), state_vectors(sec, sec_path)
+    if sv_ref is None or sv_sec is None:
+        raise InputDataError(f"{ref_path if sv_ref is None else sec_path} has no orbit state "
+                             "vectors")
+    m_orbit, s_orbit = _Orbit(*sv_ref), _Orbit(*sv_sec)
+    t_ref = number(ref, "center_time", ref_path)
+    m, v = m_orbit.position(t_ref), m_orbit.velocity(t_ref)
+    r_c = (number(ref, "center_range_slc", ref_path) if "center_range_slc" in ref else
+           number(ref, "near_range_slc", ref_path)
+           + number(ref, "range_pixel_spacing", ref_path)
+           * (int(ref["range_samples"].split()[0]) - 1) / 2.0)
+    r_sat = number(ref, "sar_to_earth_center", ref_path)
+    r_e = number(ref, "earth_radius_below_sensor", ref_path)
+    look = math.acos(max(-1.0, min(1.0, (r_sat**2 + r_c**2 - r_e**2) / (2 * r_sat * r_c))))
+    v_hat = v / np.linalg.norm(v)
+    up = m / np.linalg.norm(m)
+    up = up - (up @ v_hat) * v_hat  # the zero-Doppler plane of the reference position
+    up /= np.linalg.norm(up)
+    right = np.cross(v_hat, up)
+    right /= np.linalg.norm(right)
+    los = math.cos(look) * -up + math.sin(look) * right
+    target = m + r_c * los
+    t = number(sec, "center_time", sec_path)
+    for _ in range(20):  # zero Doppler: (S(t) - T) . V(t) = 0
+        s, vs = s_orbit.position(t), s_orbit.velocity(t)
+        step = float((s - target) @ vs) / float(vs @ vs)
+        t -= step
+        if abs(step) < 1e-7:
+            break
+    s = s_orbit.position(t)
+    base = s - m
+    perp = base - (base @ los) * los
+    sign = 1.0 if float(np.cross(target - m, base) @ v) > 0 else -1.0
+    return sign * float(np.linalg.norm(perp))

@@ -1,7 +1,9 @@
 """The simulated stack as a GAMMA coregistered stack (``--layout gamma``)::
 
     rslc/<YYYYMMDD>.rslc          big-endian FCOMPLEX, one per date
-    rslc/<YYYYMMDD>.rslc.par      ISP image parameter file, as GAMMA writes it
+    rslc/<YYYYMMDD>.rslc.par      ISP image parameter file, as GAMMA writes it, with the orbit
+                                  state vectors of the date (the perpendicular baseline of the
+                                  simulation, as an offset of the orbit)
     geometry/<ref>.hgt            big-endian float32 height in radar coordinates (m)
     geometry/<ref>.lat, <ref>.lon big-endian float32 latitude/longitude of each radar pixel (deg)
     baselines/<ref>_<date>.base_perp   GAMMA base_perp output (bperp in its eighth column)
@@ -12,6 +14,7 @@ The incidence angle is left to the loader, which computes it from the parameter 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +30,7 @@ def _write_be(path: Path, array: np.ndarray, dtype: str) -> None:
 
 
 def slc_par_text(rsc: dict[str, str], date: str, length: int, width: int,
-                 incidence: float) -> str:
+                 incidence: float, orbit: tuple[np.ndarray, np.ndarray] | None = None) -> str:
     """An ISP SLC parameter file for ``date`` from the simulator's radar attributes."""
     t = float(rsc["CENTER_LINE_UTC"])
     half = (length - 1) / 2.0 / float(rsc["PRF"])
@@ -68,7 +71,34 @@ def slc_par_text(rsc: dict[str, str], date: str, length: int, width: int,
         "earth_semi_major_axis": "6378137.0000   m",
         "earth_semi_minor_axis": "6356752.3141   m",
     }
+    if orbit is not None:
+        pos, vel = orbit
+        items["number_of_state_vectors"] = str(len(pos))
+        items["time_of_first_state_vector"] = f"{t + ORBIT_TAU[0]:.6f}   s"
+        items["state_vector_interval"] = f"{ORBIT_TAU[1] - ORBIT_TAU[0]:.6f}   s"
+        for i, (p, v) in enumerate(zip(pos, vel, strict=True), start=1):
+            items[f"state_vector_position_{i}"] = (f"{p[0]:15.4f} {p[1]:15.4f} {p[2]:15.4f}"
+                                                   "   m   m   m")
+            items[f"state_vector_velocity_{i}"] = (f"{v[0]:12.5f} {v[1]:12.5f} {v[2]:12.5f}"
+                                                   "   m/s m/s m/s")
     return format_par(items)
+
+
+#: times of the state vectors (s from the centre time).
+ORBIT_TAU = np.arange(-40.0, 41.0, 10.0)
+
+
+def date_orbits(geom: Any, bperp: np.ndarray, length: int, width: int
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """State vectors of each date: the simulator's orbit, shifted for date ``k`` by ``bperp[k]``
+    along ``V x (T - M)`` (perpendicular to the centre line of sight and to the velocity, the
+    direction ISCE counts positive)."""
+    pos, vel = geom.satellite(ORBIT_TAU)
+    centre = geom.targets(np.array(length // 2), np.array(width // 2), np.array(0.0))
+    m, v = geom.satellite(geom.row_time(np.array(length // 2)))
+    normal = np.cross(v, centre["xyz"] - m)
+    normal /= np.linalg.norm(normal)
+    return [(pos + b * normal, vel) for b in bperp]
 
 
 def base_perp_text(ref: str, date: str, bperp: float, width: int, length: int) -> str:
@@ -86,17 +116,19 @@ def base_perp_text(ref: str, date: str, bperp: float, width: int, length: int) -
 
 
 def write_gamma_layout(out_dir: Path, slcs: dict[str, Path], geometry: dict[str, np.ndarray],
-                       bperp: np.ndarray, rsc: dict[str, str]) -> None:
+                       bperp: np.ndarray, rsc: dict[str, str], geom: Any = None) -> None:
     """Write the GAMMA layout (see the module doc) from the simulator's ISCE SLC rasters."""
     first = geometry["height"]
     length, width = first.shape
     dates = list(slcs)
     centre_inc = float(np.interp((width - 1) / 2.0, np.arange(width),
                                  geometry["incidenceAngle"][length // 2]))
-    for date, path in slcs.items():
+    orbits = (date_orbits(geom, bperp, length, width) if geom is not None
+              else [None] * len(dates))
+    for (date, path), orbit in zip(slcs.items(), orbits, strict=True):
         _write_be(out_dir / "rslc" / f"{date}.rslc", read_raster(path), ">c8")
         write_text_atomic(out_dir / "rslc" / f"{date}.rslc.par",
-                          slc_par_text(rsc, date, length, width, centre_inc))
+                          slc_par_text(rsc, date, length, width, centre_inc, orbit))
     ref = dates[0]
     for name, ext in (("height", "hgt"), ("latitude", "lat"), ("longitude", "lon")):
         _write_be(out_dir / "geometry" / f"{ref}.{ext}", geometry[name], ">f4")

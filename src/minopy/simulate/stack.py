@@ -136,7 +136,7 @@ def _write_other_layout(out_dir: Path, layout: str, params: SimulationParams,
     elif layout == "gamma":
         from minopy.simulate.gamma_layout import write_gamma_layout
 
-        write_gamma_layout(out_dir, dict(slcs), geometry, bperp, rsc)
+        write_gamma_layout(out_dir, dict(slcs), geometry, bperp, rsc, geom)
     else:
         raise ConfigError(f"unknown stack layout {layout!r}; choose one of {LAYOUTS}")
 

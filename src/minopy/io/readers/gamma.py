@@ -13,7 +13,8 @@
   ``*.UTM_TO_RDC``, with its ``*.dem_par``): it is inverted into the latitude/longitude of each
   radar pixel (:func:`minopy.io.gamma_par.invert_lookup`).
 - Baselines: ``<ref>_<date>.base_perp`` (GAMMA ``base_perp`` output) in ``minopy.load.baselineDir``
-  (autoPath ``baselines/``), else ``minopy.load.baselineFile``, else zero with a warning.
+  (autoPath ``baselines/``), else ``minopy.load.baselineFile``, else the orbit state vectors of
+  the parameter files (:func:`minopy.io.gamma_par.orbit_bperp`), else zero with a warning.
 
 autoPath layout (what ``minopy simulate --layout gamma`` writes)::
 
@@ -39,6 +40,7 @@ from minopy.io.gamma_par import (
     invert_lookup,
     look_geometry,
     open_gamma_raster,
+    orbit_bperp,
     par_date,
     radar_attributes,
     read_base_perp,
@@ -213,9 +215,12 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
     opts = GammaOptions.from_config(config, project_dir)
     slcs = _slcs(opts)
     bands, names, size0, first = [], [], None, None
+    pars: dict[str, dict[str, str]] = {}
+    par_files: dict[str, Path] = {}
     for date, path in slcs.items():
         pfile = par_file(path)
         par = read_par(pfile)
+        pars[date], par_files[date] = par, pfile
         size = (int(par["azimuth_lines"].split()[0]), int(par["range_samples"].split()[0]))
         fmt = par.get("image_format", "FCOMPLEX").split()[0].upper()
         if fmt not in COMPLEX_FORMATS:
@@ -269,9 +274,17 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
                                  f"{', '.join(missing_dates)}")
         raw = np.array([values[d] for d in dates])
         bperp = (raw - raw[0]).astype(np.float32)
+    elif all("number_of_state_vectors" in p for p in pars.values()):
+        ref_date = dates[0]
+        raw = np.array([0.0] + [orbit_bperp(pars[ref_date], pars[d], par_files[ref_date],
+                                            par_files[d]) for d in dates[1:]])
+        bperp = raw.astype(np.float32)
+        log.info("load_data: perpendicular baselines from the orbit state vectors of the "
+                 "parameter files (no *.base_perp)")
     else:
-        warnings.append("no perpendicular baselines (*.base_perp in minopy.load.baselineDir, or "
-                        "minopy.load.baselineFile); bperp set to 0")
+        warnings.append("no perpendicular baselines (*.base_perp in minopy.load.baselineDir, "
+                        "minopy.load.baselineFile, or orbit state vectors in the parameter "
+                        "files); bperp set to 0")
         bperp = np.zeros(len(dates), np.float32)
     files = input_files(config, project_dir)
     return StackInputs(
