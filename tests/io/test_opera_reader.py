@@ -135,3 +135,28 @@ def test_bad_opera_inputs(projects, tmp_path):
     with h5py.File(bad, "r+") as f:
         f["/data/x_coordinates"][...] = f["/data/x_coordinates"][()] + 5.0
     _expect(p, rf"CSLC {bad} is on another grid")
+
+
+def test_gdal_processor_reads_hdf5_subdatasets(projects, tmp_path):
+    """processor = gdal with a list file of HDF5 subdatasets (the CSLCs' /data/VV)."""
+    from minopy.simulate.gdal_layout import write_geotiff
+
+    cslcs = sorted((projects["opera"] / "cslc").glob("*.h5"))
+    root = tmp_path / "sub"
+    (root / "geometry").mkdir(parents=True)
+    (root / "slcs.txt").write_text("".join(f'HDF5:"{p}"://data/VV\n' for p in cslcs))
+    shape = (48, 64)
+    for name, value in (("height", 1.0), ("incidenceAngle", 37.0), ("latitude", 29.7),
+                        ("longitude", -95.3)):
+        write_geotiff(root / "geometry" / f"{name}.tif", np.full(shape, value, np.float32))
+    ctx = builders.make_context(root, {
+        "minopy.load.processor": "gdal", "minopy.load.autoPath": "no",
+        "minopy.load.slcFile": "slcs.txt", "minopy.load.wavelength": "0.0555",
+        **{f"minopy.load.{key}": f"geometry/{name}.tif" for key, name in (
+            ("demFile", "height"), ("incAngleFile", "incidenceAngle"),
+            ("lookupYFile", "latitude"), ("lookupXFile", "longitude"))}})
+    load_data.run(ctx)
+    stack = SlcStack(ctx.slc_stack_file)
+    assert stack.dates == ["20200105", "20200117", "20200129"]
+    with h5py.File(cslcs[2], "r") as f:
+        np.testing.assert_array_equal(stack.read(dates=[2])[0], f["/data/VV"][()])

@@ -47,8 +47,36 @@ def _is_sidecar(path: Path) -> bool:
     return name.endswith(".xml") and path.with_suffix("").exists()
 
 
+_SUBDATASET = re.compile(r'^(?P<driver>[A-Za-z0-9_]+):"(?P<path>[^"]+)":(?P<name>.+)$')
+
+
+class SubdatasetPath(type(Path())):  # type: ignore[misc]
+    """The file holding a GDAL subdataset (``HDF5:"f.h5"://data/VV``, ``NETCDF:"f.nc":var``);
+    ``gdal_name`` is what GDAL opens, the path itself names the file (its date, messages)."""
+
+    gdal_name: str
+
+
+def subdataset(text: str, base: Path) -> SubdatasetPath | None:
+    """A list-file line naming a GDAL subdataset, as a :class:`SubdatasetPath`, else None."""
+    match = _SUBDATASET.match(text)
+    if match is None:
+        return None
+    path = Path(match.group("path"))
+    path = path if path.is_absolute() else base / path
+    out = SubdatasetPath(path)
+    out.gdal_name = f'{match.group("driver")}:"{path}":{match.group("name")}'
+    return out
+
+
+def gdal_name(path: Path) -> str:
+    """What GDAL opens for ``path`` (a subdataset's name, else the path)."""
+    return getattr(path, "gdal_name", str(path))
+
+
 def expand_files(pattern: str, key: str, thing: str = "SLC file") -> list[Path]:
-    """Files of a glob, or the paths listed in a text file (``#`` comments, one per line).
+    """Files of a glob, or the paths listed in a text file (``#`` comments, one per line; a line
+    may name a GDAL subdataset, ``HDF5:"cslc_20200105.h5"://data/VV``).
 
     Raises
     ------
@@ -66,7 +94,9 @@ def expand_files(pattern: str, key: str, thing: str = "SLC file") -> list[Path]:
             text = line.split("#", 1)[0].strip()
             if not text:
                 continue
-            item = Path(text) if Path(text).is_absolute() else path.parent / text
+            item = subdataset(text, path.parent)
+            if item is None:
+                item = Path(text) if Path(text).is_absolute() else path.parent / text
             if not item.is_file():
                 raise InputDataError(f"{key}: {item} (listed in {path}) does not exist")
             files.append(item)

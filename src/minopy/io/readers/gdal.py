@@ -3,8 +3,9 @@
 GeoTIFF, VRT, ENVI ``.hdr``, ISCE ``.xml``/``.vrt``, HDF5/netCDF subdatasets: all through
 rasterio. The template names
 
-- ``minopy.load.slcFile``: a glob or a list file; the date of each raster is the first
-  ``YYYYMMDD`` in its name;
+- ``minopy.load.slcFile``: a glob or a list file (whose lines may name GDAL subdatasets, e.g.
+  ``HDF5:"slc_20200105.h5"://data/VV``); the date of each raster is the first ``YYYYMMDD`` in its
+  (file) name;
 - the geometry with the usual keys (``demFile``, ``lookupYFile``, ``lookupXFile``,
   ``incAngleFile``, ``azAngleFile``, ``shadowMaskFile``, ``waterMaskFile``), each any GDAL raster
   (band 1; ``azAngleFile`` equal to ``incAngleFile`` is band 2, as ISCE's ``los.rdr``);
@@ -40,6 +41,7 @@ from minopy.io.readers.common import (
     check_same_grid,
     dated_files,
     expand_files,
+    gdal_name,
     stack_baselines,
 )
 
@@ -137,12 +139,12 @@ def open_slcs(slcs: dict[str, Path], closers: list[Any]) -> tuple[list[GdalBand]
     bands: list[GdalBand] = []
     grid0: GeoGrid | None = None
     for path in slcs.values():
-        band = open_band(path, 1, "SLC", complex_data=True)
+        band = open_band(gdal_name(path), 1, "SLC", complex_data=True)
         closers.append(band.dataset.close)
         if band.dataset.count > 1:
             raise InputDataError(f"SLC {path} has {band.dataset.count} bands; expected a "
                                  "single-band complex raster per date")
-        grid = grid_of(band.dataset, str(path))
+        grid = grid_of(band.dataset, gdal_name(path))
         if bands:
             check_same_grid(str(path), band.shape, grid, bands[0].name, bands[0].shape, grid0,
                             "SLC")
@@ -158,7 +160,7 @@ def open_geometry(files: dict[str, tuple[Path, int]], ref: GdalBand, grid: GeoGr
     accepted beside geocoded SLCs when its size matches)."""
     out: dict[str, Any] = {}
     for name, (path, band_no) in files.items():
-        band = open_band(path, band_no, f"geometry {name} file")
+        band = open_band(gdal_name(path), band_no, f"geometry {name} file")
         closers.append(band.dataset.close)
         g = grid_of(band.dataset, str(path))
         check_same_grid(str(path), band.shape, g if g is not None or grid is None else grid,
