@@ -275,7 +275,7 @@ def test_quality_rasters_carry_the_georeferencing(tmp_path):
     from mintpy.utils import readfile
 
     from minopy.io.geogrid import georef_from_attrs
-    from minopy.io.isce import read_raster, write_raster
+    from minopy.io.isce import read_georef, read_raster, write_raster
 
     utm = georef_from_attrs({"X_FIRST": "270650.0", "Y_FIRST": "3293805.0", "X_STEP": "5.0",
                              "Y_STEP": "-15.0", "EPSG": "32615"})
@@ -290,3 +290,7 @@ def test_quality_rasters_carry_the_georeferencing(tmp_path):
     assert float(atr["X_FIRST"]) == pytest.approx(-95.4) and float(atr["Y_STEP"]) == -0.0001
     assert read_raster(tmp_path / "shp_count").shape == (4, 6)
     assert georef_from_attrs({"LENGTH": "4"}) is None
+    # read back (the pair rasters of unwrapping take fine.int's)
+    assert read_georef(tmp_path / "tempCoh_full") == utm
+    write_raster(tmp_path / "plain", np.ones((4, 6), np.float32))
+    assert read_georef(tmp_path / "plain") is None

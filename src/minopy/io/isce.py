@@ -491,6 +491,25 @@ def write_raster(
     return read_info(path)
 
 
+def read_georef(path: str | os.PathLike) -> Georef | None:
+    """The georeferencing in a raster's ``.vrt`` (``<SRS>`` and ``<GeoTransform>``), if any."""
+    vrt = _vrt_path(data_path(path))
+    try:
+        root = ET.parse(vrt).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    srs, gt = root.find("SRS"), root.find("GeoTransform")
+    if srs is None or gt is None or not (srs.text or "").strip():
+        return None
+    try:
+        values = tuple(float(v) for v in (gt.text or "").split(","))
+    except ValueError:
+        return None
+    if len(values) != 6:
+        return None
+    return Georef(values, srs.text.strip())  # type: ignore[arg-type]
+
+
 def is_complete(path: str | os.PathLike) -> bool:
     """True if ``path`` and both sidecars exist and the file size matches the sidecar."""
     p = data_path(path)
