@@ -97,6 +97,12 @@ def test_gdal_layout_loads_the_same_slcs_as_isce(tmp_path, caplog):
     assert b["PROCESSOR"] == "isce" and b["MINOPY_PROCESSOR"] == "gdal" and "Y_FIRST" not in b
     for key in ("WAVELENGTH", "RANGE_PIXEL_SIZE", "STARTING_RANGE", "HEADING", "HEIGHT"):
         assert float(a[key]) == pytest.approx(float(b[key]), rel=1e-5), key
+    # baselines from an ISCE baselines folder instead of the list
+    ctx = builders.make_context(gdal, {"minopy.load.baselineDir": str(tops / "baselines"),
+                                       "minopy.load.updateMode": "no"})
+    load_data.run(ctx)
+    np.testing.assert_allclose(SlcStack(ctx.slc_stack_file).bperp, stacks["tops"].bperp,
+                               atol=0)
 
 
 def test_geocoded_utm_stack(tmp_path):
