@@ -130,6 +130,13 @@ def test_bad_opera_inputs(projects, tmp_path):
     shutil.rmtree(p / "static")
     _expect(p, r"needs the CSLC-STATIC layers of burst t143_304956_iw1.*minopy.load.metaFile")
 
+    p = _copy(projects, tmp_path / "otherstatic")
+    (static,) = (p / "static").glob("*.h5")
+    with h5py.File(static, "r+") as f:
+        del f["/identification/burst_id"]
+        f["/identification/burst_id"] = np.bytes_("t143_304957_iw1")
+    _expect(p, r"no CSLC-STATIC file of burst t143_304956_iw1; found .*\(t143_304957_iw1\)")
+
     p = _copy(projects, tmp_path / "grid")
     bad = sorted((p / "cslc").glob("*.h5"))[1]
     with h5py.File(bad, "r+") as f:

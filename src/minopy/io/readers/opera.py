@@ -187,12 +187,29 @@ class _ZeroBand:
         return np.zeros(self.shape, np.float32)[key]
 
 
+def _static_of(pattern: str, burst: str) -> tuple[Path, h5py.File]:
+    """The CSLC-STATIC file of ``burst`` among those ``pattern`` finds (opened)."""
+    seen = []
+    for path in expand_files(pattern, "minopy.load.metaFile", "CSLC-STATIC file"):
+        try:
+            f = h5py.File(path, "r")
+        except OSError as err:
+            raise InputDataError(f"CSLC-STATIC {path} cannot be read: {err}") from None
+        sburst = _text(f, "/identification/burst_id", path)
+        if sburst == burst:
+            return path, f
+        f.close()
+        seen.append(f"{path.name} ({sburst})")
+    raise InputDataError(f"minopy.load.metaFile = {pattern}: no CSLC-STATIC file of burst "
+                         f"{burst}; found {', '.join(seen)}")
+
+
 def input_files(config: Any, project_dir: Path) -> list[Path]:
     """The CSLC products, the static layers, the DEM and the baseline list."""
     opts = OperaOptions.from_config(config, project_dir)
     files = expand_files(opts.slc_pattern, opts.slc_key, "CSLC file")
     if opts.static_pattern:
-        files += expand_files(opts.static_pattern, "minopy.load.metaFile", "CSLC-STATIC file")[:1]
+        files += expand_files(opts.static_pattern, "minopy.load.metaFile", "CSLC-STATIC file")
     if opts.dem_file:
         files.append(Path(opts.dem_file))
     if opts.baseline_file is not None:
@@ -278,17 +295,8 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
         files = [found[d][0] for d in dates]
         static_desc = "no CSLC-STATIC layers"
         if opts.static_pattern:
-            spath = expand_files(opts.static_pattern, "minopy.load.metaFile",
-                                 "CSLC-STATIC file")[0]
-            try:
-                sf = h5py.File(spath, "r")
-            except OSError as err:
-                raise InputDataError(f"CSLC-STATIC {spath} cannot be read: {err}") from None
+            spath, sf = _static_of(opts.static_pattern, meta["burst_id"])
             closers.append(sf.close)
-            sburst = _text(sf, "/identification/burst_id", spath)
-            if sburst != meta["burst_id"]:
-                raise InputDataError(f"CSLC-STATIC {spath} is burst {sburst} but the CSLCs are "
-                                     f"burst {meta['burst_id']}")
             for layer in ("los_east", "los_north"):
                 if f"/data/{layer}" not in sf:
                     raise InputDataError(f"CSLC-STATIC {spath} lacks /data/{layer}")
