@@ -3,6 +3,7 @@ workflow recovering the simulated velocity (the demo's end-to-end tolerance)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -99,5 +100,26 @@ def test_workflow_recovers_the_velocity(tmp_path, layout, isce_rmse):
         assert "geocode step is skipped" in log and not (net / "geo").exists()
         atr = readfile.read_attribute(str(net / "velocity.h5"))
         assert atr["X_UNIT"] == "meters" and atr["UTM_ZONE"] == "15N"
+        summary = json.loads((project / "minopy" / "summary.json").read_text())
+        assert 29.0 < summary["reference"]["lat"] < 31.0
     else:
         assert (net / "geo" / "geo_velocity.h5").is_file()
+
+
+def test_summary_reference_latlon_on_a_utm_grid(tmp_path):
+    """MintPy stores a UTM stack's reference point in metres under REF_LAT/REF_LON; the summary
+    takes the latitude/longitude from the geometry instead."""
+    from minopy.summary import reference_info
+
+    net = tmp_path / "net"
+    (net / "inputs").mkdir(parents=True)
+    with h5py.File(net / "velocity.h5", "w") as f:
+        f["velocity"] = np.zeros((3, 4), np.float32)
+        f.attrs.update({"REF_Y": "1", "REF_X": "2", "REF_LAT": "3293497.5",
+                        "REF_LON": "270707.5", "Y_FIRST": "3293805.0", "X_UNIT": "meters",
+                        "REF_DATE": "20200105"})
+    with h5py.File(net / "inputs" / "geometryRadar.h5", "w") as f:
+        f["latitude"] = np.full((3, 4), 29.75, np.float32)
+        f["longitude"] = np.full((3, 4), -95.37, np.float32)
+    ref = reference_info(net)
+    assert ref["lat"] == pytest.approx(29.75) and ref["lon"] == pytest.approx(-95.37, abs=1e-5)
