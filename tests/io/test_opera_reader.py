@@ -79,6 +79,7 @@ def test_opera_stack_matches_the_geocoded_gdal_stack(projects):
     np.testing.assert_allclose(geo.bperp, opera.bperp, atol=1e-5)
     a = opera.attrs
     assert a["PROCESSOR"] == "opera" and a["EPSG"] == "32615" and a["relative_orbit"] == "143"
+    assert a["OPERA_BURST_ID"] == "t143_304956_iw1"
     assert float(a["WAVELENGTH"]) == pytest.approx(0.05546576)
     assert a["ORBIT_DIRECTION"] == "DESCENDING"
     for key in ("X_FIRST", "Y_FIRST", "X_STEP", "Y_STEP"):

@@ -338,7 +338,8 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
             dates=dates, slc=[found[d][1] for d in dates],
             slc_names=[str(found[d][0]) for d in dates], geometry=geometry,
             meta={k: v for k, v in meta.items() if k != "burst_id"} | {
-                "relative_orbit": meta["burst_id"].split("_")[0].lstrip("tT")},
+                "relative_orbit": meta["burst_id"].split("_")[0].lstrip("tT"),
+                "OPERA_BURST_ID": meta["burst_id"]},
             meta_source=str(ref_path), bperp=bperp, files=files, grid=grid,
             required=("WAVELENGTH",),
             defaults={"EARTH_RADIUS": MEAN_EARTH_RADIUS, "HEIGHT": 693000.0},
