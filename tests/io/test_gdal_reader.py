@@ -300,3 +300,9 @@ def test_quality_rasters_carry_the_georeferencing(tmp_path):
     assert read_georef(tmp_path / "tempCoh_full") == utm
     write_raster(tmp_path / "plain", np.ones((4, 6), np.float32))
     assert read_georef(tmp_path / "plain") is None
+
+
+def test_autopath_without_any_layout(tmp_path):
+    (tmp_path / "empty").mkdir()
+    ctx = builders.make_context(tmp_path / "empty")
+    _error(ctx, r"autoPath: no stack layout under .*merged/SLC/ \(ISCE\), cslc/\*.h5 \(OPERA\)")

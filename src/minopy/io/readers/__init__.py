@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from minopy.errors import ConfigError
+from minopy.errors import ConfigError, InputDataError
 from minopy.io.readers.base import Band, StackInputs
 
 __all__ = ["PROCESSORS", "Band", "StackInputs", "input_files", "open_stack", "processor_of"]
@@ -72,6 +72,11 @@ def processor_of(config: Any, project_dir: str | Path) -> tuple[str, str]:
         if found is not None:
             return found, f"detected from the folder {project_dir}"
     pattern = config["minopy.load.slcFile"]
+    if pattern is None and config["minopy.load.autoPath"] and not (project_dir / "merged").exists():
+        raise InputDataError(
+            f"minopy.load.autoPath: no stack layout under {project_dir}: expected merged/SLC/ "
+            "(ISCE), cslc/*.h5 (OPERA), rslc/*.rslc (GAMMA) or slc/ with rasters (GDAL); or set "
+            "minopy.load.slcFile and minopy.load.processor")
     if pattern is not None:
         name = str(pattern).lower()
         for suffix, proc in _SUFFIX_PROCESSOR:
