@@ -306,3 +306,30 @@ def test_autopath_without_any_layout(tmp_path):
     (tmp_path / "empty").mkdir()
     ctx = builders.make_context(tmp_path / "empty")
     _error(ctx, r"autoPath: no stack layout under .*merged/SLC/ \(ISCE\), cslc/\*.h5 \(OPERA\)")
+
+
+@pytest.mark.parametrize("kind", ["isce_vrt", "isce_xml", "envi"])
+def test_vrt_isce_and_envi_rasters(tmp_path, kind):
+    """GDAL reads ISCE rasters through their .vrt or .xml (GDAL's ISCE driver) and ENVI .hdr
+    rasters; dates come from the file names."""
+    from minopy.io.isce import write_raster
+
+    root = _small_stack(tmp_path / kind, geocoded=False, n=2)
+    for old in (root / "slc").glob("*.tif"):
+        old.unlink()
+    dates = builders.dates_list(2)
+    for k, date in enumerate(dates):
+        raw = root / "slc" / f"{date}.slc"
+        if kind == "envi":
+            _slc(k).tofile(raw)
+            raw.with_suffix(".hdr").write_text(
+                f"ENVI\nsamples = {W}\nlines = {L}\nbands = 1\nheader offset = 0\n"
+                "data type = 6\ninterleave = bsq\nbyte order = 0\n")
+        else:
+            write_raster(raw, _slc(k), image_type="slc")
+    pattern = {"isce_vrt": "slc/*.slc.vrt", "isce_xml": "slc/*.slc", "envi": "slc/*.slc"}[kind]
+    ctx = _ctx(root, {"minopy.load.slcFile": pattern, "minopy.load.wavelength": "0.0555"})
+    load_data.run(ctx)
+    stack = SlcStack(ctx.slc_stack_file)
+    assert stack.dates == dates
+    np.testing.assert_array_equal(stack.read(dates=[1])[0], _slc(1))

@@ -172,6 +172,8 @@ def grid_of(dataset: Any, name: str) -> GeoGrid | None:
     identity = tuple(transform)[:6] == (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
     if crs is None:
         return None
+    if identity and dataset.driver == "ISCE":
+        return None  # GDAL's ISCE driver puts EPSG:4326 on radar images' pixel coordinates
     if identity:
         raise InputDataError(
             f"{name} has a coordinate reference system ({crs}) but no geotransform, so its "
