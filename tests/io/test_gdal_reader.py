@@ -327,7 +327,8 @@ def test_vrt_isce_and_envi_rasters(tmp_path, kind):
                 "data type = 6\ninterleave = bsq\nbyte order = 0\n")
         else:
             write_raster(raw, _slc(k), image_type="slc")
-    pattern = {"isce_vrt": "slc/*.slc.vrt", "isce_xml": "slc/*.slc", "envi": "slc/*.slc"}[kind]
+    # "slc/*" finds an ISCE raster, its .xml and its .vrt: read once, through the .vrt
+    pattern = {"isce_vrt": "slc/*", "isce_xml": "slc/*.slc", "envi": "slc/*.slc"}[kind]
     ctx = _ctx(root, {"minopy.load.slcFile": pattern, "minopy.load.wavelength": "0.0555"})
     load_data.run(ctx)
     stack = SlcStack(ctx.slc_stack_file)

@@ -105,6 +105,9 @@ def expand_files(pattern: str, key: str, thing: str = "SLC file") -> list[Path]:
         return files
     files = sorted(Path(p) for p in glob.glob(pattern)
                    if Path(p).is_file() and not _is_sidecar(Path(p)))
+    # a raw raster and its VRT (ISCE writes both): one raster, read through the VRT
+    names = {str(f) for f in files}
+    files = [f for f in files if str(f) + ".vrt" not in names]
     if not files:
         raise _found_nothing(key, pattern, thing)
     return files
