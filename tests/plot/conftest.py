@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _builders import make_work_dir
+from plot._builders import make_work_dir
 
 from minopy.plot import after_step, write_summary
 from minopy.steps import STEP_NAMES

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from interferogram._synthetic import make_phase_series
 
 from minopy.config import load_config
 from minopy.errors import InputDataError
-from minopy.interferogram.synthetic import make_phase_series
 from minopy.io.isce import is_complete, read_info, read_raster
 from minopy.steps import generate_ifgram
 from minopy.steps.context import StepContext

@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
+from steps import _timeseries_synth as synth
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import _timeseries_synth as synth  # noqa: E402
-
-from minopy import mintpy_bridge  # noqa: E402
-from minopy.errors import InputDataError, StepError  # noqa: E402
-from minopy.mintpy_staging import StagedInput, staging  # noqa: E402
-from minopy.runner import STATE_FILE, run_steps  # noqa: E402
-from minopy.steps import invert_network, load_ifgram, timeseries_correction  # noqa: E402
-from minopy.steps.outputs import H5Output, first_problem  # noqa: E402
+from minopy import mintpy_bridge
+from minopy.errors import InputDataError, StepError
+from minopy.mintpy_staging import StagedInput, staging
+from minopy.runner import STATE_FILE, run_steps
+from minopy.steps import invert_network, load_ifgram, timeseries_correction
+from minopy.steps.outputs import H5Output, first_problem
 
 
 def _truncate(path: Path) -> None:

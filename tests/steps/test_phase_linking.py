@@ -8,7 +8,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from _slc_builders import build_case, synthetic_slc, write_slc_stack
+from steps._slc_builders import build_case, synthetic_slc, write_slc_stack
 
 from minopy.errors import ConfigError, InputDataError
 from minopy.steps import concatenate_patch, phase_linking

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
+from steps import _timeseries_synth as synth
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _timeseries_synth as synth  # noqa: E402
-
-from minopy import nodata  # noqa: E402
-from minopy.errors import ConfigError, InputDataError, StepError  # noqa: E402
-from minopy.io.isce import read_raster  # noqa: E402
-from minopy.steps import (  # noqa: E402
+from minopy import nodata
+from minopy.errors import ConfigError, InputDataError, StepError
+from minopy.io.isce import read_raster
+from minopy.steps import (
     ifgram_correction,
     invert_network,
     load_ifgram,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
+from interferogram._synthetic import make_phase_series
 
 from minopy.config import load_config
 from minopy.errors import InputDataError
-from minopy.interferogram.synthetic import make_phase_series
 from minopy.io.isce import read_info, read_raster
 from minopy.steps import generate_ifgram, unwrap_ifgram
 from minopy.steps.context import StepContext
