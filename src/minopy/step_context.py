@@ -1,0 +1,153 @@
+"""What every step receives: the work directory, the typed configuration and a logger.
+
+The paths of the files that pass between steps are defined here once, so the steps (and the
+modules below them that read or write those files: the MintPy bridge, the figures) agree on them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minopy.config import Config
+
+
+@dataclass
+class StepContext:
+    """Run-wide state handed to each step's ``run(ctx)``.
+
+    Attributes
+    ----------
+    work_dir : Path
+        The minopy work directory (``--dir``), e.g. ``<project>/minopy``.
+    config : Config
+        Validated options.
+    log : logging.Logger
+        Logger that writes to the console and to ``<work_dir>/log``.
+    staging_dir : Path or None
+        Set while a step runs MintPy in a staging copy of the network folder
+        (:func:`minopy.mintpy_staging.staging`): :attr:`network_dir` is then that copy.
+    """
+
+    work_dir: Path
+    config: Config
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("minopy"))
+    staging_dir: Path | None = None
+
+    @property
+    def project_dir(self) -> Path:
+        """Folder holding the ISCE stack (``merged/``, ``reference/``, ``baselines/``)."""
+        if self.config.template_file is not None:
+            return self.config.template_file.parent
+        return self.work_dir.parent
+
+    @property
+    def inputs_dir(self) -> Path:
+        return self.work_dir / "inputs"
+
+    @property
+    def slc_stack_file(self) -> Path:
+        """``inputs/slcStack.h5``: slc (N, L, W) complex64, date, bperp."""
+        return self.inputs_dir / "slcStack.h5"
+
+    @property
+    def geometry_file(self) -> Path:
+        """``inputs/geometryRadar.h5``: height, latitude, longitude, angles, masks (L, W)."""
+        return self.inputs_dir / "geometryRadar.h5"
+
+    @property
+    def inverted_dir(self) -> Path:
+        return self.work_dir / "inverted"
+
+    @property
+    def patches_dir(self) -> Path:
+        """Per-patch phase-linking results (resumable)."""
+        return self.inverted_dir / "PATCHES"
+
+    @property
+    def phase_series_file(self) -> Path:
+        """``inverted/phase_series.h5``: phase, amplitude (N, L, W), shp, temporalCoherence."""
+        return self.inverted_dir / "phase_series.h5"
+
+    @property
+    def ps_mask_file(self) -> Path:
+        return self.work_dir / "maskPS.h5"
+
+    def temp_coh_raster(self, kind: str) -> Path:
+        """ISCE-format temporal coherence ``inverted/tempCoh_<kind>`` (kind: average or full)."""
+        return self.inverted_dir / f"tempCoh_{kind}"
+
+    @property
+    def network_name(self) -> str:
+        """Name of the interferogram network, e.g. ``single_reference``, ``sequential_3``."""
+        cfg = self.config
+        if cfg["minopy.interferograms.list"] is not None:
+            return "list"
+        kind = cfg["minopy.interferograms.type"]
+        if kind == "sequential":
+            return f"sequential_{cfg['minopy.interferograms.numSequential']}"
+        if kind == "delaunay":
+            return f"delaunay_{cfg['minopy.interferograms.delaunayBaselineRatio']:g}"
+        return kind
+
+    @property
+    def ifgram_dir(self) -> Path:
+        """``inverted/interferograms_<network>/``, one ``<d1>_<d2>/`` folder per pair."""
+        return self.inverted_dir / f"interferograms_{self.network_name}"
+
+    @property
+    def network_dir(self) -> Path:
+        """``<work_dir>/<network>_network``: the MintPy time-series directory of this network (its
+        staging copy while MintPy runs there, see ``staging_dir``)."""
+        return self.staging_dir if self.staging_dir is not None else self.final_network_dir
+
+    @property
+    def final_network_dir(self) -> Path:
+        """``<work_dir>/<network>_network`` itself, also while MintPy runs in a staging copy."""
+        return self.work_dir / f"{self.network_name}_network"
+
+    @property
+    def pair_list_file(self) -> Path:
+        """``<net>_network/interferograms_list.txt``: the pairs of the network, one a line."""
+        return self.network_dir / "interferograms_list.txt"
+
+    @property
+    def network_plot_file(self) -> Path:
+        """``<net>_network/network.png``: the network of pairs over time and baseline."""
+        return self.network_dir / "network.png"
+
+    @property
+    def unwrap_mask_file(self) -> Path:
+        """``inverted/mask_unwrap``: the unwrap mask (BYTE, 1 = unwrap)."""
+        return self.inverted_dir / "mask_unwrap"
+
+    @property
+    def ifgram_stack_file(self) -> Path:
+        """``<net>_network/inputs/ifgramStack.h5``: the unwrapped pairs in MintPy's layout."""
+        return self.network_dir / "inputs" / "ifgramStack.h5"
+
+    @property
+    def network_geometry_file(self) -> Path:
+        """``<net>_network/inputs/geometryRadar.h5``: the copy of the geometry MintPy uses."""
+        return self.network_dir / "inputs" / "geometryRadar.h5"
+
+    def inversion_files(self) -> dict[str, Path]:
+        """The network inversion's products in ``<net>_network/``, by MintPy name."""
+        net = self.network_dir
+        return {"timeseries": net / "timeseries.h5",
+                "temporalCoherence": net / "temporalCoherence.h5",
+                "numInvIfgram": net / "numInvIfgram.h5", "maskTempCoh": net / "maskTempCoh.h5"}
+
+    @property
+    def pic_dir(self) -> Path:
+        return self.work_dir / "pic"
+
+    @property
+    def num_workers(self) -> int:
+        import os
+
+        requested = int(self.config["minopy.multiprocessing.numProcessor"])
+        if self.config["minopy.compute.scheduler"]:
+            return requested
+        return max(1, min(requested, os.cpu_count() or 1))
