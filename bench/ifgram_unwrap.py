@@ -27,8 +27,8 @@ from interferogram._synthetic import make_phase_series  # noqa: E402
 
 from minopy.config import load_config  # noqa: E402
 from minopy.io.isce import read_raster  # noqa: E402
+from minopy.step_context import StepContext  # noqa: E402
 from minopy.steps import generate_ifgram, unwrap_ifgram  # noqa: E402
-from minopy.steps.context import StepContext  # noqa: E402
 
 
 def _ctx(wd: Path, **options: str) -> StepContext:

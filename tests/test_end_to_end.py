@@ -12,7 +12,7 @@ import pytest
 from minopy.runner import run_steps
 from minopy.simulate import demo_template_text, write_stack
 from minopy.simulate.evaluate import tropo_residual
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from typing import Any
 
 from minopy.errors import ConfigError, MinopyError, StepError
 from minopy.io.atomic import write_text_atomic
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 CONFIG_NAME = "minopy_mintpy.cfg"
 LOG_NAME = "mintpy.log"

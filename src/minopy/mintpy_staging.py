@@ -35,7 +35,7 @@ from pathlib import Path
 
 from minopy.errors import StepError
 from minopy.io.atomic import write_text_atomic
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 #: prefix of the staging folders (removed as stale by :mod:`minopy.workdir` after a kill).
 STAGING_PREFIX = ".mintpy_staging_"

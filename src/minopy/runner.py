@@ -42,8 +42,7 @@ from minopy.logging_setup import FILE_ONLY, close_logging, log_file, setup_loggi
 from minopy.parallel_env import limit_threads
 from minopy.progress import format_duration
 from minopy.run_lock import WorkDirLock
-from minopy.steps import STEP_NAMES
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import first_problem, problem
 from minopy.workdir import (
     disk_full_error,
@@ -51,23 +50,9 @@ from minopy.workdir import (
     prepare_work_dir,
     remove_stale_temporaries,
 )
+from minopy.workflow import STATE_FILE, STEP_DESCRIPTIONS, STEP_NAMES, TIMING_FILE
 
-STATE_FILE = ".minopy_state.json"
-TIMING_FILE = ".minopy_timing.json"
 STEP_PACKAGE = "minopy.steps"
-
-#: one line per step, for ``-h``, ``minopy steps`` and the log.
-STEP_DESCRIPTIONS = {
-    "load_data": "read the ISCE SLCs and geometry into inputs/slcStack.h5, geometryRadar.h5",
-    "phase_linking": "SHP selection and phase linking per patch (inverted/PATCHES)",
-    "concatenate_patch": "merge the patches into inverted/phase_series.h5, maskPS.h5, tempCoh_*",
-    "generate_ifgram": "form the interferograms of the chosen network from the linked phase",
-    "unwrap_ifgram": "unwrap the interferograms (SNAPHU or whirlwind)",
-    "load_ifgram": "load the unwrapped pairs into <network>_network/inputs/ifgramStack.h5",
-    "ifgram_correction": "MintPy: modify network, reference point, unwrapping error correction",
-    "invert_network": "invert the network into timeseries.h5 and temporalCoherence.h5",
-    "timeseries_correction": "MintPy: tropospheric, DEM-error corrections, velocity, geocoding",
-}
 
 _REQUIRED_ATTRS = ("OPTION_PREFIXES", "inputs", "outputs", "run")
 

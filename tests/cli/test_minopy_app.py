@@ -11,7 +11,7 @@ import pytest
 from minopy import __version__
 from minopy.cli.minopy_app import TEMPLATE_NAME, main
 from minopy.config import load_config, load_schema, read_template
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 
 def test_version(capsys):

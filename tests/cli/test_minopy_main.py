@@ -10,7 +10,7 @@ import pytest
 
 import minopy
 from minopy.cli.main import main
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 
 from minopy import __version__
 from minopy.errors import ConfigError, InputDataError, StepError
-from minopy.runner import STATE_FILE, TIMING_FILE, load_step, resolve_steps, run_steps
-from minopy.steps import STEP_NAMES
+from minopy.runner import load_step, resolve_steps, run_steps
+from minopy.workflow import STATE_FILE, STEP_NAMES, TIMING_FILE
 
 
 def _runs(work_dir) -> list[str]:

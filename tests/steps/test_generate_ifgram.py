@@ -9,8 +9,8 @@ from interferogram._synthetic import make_phase_series
 from minopy.config import load_config
 from minopy.errors import InputDataError
 from minopy.io.isce import is_complete, read_info, read_raster
+from minopy.step_context import StepContext
 from minopy.steps import generate_ifgram
-from minopy.steps.context import StepContext
 from minopy.steps.outputs import first_problem
 
 

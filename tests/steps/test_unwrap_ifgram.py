@@ -10,8 +10,8 @@ from interferogram._synthetic import make_phase_series
 from minopy.config import load_config
 from minopy.errors import InputDataError
 from minopy.io.isce import read_info, read_raster
+from minopy.step_context import StepContext
 from minopy.steps import generate_ifgram, unwrap_ifgram
-from minopy.steps.context import StepContext
 from minopy.steps.outputs import first_problem
 
 TWO_PI = 2 * np.pi
@@ -99,7 +99,7 @@ def test_whirlwind_pair_coherence_and_water_mask(tmp_path, stack) -> None:
                                 "minopy.unwrap.coherence": "pair"})
     generate_ifgram.run(ctx)
     unwrap_ifgram.run(ctx)
-    mask = read_raster(unwrap_ifgram.mask_file(ctx))
+    mask = read_raster(ctx.unwrap_mask_file)
     assert not mask[:, :8].any() and mask[:, 8:].all()
     for pair in pair_dirs(ctx):
         cc = read_raster(pair / "filt_fine.unw.conncomp")

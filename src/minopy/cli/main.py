@@ -27,7 +27,7 @@ from minopy.cli import (
 from minopy.errors import ConfigError, StepError
 from minopy.io.atomic import write_text_atomic
 from minopy.runner import check_step_name, run_steps
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 PROG = "minopy"
 DEMO_TEMPLATE = "demo.txt"

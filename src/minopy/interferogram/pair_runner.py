@@ -10,7 +10,7 @@ from typing import Any
 
 from minopy import parallel
 from minopy.progress import ProgressBar
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 
 def run_pairs(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from minopy.config import Config
 from minopy.logging_setup import run_seconds, run_warnings
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 log = logging.getLogger(__name__)
 

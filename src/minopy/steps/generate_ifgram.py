@@ -27,19 +27,10 @@ from minopy.network.pairs import (
     pairs_from_config,
 )
 from minopy.network.plot import plot_network
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import Output, RasterOutput
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.interferograms.",)
-
-LIST_NAME = "interferograms_list.txt"
-PLOT_NAME = "network.png"
-
-
-def pair_list_file(ctx: StepContext) -> Path:
-    """``<net>_network/interferograms_list.txt``."""
-    return ctx.network_dir / LIST_NAME
-
 
 def network_pairs(ctx: StepContext) -> tuple[list[str], list[float], list[Pair]]:
     """Dates, baselines and pairs of the configured network."""
@@ -57,7 +48,7 @@ def inputs(ctx: StepContext) -> list[Path]:
 
 def outputs(ctx: StepContext) -> list[Path | Output]:
     """The pair list, the network plot and each pair's rasters."""
-    files: list[Path | Output] = [pair_list_file(ctx), ctx.network_dir / PLOT_NAME]
+    files: list[Path | Output] = [ctx.pair_list_file, ctx.network_plot_file]
     try:
         _, _, pairs = network_pairs(ctx)
     except InputDataError:
@@ -74,8 +65,8 @@ def run(ctx: StepContext) -> None:
     name = ctx.network_name
     check_network(dates, pairs, name, ctx.log)
     ctx.network_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(pair_list_file(ctx), format_pair_list(pairs))
-    plot_network(ctx.network_dir / PLOT_NAME, dates, bperp, pairs, title=name)
+    write_text_atomic(ctx.pair_list_file, format_pair_list(pairs))
+    plot_network(ctx.network_plot_file, dates, bperp, pairs, title=name)
     alpha = float(ctx.config["minopy.interferograms.filterStrength"])
     ctx.log.info("generate_ifgram: %d pairs of network %s (%d dates), filterStrength %g -> %s",
                  len(pairs), name, len(dates), alpha, ctx.ifgram_dir)

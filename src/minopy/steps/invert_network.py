@@ -41,8 +41,7 @@ from minopy.io.isce import read_raster
 from minopy.mintpy_bridge import UNWRAP_DATASETS, user_reference_given
 from minopy.network.design import date_groups, dates_of, phase_design_matrix
 from minopy.network.inversion import coherence_to_weight, invert_pixels
-from minopy.steps.context import StepContext
-from minopy.steps.load_ifgram import geometry_copy, stack_file
+from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.timeseries.", "mintpy.unwrapError.method",
@@ -51,21 +50,16 @@ OPTION_PREFIXES: tuple[str, ...] = ("minopy.timeseries.", "mintpy.unwrapError.me
 BLOCK_BYTES = 128 * 2**20
 
 
-def output_files(ctx: StepContext) -> dict[str, Path]:
-    net = ctx.network_dir
-    return {"timeseries": net / "timeseries.h5", "temporalCoherence": net / "temporalCoherence.h5",
-            "numInvIfgram": net / "numInvIfgram.h5", "maskTempCoh": net / "maskTempCoh.h5"}
-
-
 def inputs(ctx: StepContext) -> list[Path]:
-    files = [stack_file(ctx), ctx.temp_coh_raster(ctx.config["minopy.timeseries.tempCohType"])]
+    files = [ctx.ifgram_stack_file,
+             ctx.temp_coh_raster(ctx.config["minopy.timeseries.tempCohType"])]
     water = ctx.config.resolve_path(ctx.config["minopy.timeseries.waterMask"])
     return files + ([Path(water)] if water else [])
 
 
 def outputs(ctx: StepContext) -> list[Output]:
     """The time series and its three companions, in MintPy's layout."""
-    files = output_files(ctx)
+    files = ctx.inversion_files()
     image = ("L", "W")
     return [H5Output(files["timeseries"], {"timeseries": ("N", "L", "W"), "date": ("N",),
                                            "bperp": ("N",)}),
@@ -84,7 +78,7 @@ def observation_dataset(ctx: StepContext, names: list[str]) -> str:
                           f"{', '.join(UNWRAP_DATASETS)} or no")
     name = UNWRAP_DATASETS[method]
     if name not in names:
-        raise InputDataError(f"{name} is missing in {stack_file(ctx)} although "
+        raise InputDataError(f"{name} is missing in {ctx.ifgram_stack_file} although "
                              f"mintpy.unwrapError.method = {method}; run ifgram_correction")
     return name
 
@@ -114,7 +108,7 @@ def pixel_masks(ctx: StepContext, shape: tuple[int, int]) -> tuple[np.ndarray, n
         raise InputDataError(f"{path} is {tcoh.shape} but the interferograms are {shape}")
     keep = np.ones(shape, dtype=bool)
     water_file = ctx.config.resolve_path(ctx.config["minopy.timeseries.waterMask"])
-    geom = geometry_copy(ctx)
+    geom = ctx.network_geometry_file
     if water_file:
         with h5py.File(water_file, "r") as f:
             name = next((n for n in ("waterMask", "mask") if n in f), None)
@@ -207,14 +201,14 @@ def _ts_attrs(attrs: dict[str, Any], dates: list[str], ctx: StepContext, obs: st
 def run(ctx: StepContext) -> None:
     """Invert the network block by block and write the four MintPy-format outputs."""
     cfg = ctx.config
-    path = stack_file(ctx)
+    path = ctx.ifgram_stack_file
     if not path.is_file():
         raise InputDataError(f"{path} does not exist; run the load_ifgram step")
     mask_name, mask_thr = _mask_rule(ctx)
     func = cfg["minopy.timeseries.L2weightFunc"]
     norm = cfg["minopy.timeseries.residualNorm"]
     min_tcoh = float(cfg["minopy.timeseries.minTempCoh"])
-    files = output_files(ctx)
+    files = ctx.inversion_files()
     with h5py.File(path, "r") as f, ExitStack() as stack:
         attrs = dict(f.attrs)
         if "REF_Y" not in attrs or "REF_X" not in attrs:

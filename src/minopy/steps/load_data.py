@@ -29,7 +29,7 @@ from minopy.io.stack_h5 import log_progress, write_geometry, write_slc_stack
 from minopy.io.stripmap_metadata import STRIPMAP_BASE, is_shelve, read_stripmap_metadata
 from minopy.io.subset import Box, box_from_lalo, box_from_yx, check_box_size
 from minopy.io.tops_metadata import read_tops_metadata
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.load.", "minopy.subset.", "minopy.inversion.patchSize")

@@ -29,7 +29,7 @@ import numpy as np
 from minopy.errors import ConfigError, InputDataError
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import read_info, read_raster
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
 
 OPTION_PREFIXES: tuple[str, ...] = (
@@ -80,18 +80,6 @@ class PairFiles:
     wrapped: Path | None = None
 
 
-def stack_file(ctx: StepContext) -> Path:
-    return ctx.network_dir / "inputs" / "ifgramStack.h5"
-
-
-def geometry_copy(ctx: StepContext) -> Path:
-    return ctx.network_dir / "inputs" / "geometryRadar.h5"
-
-
-def pair_list_file(ctx: StepContext) -> Path:
-    return ctx.network_dir / "interferograms_list.txt"
-
-
 def _pair_name(path: Path) -> str | None:
     for part in reversed(path.parts[:-1]):
         if PAIR_RE.match(part):
@@ -114,7 +102,7 @@ def _glob_by_pair(ctx: StepContext, key: str) -> dict[str, Path] | None:
 
 
 def _listed_pairs(ctx: StepContext) -> list[str]:
-    listing = pair_list_file(ctx)
+    listing = ctx.pair_list_file
     if listing.is_file():
         names = [ln.split()[0] for ln in listing.read_text().splitlines() if ln.strip()]
         bad = [n for n in names if not PAIR_RE.match(n)]
@@ -174,10 +162,10 @@ def inputs(ctx: StepContext) -> list[Path]:
 def outputs(ctx: StepContext) -> list[Output]:
     """``ifgramStack.h5`` and the geometry copy, in MintPy's layout."""
     cube = ("M", "L", "W")
-    return [H5Output(stack_file(ctx), {"date": ("M", 2), "bperp": ("M",), "dropIfgram": ("M",),
-                                       "unwrapPhase": cube, "coherence": cube,
-                                       "connectComponent": cube}),
-            H5Output(geometry_copy(ctx), {"height": ("L", "W")})]
+    return [H5Output(ctx.ifgram_stack_file, {"date": ("M", 2), "bperp": ("M",),
+                                             "dropIfgram": ("M",), "unwrapPhase": cube,
+                                             "coherence": cube, "connectComponent": cube}),
+            H5Output(ctx.network_geometry_file, {"height": ("L", "W")})]
 
 
 def stack_attributes(ctx: StepContext) -> tuple[dict[str, Any], list[str], np.ndarray]:
@@ -239,7 +227,7 @@ def write_stack(ctx: StepContext, pairs: list[PairFiles]) -> Path:
         raise InputDataError(f"pair dates {absent} are not in {ctx.phase_series_file}")
     num = len(pairs)
     chunks = (1, min(length, 256), min(width, 256))
-    out = stack_file(ctx)
+    out = ctx.ifgram_stack_file
     with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
         f["date"] = np.array([p.name.split("_") for p in pairs], dtype="S8")
         f["bperp"] = np.array([bperp[pos[p.name[9:]]] - bperp[pos[p.name[:8]]] for p in pairs],
@@ -274,7 +262,7 @@ def copy_geometry(ctx: StepContext, stack_attrs: dict[str, Any]) -> Path:
     src = ctx.geometry_file
     if not src.is_file():
         raise InputDataError(f"{src} does not exist; run the load_data step")
-    out = geometry_copy(ctx)
+    out = ctx.network_geometry_file
     with h5py.File(src, "r") as fin, atomic_path(out) as tmp, h5py.File(tmp, "w") as fout:
         if "height" not in fin:
             raise InputDataError(f"{src} lacks the 'height' dataset MintPy needs")
@@ -297,7 +285,7 @@ def run(ctx: StepContext) -> None:
             f"minopy.load.ionoFile = {ctx.config['minopy.load.ionoFile']}: loading ionospheric "
             "phase stacks is not supported in this version; remove the key (or set it to no)")
     pairs = find_pairs(ctx)
-    ctx.log.info("load_ifgram: %d pairs -> %s", len(pairs), stack_file(ctx))
+    ctx.log.info("load_ifgram: %d pairs -> %s", len(pairs), ctx.ifgram_stack_file)
     no_comp = [p.name for p in pairs if p.conncomp is None]
     if no_comp:
         ctx.log.warning("no connected components for %d pair(s) (e.g. %s): using 1 where the "

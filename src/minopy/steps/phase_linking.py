@@ -43,7 +43,7 @@ from minopy import parallel
 from minopy.errors import ConfigError, InputDataError, StepError
 from minopy.io.atomic import write_text_atomic
 from minopy.parallel_env import numba_threads, set_numba_threads
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import NpzOutput, Output, TextOutput
 from minopy.steps.patches import (
     RESULT_FIELDS,

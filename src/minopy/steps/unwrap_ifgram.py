@@ -38,8 +38,7 @@ from minopy.errors import InputDataError
 from minopy.interferogram.pair_runner import run_pairs
 from minopy.io.isce import read_info, write_raster
 from minopy.network.pairs import parse_pair_list_text
-from minopy.steps.context import StepContext
-from minopy.steps.generate_ifgram import pair_list_file
+from minopy.step_context import StepContext
 from minopy.steps.outputs import Output, RasterOutput
 from minopy.unwrap.mask import unwrap_mask
 from minopy.unwrap.pair import CONNCOMP_NAME, UNW_NAME, UnwrapSettings, unwrap_pair_task
@@ -48,14 +47,9 @@ from minopy.unwrap.ps_dem import PsDemModel, load_ps_dem_model
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.interferograms.", "minopy.unwrap.")
 
 
-def mask_file(ctx: StepContext) -> Path:
-    """``inverted/mask_unwrap``: the unwrap mask (BYTE, 1 = unwrap)."""
-    return ctx.inverted_dir / "mask_unwrap"
-
-
 def listed_pairs(ctx: StepContext) -> list[str]:
     """Pair names ``d1_d2`` of the network's pair list."""
-    path = pair_list_file(ctx)
+    path = ctx.pair_list_file
     if not path.is_file():
         raise InputDataError(f"no pair list {path}; run the generate_ifgram step first")
     return [f"{a}_{b}" for a, b in parse_pair_list_text(path.read_text(), str(path))]
@@ -82,7 +76,7 @@ def nlooks(ctx: StepContext) -> float:
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    files = [pair_list_file(ctx), ctx.geometry_file]
+    files = [ctx.pair_list_file, ctx.geometry_file]
     kind = ctx.config["minopy.unwrap.coherence"]
     if kind != "pair":
         files.append(ctx.temp_coh_raster(kind.split("_", 1)[1]))
@@ -96,7 +90,7 @@ def inputs(ctx: StepContext) -> list[Path]:
 
 def outputs(ctx: StepContext) -> list[Path | Output]:
     """Each listed pair's unwrapped phase (2 bands) and connected components."""
-    files: list[Path | Output] = [pair_list_file(ctx)]
+    files: list[Path | Output] = [ctx.pair_list_file]
     try:
         names = listed_pairs(ctx)
     except InputDataError:
@@ -114,7 +108,7 @@ def _write_mask(ctx: StepContext, shape: tuple[int, int]) -> tuple[str | None, l
     mask = unwrap_mask(shape, ctx.geometry_file,
                        cfg.resolve_path(custom) if custom else None,
                        cfg["minopy.unwrap.maskWater"], cfg["minopy.unwrap.maskShadow"])
-    path = mask_file(ctx)
+    path = ctx.unwrap_mask_file
     if mask is None:
         path.unlink(missing_ok=True)
         return None, []
@@ -137,7 +131,7 @@ def run(ctx: StepContext) -> None:
     cfg = ctx.config
     names = listed_pairs(ctx)
     if not names:
-        raise InputDataError(f"pair list {pair_list_file(ctx)} is empty")
+        raise InputDataError(f"pair list {ctx.pair_list_file} is empty")
     first = ctx.ifgram_dir / names[0] / "fine.int"
     info = read_info(first)
     shape = (info.length, info.width)
