@@ -160,7 +160,7 @@ def staging(ctx: StepContext, step: str, inputs: Sequence[StagedInput]
     stage.mkdir(parents=True)
     try:
         linked = _place_inputs(stage, net, inputs)
-        yield dataclasses.replace(ctx, staging_dir=stage)
+        yield ctx.staged(stage)
         changed = [str(p) for p, sig in linked.items() if _signature(p) != sig]
         if changed:
             raise StepError(f"step {step}: MintPy modified {', '.join(changed)}, which it should "

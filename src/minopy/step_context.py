@@ -2,38 +2,62 @@
 
 The paths of the files that pass between steps are defined here once, so the steps (and the
 modules below them that read or write those files: the MintPy bridge, the figures) agree on them.
+The network's name, part of many of those paths, is fixed when the context is made (from the
+``interferograms`` options, :func:`minopy.network.kinds.network_name`): a step sees the network
+through its paths, which the fingerprints of its inputs hold.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import os
 from pathlib import Path
 
 from minopy.config import Config
+from minopy.network import kinds
+from minopy.parallel import ExecutionPolicy
 
 
-@dataclass
 class StepContext:
     """Run-wide state handed to each step's ``run(ctx)``.
 
-    Attributes
+    Parameters
     ----------
-    work_dir : Path
+    work_dir : path-like
         The minopy work directory (``--dir``), e.g. ``<project>/minopy``.
     config : Config
         Validated options.
-    log : logging.Logger
-        Logger that writes to the console and to ``<work_dir>/log``.
-    staging_dir : Path or None
+    log : logging.Logger, optional
+        Logger that writes to the console and to ``<work_dir>/log`` (default ``minopy``).
+    staging_dir : Path, optional
         Set while a step runs MintPy in a staging copy of the network folder
-        (:func:`minopy.mintpy_staging.staging`): :attr:`network_dir` is then that copy.
+        (:func:`minopy.mintpy_staging.staging`, :meth:`staged`): :attr:`network_dir` is then
+        that copy.
+    execution : ExecutionPolicy, optional
+        Where the parallel steps run their tasks; default: the policy of the ``compute``
+        options (:meth:`ExecutionPolicy.from_options`).
+
+    Attributes
+    ----------
+    network_name : str
+        Name of the interferogram network, e.g. ``single_reference``, ``sequential_3``
+        (:func:`minopy.network.kinds.network_name` of the options).
     """
 
-    work_dir: Path
-    config: Config
-    log: logging.Logger = field(default_factory=lambda: logging.getLogger("minopy"))
-    staging_dir: Path | None = None
+    def __init__(self, work_dir: str | os.PathLike, config: Config,
+                 log: logging.Logger | None = None, staging_dir: Path | None = None,
+                 execution: ExecutionPolicy | None = None) -> None:
+        self.work_dir = Path(work_dir)
+        self.config = config
+        self.log = log if log is not None else logging.getLogger("minopy")
+        self.staging_dir = staging_dir
+        self.execution = (execution if execution is not None
+                          else ExecutionPolicy.from_options(config.compute))
+        self.network_name = kinds.network_name(config.interferograms)
+
+    def staged(self, staging_dir: Path) -> StepContext:
+        """The same context with :attr:`network_dir` in the staging folder ``staging_dir``."""
+        return StepContext(self.work_dir, self.config, self.log, staging_dir, self.execution)
 
     @property
     def project_dir(self) -> Path:
@@ -77,19 +101,6 @@ class StepContext:
     def temp_coh_raster(self, kind: str) -> Path:
         """ISCE-format temporal coherence ``inverted/tempCoh_<kind>`` (kind: average or full)."""
         return self.inverted_dir / f"tempCoh_{kind}"
-
-    @property
-    def network_name(self) -> str:
-        """Name of the interferogram network, e.g. ``single_reference``, ``sequential_3``."""
-        cfg = self.config
-        if cfg["minopy.interferograms.list"] is not None:
-            return "list"
-        kind = cfg["minopy.interferograms.type"]
-        if kind == "sequential":
-            return f"sequential_{cfg['minopy.interferograms.numSequential']}"
-        if kind == "delaunay":
-            return f"delaunay_{cfg['minopy.interferograms.delaunayBaselineRatio']:g}"
-        return kind
 
     @property
     def ifgram_dir(self) -> Path:
@@ -142,12 +153,3 @@ class StepContext:
     @property
     def pic_dir(self) -> Path:
         return self.work_dir / "pic"
-
-    @property
-    def num_workers(self) -> int:
-        import os
-
-        requested = int(self.config["minopy.multiprocessing.numProcessor"])
-        if self.config["minopy.compute.scheduler"]:
-            return requested
-        return max(1, min(requested, os.cpu_count() or 1))

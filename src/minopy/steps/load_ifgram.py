@@ -26,18 +26,17 @@ from typing import Any
 import h5py
 import numpy as np
 
+from minopy.config import option_key
 from minopy.errors import ConfigError, InputDataError
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import read_info, read_raster
 from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
 
-OPTION_PREFIXES: tuple[str, ...] = (
-    "minopy.load.unwFile",
-    "minopy.load.corFile",
-    "minopy.load.connCompFile",
-    "minopy.interferograms.",
-)
+READS: tuple[str, ...] = ("load.unw_file", "load.cor_file", "load.conn_comp_file",
+                          "load.int_file", "interferograms")
+#: refused when set (never a different output).
+VALIDATES: tuple[str, ...] = ("load.iono_file",)
 PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")
 #: attributes of the phase series that do not describe an interferogram stack.
 DROP_ATTRS = ("FILE_TYPE", "UNIT", "DATA_TYPE", "data_type", "description", "file_name",
@@ -87,8 +86,10 @@ def _pair_name(path: Path) -> str | None:
     return None
 
 
-def _glob_by_pair(ctx: StepContext, key: str) -> dict[str, Path] | None:
-    pattern = ctx.config.resolve_path(ctx.config[key])
+def _glob_by_pair(ctx: StepContext, option: str) -> dict[str, Path] | None:
+    """``{pair name: file}`` of the glob of the ``load`` option ``option``; None when unset."""
+    pattern = ctx.config.resolve_path(getattr(ctx.config.load, option))
+    key = option_key("load", option)
     if pattern is None:
         return None
     found: dict[str, Path] = {}
@@ -113,16 +114,16 @@ def _listed_pairs(ctx: StepContext) -> list[str]:
     if not names:
         raise InputDataError(
             f"no pair list {listing} and no {ctx.ifgram_dir}/<d1>_<d2>/filt_fine.unw; run the "
-            "generate_ifgram and unwrap_ifgram steps, or set minopy.load.unwFile"
+            f"generate_ifgram and unwrap_ifgram steps, or set {option_key('load', 'unw_file')}"
         )
     return names
 
 
 def find_pairs(ctx: StepContext) -> list[PairFiles]:
     """The pairs to load, sorted, each with its unwrapped, coherence and component files."""
-    unw = _glob_by_pair(ctx, "minopy.load.unwFile")
-    cor = _glob_by_pair(ctx, "minopy.load.corFile")
-    comp = _glob_by_pair(ctx, "minopy.load.connCompFile")
+    unw = _glob_by_pair(ctx, "unw_file")
+    cor = _glob_by_pair(ctx, "cor_file")
+    comp = _glob_by_pair(ctx, "conn_comp_file")
     if unw is None:
         unw = {n: ctx.ifgram_dir / n / "filt_fine.unw" for n in _listed_pairs(ctx)}
         missing = [n for n, p in unw.items() if not p.is_file()]
@@ -131,12 +132,12 @@ def find_pairs(ctx: StepContext) -> list[PairFiles]:
                 f"{len(missing)} pair(s) are not unwrapped, e.g. {unw[missing[0]]}; run the "
                 "unwrap_ifgram step first"
             )
-    wrapped = _glob_by_pair(ctx, "minopy.load.intFile")
+    wrapped = _glob_by_pair(ctx, "int_file")
     if wrapped is not None:
         lacking = sorted(set(unw) - set(wrapped))
         if lacking:
-            raise InputDataError(f"minopy.load.intFile matches no file for {len(lacking)} pair(s), "
-                                 f"e.g. {lacking[0]}")
+            raise InputDataError(f"{option_key('load', 'int_file')} matches no file for "
+                                 f"{len(lacking)} pair(s), e.g. {lacking[0]}")
     pairs = []
     for name in sorted(unw):
         c = cor.get(name) if cor is not None else unw[name].parent / "filt_fine.cor"
@@ -280,10 +281,11 @@ def copy_geometry(ctx: StepContext, stack_attrs: dict[str, Any]) -> Path:
 
 def run(ctx: StepContext) -> None:
     """Load the unwrapped network into MintPy's ``ifgramStack.h5`` and copy the geometry."""
-    if ctx.config["minopy.load.ionoFile"] is not None:
+    iono = ctx.config.load.iono_file
+    if iono is not None:
         raise ConfigError(
-            f"minopy.load.ionoFile = {ctx.config['minopy.load.ionoFile']}: loading ionospheric "
-            "phase stacks is not supported in this version; remove the key (or set it to no)")
+            f"{option_key('load', 'iono_file')} = {iono}: loading ionospheric phase stacks is not "
+            "supported in this version; remove the key (or set it to no)")
     pairs = find_pairs(ctx)
     ctx.log.info("load_ifgram: %d pairs -> %s", len(pairs), ctx.ifgram_stack_file)
     no_comp = [p.name for p in pairs if p.conncomp is None]
