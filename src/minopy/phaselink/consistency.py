@@ -40,7 +40,7 @@ import functools
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from scipy import special, stats
 
 from ._linalg import FASTMATH
@@ -246,11 +246,11 @@ def prune_mask(mask, w, lo, hi, ha, hr, similar) -> None:
     similar[ha, hr] = True
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # cheap per pixel: serial, which compiles much faster
 def _null_variance(cv2_sat, count_sat, valid, dep, r0, c0, ha, hr, nd):
     h, w = dep.shape
     out = np.full((h, w), np.inf)
-    for i in prange(h):
+    for i in range(h):
         for j in range(w):
             r = r0 + i
             c = c0 + j

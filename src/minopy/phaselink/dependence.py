@@ -113,12 +113,12 @@ def _box(tab: np.ndarray, k: int, m: int, r0: int, r1: int, c0: int, c1: int) ->
     return tab[k, m, r1, c1] - tab[k, m, r0, c1] - tab[k, m, r1, c0] + tab[k, m, r0, c0]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # cheap per pixel: serial, which compiles much faster
 def _centre_dependence(tab, offs, height, width, r0, r1, c0, c1, ha, hr, nd):
     h, w = r1 - r0, c1 - c0
     out = np.empty((h, w))
     nk = offs.shape[0]
-    for i in prange(h):
+    for i in range(h):
         for j in range(w):
             r = r0 + i
             c = c0 + j

@@ -184,13 +184,13 @@ def _threshold_at(log_k: float, table: np.ndarray) -> float:
     return (1.0 - w) * table[i] + w * table[i + 1]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # cheap per pixel: serial, which compiles much faster
 def _scr_kernel(power, cv2, logp_sat, cv2_sat, count_sat, valid, dep, r0, c0, ha, hr, nd,
                 table):
     h, w = dep.shape
     is_ps = np.zeros((h, w), dtype=np.bool_)
     cutoff = np.full((h, w), np.inf)
-    for i in prange(h):
+    for i in range(h):
         for j in range(w):
             r = r0 + i
             c = c0 + j

@@ -182,14 +182,14 @@ def _pair_kernel(height, width, rlo, rhi, clo, chi, ha, hr, valid, test, srt, me
     return bits
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # cheap per pixel: serial, which compiles much faster
 def _thresholds(height, width, r0, r1, c0, c1, ha, hr, valid, dep, cv2_sat, cnt_sat, test, nd,
                 par, gpar):
     """Per-pixel critical values of the core centres, and of their scale guard (the GLRT with
     ``gpar``), flat (NaN for every pixel that is not a valid core centre)."""
     thr = np.full(height * width, np.nan)
     guard = np.full(height * width, np.nan)
-    for i in prange(r1 - r0):
+    for i in range(r1 - r0):
         r = r0 + i
         for j in range(c1 - c0):
             c = c0 + j
