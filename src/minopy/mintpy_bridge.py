@@ -166,11 +166,11 @@ def mintpy_options(ctx: StepContext) -> dict[str, str]:
     cfg = ctx.config
     opts["mintpy.load.processor"] = "isce"
     opts.setdefault("mintpy.compute.cluster", "no")
-    opts["mintpy.networkInversion.minTempCoh"] = f"{cfg['minopy.timeseries.minTempCoh']:g}"
-    opts["mintpy.networkInversion.shadowMask"] = "yes" if cfg["minopy.timeseries.shadowMask"] \
+    opts["mintpy.networkInversion.minTempCoh"] = f"{cfg.timeseries.min_temp_coh:g}"
+    opts["mintpy.networkInversion.shadowMask"] = "yes" if cfg.timeseries.shadow_mask \
         else "no"
     if user_value(ctx, "mintpy.plot") is None:
-        opts["mintpy.plot"] = "yes" if cfg["minopy.plot"] else "no"
+        opts["mintpy.plot"] = "yes" if cfg.general.plot else "no"
     if user_value(ctx, "mintpy.troposphericDelay.method") is None:
         # MintPy's auto is pyaps (ERA5), which needs internet and CDS credentials
         opts["mintpy.troposphericDelay.method"] = "no"

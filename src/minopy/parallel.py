@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,12 +88,17 @@ class Execution:
         Threads of each task (in process: of this process).
     reason : str
         Why, for the log.
+    parallel_inside : bool
+        Whether each task is parallel inside (numba ``prange``): in process, :func:`run_tasks`
+        then sets the numba thread count to :attr:`threads` while they run; tasks that are not
+        (interferogram pairs) take their thread count as an argument and leave numba alone.
     """
 
     in_process: bool
     workers: int
     threads: int
     reason: str
+    parallel_inside: bool = True
 
     def describe(self) -> str:
         """``in-process, 2 numba threads (...)`` or ``dask, 4 workers x 1 thread (...)``."""
@@ -192,16 +197,16 @@ class ExecutionPolicy:
             raise ValueError(f"execution mode {mode!r}; expected one of {EXECUTION_MODES}")
         k, t, cores = self.workers, self.threads, self.cores
         if mode == "inprocess":
-            return Execution(True, 1, cores, "requested")
+            return Execution(True, 1, cores, "requested", parallel_inside)
         if mode == "dask":
-            return Execution(False, max(1, min(k, num_tasks)), t, "requested")
+            return Execution(False, max(1, min(k, num_tasks)), t, "requested", parallel_inside)
         if self.remote:
-            return Execution(False, k, t, "minopy.compute.scheduler is set")
+            return Execution(False, k, t, "minopy.compute.scheduler is set", parallel_inside)
         if not parallel_inside:
             pool = max(1, min(k, num_tasks))
             if pool <= 1:
-                return Execution(True, 1, k, "one worker" if k <= 1 else "one task")
-            return Execution(False, pool, t, f"{num_tasks} tasks on {pool} workers")
+                return Execution(True, 1, k, "one worker" if k <= 1 else "one task", False)
+            return Execution(False, pool, t, f"{num_tasks} tasks on {pool} workers", False)
         if k <= 1 or num_tasks <= 1:
             return Execution(True, 1, cores, "one worker" if k <= 1 else "one task")
         if cores <= IN_PROCESS_MAX_THREADS:
@@ -214,7 +219,7 @@ class ExecutionPolicy:
 
 def run_tasks(policy: ExecutionPolicy, execution: Execution, func: Callable[..., Any],
               jobs: Sequence[tuple[str, tuple[Any, ...]]], label: str, log: logging.Logger,
-              unit: str) -> dict[str, Any]:
+              unit: str, key_prefix: str | None = None) -> dict[str, Any]:
     """Call ``func(*args)`` for every ``(name, args)`` of ``jobs`` as ``execution`` says.
 
     Tasks receive only small arguments (paths, options); each reads and writes its own files.
@@ -222,7 +227,8 @@ def run_tasks(policy: ExecutionPolicy, execution: Execution, func: Callable[...,
     (restored afterwards); on dask they are submitted to the client of :func:`get_client`. A
     progress bar (:class:`minopy.progress.ProgressBar`) counts the finished tasks. The first
     failure cancels the remaining tasks and is re-raised (a
-    :class:`~minopy.errors.MinopyError` keeps its message).
+    :class:`~minopy.errors.MinopyError` keeps its message). The dask key of a task is
+    ``<key_prefix>-<name>`` (``key_prefix`` defaults to ``label``).
 
     Returns
     -------
@@ -236,7 +242,8 @@ def run_tasks(policy: ExecutionPolicy, execution: Execution, func: Callable[...,
         return results
     with ProgressBar(len(jobs), label, log=log, unit=unit) as bar:
         if execution.in_process:
-            with numba_threads(execution.threads):
+            with numba_threads(execution.threads) if execution.parallel_inside \
+                    else nullcontext():
                 for name, args in jobs:
                     results[name] = func(*args)
                     bar.update()
@@ -244,7 +251,8 @@ def run_tasks(policy: ExecutionPolicy, execution: Execution, func: Callable[...,
         from distributed import as_completed
 
         with get_client(policy, workers=execution.workers) as client:
-            futures = {client.submit(func, *args, pure=False, key=f"{label}-{name}"): name
+            prefix = key_prefix or label
+            futures = {client.submit(func, *args, pure=False, key=f"{prefix}-{name}"): name
                        for name, args in jobs}
             try:
                 for future in as_completed(list(futures)):

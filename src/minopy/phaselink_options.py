@@ -3,8 +3,8 @@
 The numeric core (:mod:`minopy.phaselink`) takes a :class:`~minopy.phaselink.PhaseLinkOptions`
 and knows nothing of templates; its options have no defaults of their own. This module makes
 them from the ``inversion`` options, whose defaults, allowed values and documentation are the
-schema's (``options.toml``): :func:`phase_link_options` for a run, :func:`default_phase_link_options`
-for the viewers, tests and benchmarks.
+schema's (``options.toml``): :func:`phase_link_options` for a run,
+:func:`default_phase_link_options` for the viewers, tests and benchmarks.
 """
 
 from __future__ import annotations

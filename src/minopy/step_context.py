@@ -9,6 +9,7 @@ through its paths, which the fingerprints of its inputs hold.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from pathlib import Path
@@ -57,7 +58,9 @@ class StepContext:
 
     def staged(self, staging_dir: Path) -> StepContext:
         """The same context with :attr:`network_dir` in the staging folder ``staging_dir``."""
-        return StepContext(self.work_dir, self.config, self.log, staging_dir, self.execution)
+        staged = copy.copy(self)
+        staged.staging_dir = staging_dir
+        return staged
 
     @property
     def project_dir(self) -> Path:

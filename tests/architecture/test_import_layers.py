@@ -25,7 +25,7 @@ TIERS: dict[str, int] = {
     # domain packages: the science and the tools the steps use
     "plot": 2, "summary": 2, "network": 2, "interferogram": 2, "unwrap": 2, "mintpy_bridge": 2,
     "mintpy_staging": 2, "simulate": 2, "weather": 2, "nodata": 2, "geolocation_file": 2,
-    "step_context": 2,
+    "step_context": 2, "phaselink_options": 2,
     # base: input/output, configuration, the pure phase-linking numerics and shared plumbing
     "io": 1, "config": 1, "phaselink": 1, "workflow": 1, "workdir": 1,
     "run_lock": 1, "parallel": 1, "parallel_env": 1, "progress": 1, "logging_setup": 1,

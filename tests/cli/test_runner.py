@@ -120,7 +120,7 @@ def test_missing_step_module_is_a_clear_error(fake_steps, project, tmp_path):
 
 
 def test_incomplete_step_module_is_rejected(fake_steps):
-    fake_steps(load_data="OPTION_PREFIXES = ()\n")
+    fake_steps(load_data="READS = ()\n")
     with pytest.raises(StepError, match="lacks inputs, outputs, run"):
         load_step("load_data")
 

@@ -26,7 +26,7 @@ def stack(tmp_path):
 
 def test_single_reference_unfiltered(tmp_path, stack) -> None:
     ctx = make_ctx(tmp_path)
-    assert generate_ifgram.OPTION_PREFIXES == ("minopy.interferograms.",)
+    assert generate_ifgram.READS == ("interferograms",)
     generate_ifgram.run(ctx)
     listing = (ctx.network_dir / "interferograms_list.txt").read_text().split()
     mid = stack.dates[2]

@@ -1,9 +1,15 @@
 """Generate :mod:`minopy.config.sections` (the typed sections) from the schema ``options.toml``.
 
 Run ``python -m minopy.config.generate`` after changing ``options.toml``; it rewrites
-``sections.py`` beside this module. ``tests/config/test_sections.py`` fails while the file is not
-what this module renders, so the schema stays the single source of every option's type, default
-and documentation, and the code that reads ``config.inversion.patch_size`` is type-checked.
+``sections.py`` beside this module and the options table of the repository's ``README.md``
+(:func:`minopy.config.render.replace_readme_table`). ``tests/config/test_sections.py`` fails while
+either is not what this module renders, so the schema stays the single source of every option's
+type, default and documentation, and the code that reads ``config.inversion.patch_size`` is
+type-checked.
+
+Adding an option: add its entry to ``options.toml`` (type, default, allowed values, doc), run this
+module, and read it in code as ``config.<section>.<field>``; a step that reads it names it in its
+``READS`` (see :mod:`minopy.runner`).
 """
 
 from __future__ import annotations
@@ -12,10 +18,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+from minopy.config.render import replace_readme_table
 from minopy.config.schema import SECTION_TITLES, Option, load_schema
 
 #: the generated module.
 TARGET = Path(__file__).with_name("sections.py")
+#: the README whose options table is generated (in a source checkout).
+README = Path(__file__).resolve().parents[3] / "README.md"
 WIDTH = 100
 
 _RANGE_TYPES = {"subset_yx": "tuple[tuple[int, int], tuple[int, int]]",
@@ -112,14 +121,21 @@ def render() -> str:
     return "\n".join(blocks) + "\n"
 
 
+def _update(path: Path, text: str) -> None:
+    if path.is_file() and path.read_text() == text:
+        print(f"{path} is current")
+    else:
+        path.write_text(text)
+        print(f"wrote {path}")
+
+
 def main() -> int:
-    """Rewrite ``sections.py``; print whether it changed."""
-    text = render()
-    if TARGET.is_file() and TARGET.read_text() == text:
-        print(f"{TARGET} is current")
-        return 0
-    TARGET.write_text(text)
-    print(f"wrote {TARGET}")
+    """Rewrite ``sections.py`` and the README's options table; print what changed."""
+    _update(TARGET, render())
+    if README.is_file():
+        _update(README, replace_readme_table(README.read_text()))
+    else:
+        print(f"no {README} (not a source checkout): only {TARGET.name} was written")
     return 0
 
 

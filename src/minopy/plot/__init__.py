@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def _plot_enabled(config: Config | None) -> bool:
-    return config is None or bool(config["minopy.plot"])
+    return config is None or bool(config.general.plot)
 
 
 def after_step(ctx: StepContext, step_name: str) -> list[Path]:

@@ -31,7 +31,10 @@ from minopy.steps.outputs import H5Output, Output, RasterOutput
 from minopy.steps.patches import read_result, result_fingerprint, result_path
 from minopy.steps.phase_linking import DONE_NAME, Plan, make_plan, read_stack_info
 
-OPTION_PREFIXES: tuple[str, ...] = ("minopy.inversion.",)
+#: the options the step reads (:data:`minopy.runner` fingerprints them).
+READS: tuple[str, ...] = (
+    "inversion",
+)
 
 #: ISCE rasters written in ``inverted/``: name -> (bands, dtype, scheme).
 RASTERS: dict[str, tuple[int, type, str]] = {

@@ -27,10 +27,11 @@ from minopy.step_context import StepContext
 from minopy.steps.invert_network import pixel_masks
 from minopy.steps.outputs import H5Output, Output
 
-OPTION_PREFIXES: tuple[str, ...] = (
+#: the options the step reads (:data:`minopy.runner` fingerprints them).
+READS: tuple[str, ...] = (
     "mintpy.network.", "mintpy.reference.", "mintpy.unwrapError.", "mintpy.compute.",
-    "minopy.timeseries.tempCohType", "minopy.timeseries.minTempCoh",
-    "minopy.timeseries.waterMask", "minopy.timeseries.shadowMask",
+    "timeseries.temp_coh_type", "timeseries.min_temp_coh", "timeseries.water_mask",
+    "timeseries.shadow_mask",
 )
 #: bytes of unwrapped phase read per block when counting unwrapped pairs.
 BLOCK_BYTES = 128 * 2**20
@@ -38,8 +39,8 @@ BLOCK_BYTES = 128 * 2**20
 
 def inputs(ctx: StepContext) -> list[Path]:
     files = [ctx.network_geometry_file,
-             ctx.temp_coh_raster(ctx.config["minopy.timeseries.tempCohType"])]
-    water = ctx.config.resolve_path(ctx.config["minopy.timeseries.waterMask"])
+             ctx.temp_coh_raster(ctx.config.timeseries.temp_coh_type)]
+    water = ctx.config.resolve_path(ctx.config.timeseries.water_mask)
     return files + ([Path(water)] if water else [])
 
 
@@ -129,7 +130,7 @@ def automatic_reference(ctx: StepContext) -> ReferenceChoice:
         raise InputDataError(f"{coh_file} is {coherence.shape} but the interferograms are "
                              f"{num_unwrapped.shape}")
     allowed = land & mintpy_valid
-    reliable = tcoh >= ctx.config["minopy.timeseries.minTempCoh"]
+    reliable = tcoh >= ctx.config.timeseries.min_temp_coh
     choice = choose_reference(num_unwrapped, num_pairs, coherence, allowed, reliable)
     ctx.log.info("automatic reference point %s", choice.describe())
     if choice.num_unwrapped < num_pairs:
@@ -141,7 +142,7 @@ def automatic_reference(ctx: StepContext) -> ReferenceChoice:
     if not choice.reliable:
         ctx.log.warning(
             "no candidate reference pixel has tempCoh_%s >= minopy.timeseries.minTempCoh = %g",
-            ctx.config["minopy.timeseries.tempCohType"], ctx.config["minopy.timeseries.minTempCoh"])
+            ctx.config.timeseries.temp_coh_type, ctx.config.timeseries.min_temp_coh)
     min_coh = _min_coherence(ctx)
     if choice.coherence < min_coh:
         ctx.log.warning(

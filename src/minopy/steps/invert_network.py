@@ -44,16 +44,18 @@ from minopy.network.inversion import coherence_to_weight, invert_pixels
 from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
 
-OPTION_PREFIXES: tuple[str, ...] = ("minopy.timeseries.", "mintpy.unwrapError.method",
-                                    "mintpy.networkInversion.", "mintpy.reference.")
+#: the options the step reads (:data:`minopy.runner` fingerprints them).
+READS: tuple[str, ...] = (
+    "timeseries", "mintpy.unwrapError.method", "mintpy.networkInversion.", "mintpy.reference.",
+)
 #: bytes of input read per block (all pairs, a band of rows).
 BLOCK_BYTES = 128 * 2**20
 
 
 def inputs(ctx: StepContext) -> list[Path]:
     files = [ctx.ifgram_stack_file,
-             ctx.temp_coh_raster(ctx.config["minopy.timeseries.tempCohType"])]
-    water = ctx.config.resolve_path(ctx.config["minopy.timeseries.waterMask"])
+             ctx.temp_coh_raster(ctx.config.timeseries.temp_coh_type)]
+    water = ctx.config.resolve_path(ctx.config.timeseries.water_mask)
     return files + ([Path(water)] if water else [])
 
 
@@ -70,7 +72,7 @@ def outputs(ctx: StepContext) -> list[Output]:
 
 def observation_dataset(ctx: StepContext, names: list[str]) -> str:
     """The dataset to invert: the unwrap-error-corrected one when the method is set."""
-    method = (ctx.config.mintpy_value("mintpy.unwrapError.method") or "").lower()
+    method = (ctx.config.mintpy.value("mintpy.unwrapError.method") or "").lower()
     if not method:
         return "unwrapPhase"
     if method not in UNWRAP_DATASETS:
@@ -84,8 +86,8 @@ def observation_dataset(ctx: StepContext, names: list[str]) -> str:
 
 
 def _mask_rule(ctx: StepContext) -> tuple[str | None, float]:
-    name = ctx.config.mintpy_value("mintpy.networkInversion.maskDataset")
-    thr = ctx.config.mintpy_value("mintpy.networkInversion.maskThreshold") or "0.4"
+    name = ctx.config.mintpy.value("mintpy.networkInversion.maskDataset")
+    thr = ctx.config.mintpy.value("mintpy.networkInversion.maskThreshold") or "0.4"
     if name is not None and name not in ("coherence", "connectComponent"):
         raise ConfigError(f"mintpy.networkInversion.maskDataset = {name!r}; expected "
                           "coherence, connectComponent or no")
@@ -98,7 +100,7 @@ def _mask_rule(ctx: StepContext) -> tuple[str | None, float]:
 
 def pixel_masks(ctx: StepContext, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Temporal coherence (float32, NaN where excluded) and the land/shadow mask (bool)."""
-    kind = ctx.config["minopy.timeseries.tempCohType"]
+    kind = ctx.config.timeseries.temp_coh_type
     path = ctx.temp_coh_raster(kind)
     if not path.is_file():
         raise InputDataError(f"{path} does not exist; run concatenate_patch "
@@ -107,7 +109,7 @@ def pixel_masks(ctx: StepContext, shape: tuple[int, int]) -> tuple[np.ndarray, n
     if tcoh.shape != shape:
         raise InputDataError(f"{path} is {tcoh.shape} but the interferograms are {shape}")
     keep = np.ones(shape, dtype=bool)
-    water_file = ctx.config.resolve_path(ctx.config["minopy.timeseries.waterMask"])
+    water_file = ctx.config.resolve_path(ctx.config.timeseries.water_mask)
     geom = ctx.network_geometry_file
     if water_file:
         with h5py.File(water_file, "r") as f:
@@ -120,7 +122,7 @@ def pixel_masks(ctx: StepContext, shape: tuple[int, int]) -> tuple[np.ndarray, n
         with h5py.File(geom, "r") as f:
             if "waterMask" in f:
                 keep &= np.asarray(f["waterMask"][()]) > 0.5
-    if ctx.config["minopy.timeseries.shadowMask"] and geom.is_file():
+    if ctx.config.timeseries.shadow_mask and geom.is_file():
         with h5py.File(geom, "r") as f:
             if "shadowMask" in f:
                 keep &= ~(np.asarray(f["shadowMask"][()]) > 0.5)
@@ -137,7 +139,7 @@ def _num_looks(attrs: dict[str, Any]) -> float:
 
 def min_redundancy(ctx: StepContext) -> float:
     """``mintpy.networkInversion.minRedundancy`` (auto: 1.0, MintPy's default)."""
-    value = ctx.config.mintpy_value("mintpy.networkInversion.minRedundancy") or "1"
+    value = ctx.config.mintpy.value("mintpy.networkInversion.minRedundancy") or "1"
     try:
         out = float(value)
     except ValueError:
@@ -189,11 +191,11 @@ def _ts_attrs(attrs: dict[str, Any], dates: list[str], ctx: StepContext, obs: st
         "FILE_TYPE": "timeseries", "UNIT": "m", "REF_DATE": dates[0], "DATA_TYPE": "float32",
         "mintpy.networkInversion.obsDatasetName": obs,
         "mintpy.networkInversion.minRedundancy": str(min_redundancy(ctx)),
-        "minopy.timeseries.residualNorm": ctx.config["minopy.timeseries.residualNorm"],
-        "minopy.timeseries.L2weightFunc": ctx.config["minopy.timeseries.L2weightFunc"],
-        "minopy.timeseries.minNormVelocity": str(ctx.config["minopy.timeseries.minNormVelocity"]),
-        "minopy.timeseries.tempCohType": ctx.config["minopy.timeseries.tempCohType"],
-        "minopy.timeseries.minTempCoh": str(ctx.config["minopy.timeseries.minTempCoh"]),
+        "minopy.timeseries.residualNorm": ctx.config.timeseries.residual_norm,
+        "minopy.timeseries.L2weightFunc": ctx.config.timeseries.l2_weight_func,
+        "minopy.timeseries.minNormVelocity": str(ctx.config.timeseries.min_norm_velocity),
+        "minopy.timeseries.tempCohType": ctx.config.timeseries.temp_coh_type,
+        "minopy.timeseries.minTempCoh": str(ctx.config.timeseries.min_temp_coh),
     })
     return out
 
@@ -205,9 +207,9 @@ def run(ctx: StepContext) -> None:
     if not path.is_file():
         raise InputDataError(f"{path} does not exist; run the load_ifgram step")
     mask_name, mask_thr = _mask_rule(ctx)
-    func = cfg["minopy.timeseries.L2weightFunc"]
-    norm = cfg["minopy.timeseries.residualNorm"]
-    min_tcoh = float(cfg["minopy.timeseries.minTempCoh"])
+    func = cfg.timeseries.l2_weight_func
+    norm = cfg.timeseries.residual_norm
+    min_tcoh = float(cfg.timeseries.min_temp_coh)
     files = ctx.inversion_files()
     with h5py.File(path, "r") as f, ExitStack() as stack:
         attrs = dict(f.attrs)
@@ -256,7 +258,7 @@ def run(ctx: StepContext) -> None:
                 "the reference pixel y/x = %d/%d has tempCoh_%s = %.2f < minopy.timeseries."
                 "minTempCoh = %g (or is masked): its phase noise goes into every pixel of the time "
                 "series; prefer a coherent reference (mintpy.reference.yx/lalo)", ref_y, ref_x,
-                cfg["minopy.timeseries.tempCohType"], tcoh[ref_y, ref_x], min_tcoh)
+                cfg.timeseries.temp_coh_type, tcoh[ref_y, ref_x], min_tcoh)
         looks = _num_looks(attrs)
         wavelength = float(attrs["WAVELENGTH"])
         bperp = np.zeros(len(dates), np.float32)
@@ -296,8 +298,8 @@ def run(ctx: StepContext) -> None:
             res = invert_pixels(
                 raw[:, pix] - ref_phase[:, None], pairs, dates, valid=use,
                 weight=None if func == "no" else coherence_to_weight(coh[:, pix], func, looks),
-                min_norm_velocity=cfg["minopy.timeseries.minNormVelocity"], norm=norm,
-                smoothing=float(cfg["minopy.timeseries.L1smoothingFactor"]),
+                min_norm_velocity=cfg.timeseries.min_norm_velocity, norm=norm,
+                smoothing=float(cfg.timeseries.l1_smoothing_factor),
             )
             block = np.zeros((len(dates), (y1 - y0) * width), np.float32)
             block[:, pix] = res.phase * np.float32(-wavelength / (4 * np.pi))
@@ -312,7 +314,7 @@ def run(ctx: StepContext) -> None:
             raise InputDataError(
                 f"every pixel is masked: {int(land.sum())} of {land.size} pixels are on land/not "
                 f"in shadow, {int(np.sum(tcoh >= min_tcoh))} have tempCoh_"
-                f"{cfg['minopy.timeseries.tempCohType']} >= minopy.timeseries.minTempCoh = "
+                f"{cfg.timeseries.temp_coh_type} >= minopy.timeseries.minTempCoh = "
                 f"{min_tcoh:g}; lower minTempCoh, check minopy.timeseries.waterMask/shadowMask, "
                 "or mintpy.networkInversion.maskDataset/minRedundancy"
             )
@@ -330,7 +332,7 @@ def run(ctx: StepContext) -> None:
             out[key].attrs.update({**base, "FILE_TYPE": ftype, "UNIT": "1"})
         out["maskTempCoh"].attrs.update({
             "mintpy.networkInversion.minTempCoh": str(min_tcoh),
-            "mintpy.networkInversion.shadowMask": str(bool(cfg["minopy.timeseries.shadowMask"])),
+            "mintpy.networkInversion.shadowMask": str(bool(cfg.timeseries.shadow_mask)),
         })
         for h5 in out.values():
             h5.close()

@@ -48,12 +48,13 @@ from minopy.steps import ifgram_correction, troposphere
 from minopy.steps.load_ifgram import hdfeos5_defaults
 from minopy.steps.outputs import H5Output, Output
 
-OPTION_PREFIXES: tuple[str, ...] = (
+#: the options the step reads (:data:`minopy.runner` fingerprints them).
+READS: tuple[str, ...] = (
     "mintpy.solidEarthTides", "mintpy.ionosphericDelay.", "mintpy.troposphericDelay.",
     "mintpy.deramp", "mintpy.topographicResidual", "mintpy.residualRMS.", "mintpy.reference.date",
     "mintpy.timeFunc.", "mintpy.velocity.", "mintpy.geocode", "mintpy.save.", "mintpy.plot",
-    "mintpy.compute.", "minopy.timeseries.correctGeolocation", "minopy.timeseries.minTempCoh",
-    "minopy.timeseries.shadowMask",
+    "mintpy.compute.", "timeseries.correct_geolocation", "timeseries.min_temp_coh",
+    "timeseries.shadow_mask",
 )
 STEP = "timeseries_correction"
 #: folders of the network folder that MintPy writes (not user data to hand to MintPy).
@@ -106,7 +107,7 @@ def staged_inputs(ctx: StepContext) -> list[StagedInput]:
 
 
 def hdfeos5_requested(ctx: StepContext) -> bool:
-    value = ctx.config.mintpy_value("mintpy.save.hdfEos5") or ""
+    value = ctx.config.mintpy.value("mintpy.save.hdfEos5") or ""
     return value.strip().lower() in ("yes", "y", "true", "on", "1")
 
 
@@ -210,7 +211,7 @@ def correct(ctx: StepContext, delay: Path | None = None) -> None:
     if hdfeos5_requested(ctx):
         check_hdfeos5_attributes(ctx)
     steps = list(mintpy_bridge.TIMESERIES_STEPS)
-    if ctx.config["minopy.timeseries.correctGeolocation"]:
+    if ctx.config.timeseries.correct_geolocation:
         mintpy_bridge.run_steps(ctx, _BEFORE_GEOLOCATION, replace)
         _correct_geolocation(ctx)
         steps = list(_AFTER_GEOLOCATION)
