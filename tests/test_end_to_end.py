@@ -8,7 +8,6 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-
 from steps._config_reads import ReadRecorder, covered
 
 from minopy import runner

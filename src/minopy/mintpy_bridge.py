@@ -29,8 +29,6 @@ from minopy.step_context import StepContext
 
 CONFIG_NAME = "minopy_mintpy.cfg"
 LOG_NAME = "mintpy.log"
-#: the MintPy steps of minopy's ifgram_correction step, in order.
-IFGRAM_STEPS = ("modify_network", "reference_point", "quick_overview", "correct_unwrap_error")
 #: the MintPy steps of minopy's timeseries_correction step, in order.
 TIMESERIES_STEPS = ("correct_LOD", "correct_SET", "correct_ionosphere", "correct_troposphere",
                     "deramp", "correct_topography", "residual_RMS", "reference_date", "velocity",

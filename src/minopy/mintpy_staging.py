@@ -34,6 +34,7 @@ from pathlib import Path
 
 from minopy.errors import StepError
 from minopy.io.atomic import write_text_atomic
+from minopy.io.signature import stat_signature
 from minopy.step_context import StepContext
 
 #: prefix of the staging folders (removed as stale by :mod:`minopy.workdir` after a kill).
@@ -73,9 +74,8 @@ def published_files(net: Path, step: str) -> list[Path]:
     return [net / name for name in names if isinstance(name, str)]
 
 
-def _signature(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns
+def _signature(path: Path) -> tuple[int, ...]:
+    return tuple(stat_signature(path))
 
 
 def _place_inputs(stage: Path, net: Path, inputs: Sequence[StagedInput]

@@ -21,7 +21,6 @@ step and points to the log).
 from __future__ import annotations
 
 import difflib
-import hashlib
 import importlib
 import json
 import logging
@@ -40,6 +39,7 @@ from minopy.config import load_config
 from minopy.config.model import check_reads
 from minopy.errors import ConfigError, InputDataError, MinopyError, StepError
 from minopy.io.atomic import atomic_path, write_text_atomic
+from minopy.io.signature import digest, stat_signature
 from minopy.logging_setup import FILE_ONLY, close_logging, log_file, setup_logging, write_header
 from minopy.parallel import ExecutionPolicy
 from minopy.parallel_env import limit_threads
@@ -143,13 +143,12 @@ def load_step(name: str) -> ModuleType:
 
 def _file_signature(path: Path) -> list[int] | str | None:
     """``[size, mtime_ns]`` of a file, ``"missing"`` if absent, None for a directory."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return "missing"
     if path.is_dir():
         return None
-    return [stat.st_size, stat.st_mtime_ns]
+    try:
+        return stat_signature(path)
+    except FileNotFoundError:
+        return "missing"
 
 
 def fingerprint(step: ModuleType, ctx: StepContext) -> str:
@@ -173,8 +172,7 @@ def fingerprint(step: ModuleType, ctx: StepContext) -> str:
         signature = _file_signature(Path(path))
         if signature is not None:
             files[str(Path(path).resolve())] = signature
-    payload = json.dumps({"options": options, "inputs": files}, sort_keys=True, default=repr)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return digest({"options": options, "inputs": files}, default=repr)
 
 
 def _read_json(path: Path, log: logging.Logger) -> dict[str, Any]:

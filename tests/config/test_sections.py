@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from minopy.config import Config, build_config, load_schema, option_key
-from minopy.config import generate
+from minopy.config import Config, build_config, generate, load_schema, option_key
 from minopy.config.model import check_reads
 from minopy.config.render import render_readme_table
 from minopy.config.sections import SECTION_CLASSES, InversionOptions

@@ -12,8 +12,6 @@ One patch's result is a single file ``PATCHES/PATCH_<i:04d>/result.npz``, writte
 
 from __future__ import annotations
 
-import hashlib
-import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,9 @@ import h5py
 import numpy as np
 
 from minopy.errors import InputDataError
+from minopy.io import signature
 from minopy.io.atomic import atomic_path
+from minopy.io.signature import digest
 
 #: name of a patch's result file inside its folder.
 RESULT_NAME = "result.npz"
@@ -123,16 +123,12 @@ def result_path(patches_dir: Path, box: PatchBox) -> Path:
 
 def fingerprint(payload: dict[str, Any]) -> str:
     """SHA-256 hex digest of a JSON-serialisable description of options and inputs."""
-    text = json.dumps(payload, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return digest(payload)
 
 
 def file_signature(path: str | Path | None) -> list[Any] | None:
     """``[absolute path, size, mtime_ns]`` of a file (None for None), for fingerprints."""
-    if path is None:
-        return None
-    st = Path(path).stat()
-    return [str(Path(path).resolve()), st.st_size, st.st_mtime_ns]
+    return None if path is None else signature.file_signature(path)
 
 
 def read_mask_array(mask_file: str | Path, shape: tuple[int, int],
