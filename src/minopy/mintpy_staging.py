@@ -74,8 +74,9 @@ def published_files(net: Path, step: str) -> list[Path]:
     return [net / name for name in names if isinstance(name, str)]
 
 
-def _signature(path: Path) -> tuple[int, ...]:
-    return tuple(stat_signature(path))
+def _signature(path: Path) -> tuple[int, int]:
+    size, mtime_ns = stat_signature(path)
+    return size, mtime_ns
 
 
 def _place_inputs(stage: Path, net: Path, inputs: Sequence[StagedInput]

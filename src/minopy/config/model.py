@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from minopy.config.schema import OFF_WORDS, closest_key, load_schema, options_by_field
 from minopy.config.sections import SECTION_CLASSES, Sections
@@ -105,6 +105,15 @@ class Config(Sections):
         """``(template key, typed value)`` of every option, in schema order."""
         for key, opt in load_schema().items():
             yield key, getattr(getattr(self, opt.section), opt.field)
+
+    @overload
+    def resolve_path(self, value: str) -> str: ...
+
+    @overload
+    def resolve_path(self, value: None) -> None: ...
+
+    @overload
+    def resolve_path(self, value: str | None) -> str | None: ...
 
     def resolve_path(self, value: str | None) -> str | None:
         """Make a relative path/glob option absolute, relative to the template's folder."""

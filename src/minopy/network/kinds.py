@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from minopy.config.sections import InterferogramsOptions
 from minopy.network import pairs as rules
 from minopy.network.pairs import Pair
@@ -33,7 +35,7 @@ class NetworkKind:
     """
 
     folder: Callable[[InterferogramsOptions], str]
-    pairs: Callable[[list[str], Sequence[float], InterferogramsOptions], list[Pair]]
+    pairs: Callable[[list[str], Sequence[float] | np.ndarray, InterferogramsOptions], list[Pair]]
 
 
 NETWORK_KINDS: dict[str, NetworkKind] = {
@@ -61,8 +63,9 @@ def network_name(options: InterferogramsOptions) -> str:
     return NETWORK_KINDS[options.type].folder(options)
 
 
-def network_pairs(options: InterferogramsOptions, dates: Sequence[str], bperp: Sequence[float],
-                  list_file: str | None = None) -> list[Pair]:
+def network_pairs(options: InterferogramsOptions, dates: Sequence[str],
+                  bperp: Sequence[float] | np.ndarray, list_file: str | None = None
+                  ) -> list[Pair]:
     """Pairs of the network the options describe, with the oneYear pairs added.
 
     Parameters

@@ -126,7 +126,8 @@ def _year_reference(year_dates: list[str], ref_month: int) -> str:
     return next(d for d in year_dates if int(d[4:6]) == middle)
 
 
-def mini_stacks(dates: Sequence[str], bperp: Sequence[float], ref_month: int = 6) -> list[Pair]:
+def mini_stacks(dates: Sequence[str], bperp: Sequence[float] | np.ndarray, ref_month: int = 6
+                ) -> list[Pair]:
     """Yearly mini-stacks with their reference dates, linked between consecutive years.
 
     Parameters
@@ -159,7 +160,7 @@ def mini_stacks(dates: Sequence[str], bperp: Sequence[float], ref_month: int = 6
 
 def delaunay(
     dates: Sequence[str],
-    bperp: Sequence[float],
+    bperp: Sequence[float] | np.ndarray,
     ratio: float = 1.0,
     temp_thresh: float = 120.0,
     perp_thresh: float = 200.0,

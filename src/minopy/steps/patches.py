@@ -108,7 +108,7 @@ def patch_grid(length: int, width: int, patch_size: int,
     if length < 1 or width < 1 or patch_size < 1:
         raise ValueError(f"bad patch grid request: image {length}x{width}, patch {patch_size}")
     mr, mc = int(margin[0]), int(margin[1])
-    boxes = []
+    boxes: list[PatchBox] = []
     for r0, r1 in _starts(length, patch_size):
         for c0, c1 in _starts(width, patch_size):
             boxes.append(PatchBox(len(boxes), r0, r1, c0, c1, max(0, r0 - mr),
@@ -213,7 +213,7 @@ def write_result(path: Path, arrays: dict[str, np.ndarray], box: PatchBox, fp: s
     meta = np.array([box.row0, box.row1, box.col0, box.col1], dtype=np.int64)
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, box=meta, fingerprint=np.array(fp), valid_per_date=valid_per_date,
-                 **arrays)
+                 **arrays)  # type: ignore[arg-type]  # numpy's stubs type **kwds as bool
 
 
 def result_fingerprint(path: Path) -> str | None:
