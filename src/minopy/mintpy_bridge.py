@@ -214,8 +214,8 @@ def _mintpy_session(ctx: StepContext) -> Iterator[Path]:
         with open(log_file, "a") as fh, contextlib.redirect_stdout(fh), \
                 warnings.catch_warnings():
             # MintPy's own warnings (numpy deprecations in its text readers) go to its log too
-            warnings.showwarning = lambda msg, cat, fname, lineno, *_: fh.write(
-                warnings.formatwarning(msg, cat, fname, lineno))
+            warnings.showwarning = lambda msg, cat, fname, lineno, *_: (  # type: ignore[assignment]
+                fh.write(warnings.formatwarning(msg, cat, fname, lineno)))
             yield log_file
     except MinopyError:
         raise
