@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from steps._config_reads import ReadRecorder, covered
 
-from minopy import runner
+from minopy import mintpy_bridge, runner
 from minopy.runner import run_steps
 from minopy.simulate import demo_template_text, write_stack
 from minopy.simulate.evaluate import tropo_residual
@@ -31,6 +31,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setattr(runner, "load_config",
                       lambda *args, **kwargs: RECORDER.config(load_config(*args, **kwargs)))
         patch.setattr(runner, "load_step", lambda name: RECORDER.wrap_step(name, load_step(name)))
+        patch.setattr(mintpy_bridge, "write_mintpy_config",
+                      RECORDER.handoff(mintpy_bridge.write_mintpy_config))
         run_steps(template, project / "minopy", list(STEP_NAMES), verbosity="quiet")
     return project
 

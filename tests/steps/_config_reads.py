@@ -4,7 +4,8 @@
 explicit MintPy key look-ups (``config.mintpy.get(key)``, ``.value``, ``.given``, ``[key]``, ``in``)
 are recorded under the step that is running (:meth:`ReadRecorder.wrap_step`). Handing all of the
 user's MintPy keys to MintPy (iterating ``config.mintpy``) is not a read: a step names the MintPy
-prefixes that its MintPy steps honour. Methods of the Config (``selected``, ``resolve_path``) run on
+prefixes that its MintPy steps honour, and writing the MintPy configuration file is such a hand-off
+(:meth:`ReadRecorder.handoff`). Methods of the Config (``selected``, ``resolve_path``) run on
 the real object, so the runner's own fingerprinting is not recorded.
 """
 
@@ -45,6 +46,18 @@ class ReadRecorder:
             if fname in attrs:
                 attrs[fname] = self._attributed(name, attrs[fname])
         return types.SimpleNamespace(**attrs)
+
+    def handoff(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` with its reads attributed to no step: writing the MintPy configuration file
+        (:func:`minopy.mintpy_bridge.write_mintpy_config`) hands every option MintPy may need to
+        MintPy, whose steps each honour the prefixes their minopy step declares."""
+        def call(*args: Any, **kwargs: Any) -> Any:
+            outer, self.current = self.current, None
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.current = outer
+        return call
 
     def _attributed(self, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
