@@ -4,8 +4,9 @@ README's options table.
 The ``minopy.*`` part is generated from the option schema (``options.toml``), so it always lists
 every option with its allowed values, default and description; so is the README table
 (:func:`render_readme_table`, written by ``python -m minopy.config.generate``). The ``mintpy.*``
-part is the static list ``mintpy_options.cfg`` of the MintPy options that the MintPy steps honour. Every value in the
-rendered text is ``auto``, so the text is also a valid template that yields the defaults.
+part is the static list ``mintpy_options.cfg`` of the MintPy options that the MintPy steps
+honour. Every value in the rendered text is ``auto``, so the text is also a valid template that
+yields the defaults.
 """
 
 from __future__ import annotations
