@@ -37,8 +37,9 @@ from minopy.errors import InputDataError
 
 SPEED_OF_LIGHT = 299_792_458.0
 #: GAMMA image_format -> big-endian numpy dtype of one pixel.
-FORMATS = {"FCOMPLEX": np.dtype(">c8"), "SCOMPLEX": np.dtype(">i2"), "FLOAT": np.dtype(">f4"),
-           "SHORT": np.dtype(">i2"), "BYTE": np.dtype("u1")}
+FORMATS: dict[str, np.dtype] = {
+    "FCOMPLEX": np.dtype(">c8"), "SCOMPLEX": np.dtype(">i2"), "FLOAT": np.dtype(">f4"),
+    "SHORT": np.dtype(">i2"), "BYTE": np.dtype("u1")}
 COMPLEX_FORMATS = ("FCOMPLEX", "SCOMPLEX")
 
 

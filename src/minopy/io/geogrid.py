@@ -193,10 +193,10 @@ class GeoGrid:
             rows_in, cols_in = [], []
             cols_all = np.arange(c0, c1)
             for b0 in range(r0, r1, 256):
-                rows = np.arange(b0, min(r1, b0 + 256))
-                la, lo = self.latlon(rows[:, None], cols_all[None, :])
+                block = np.arange(b0, min(r1, b0 + 256))
+                la, lo = self.latlon(block[:, None], cols_all[None, :])
                 inside = (la >= south) & (la <= north) & (lo >= west) & (lo <= east)
-                rows_in += list(rows[inside.any(axis=1)])
+                rows_in += list(block[inside.any(axis=1)])
                 cols_in += list(cols_all[inside.any(axis=0)])
             if rows_in:
                 r0, r1 = int(min(rows_in)), int(max(rows_in)) + 1

@@ -34,8 +34,6 @@ COMPRESSION: dict[str, dict[str, Any]] = {
     "lzf": {"compression": "lzf"},
     "gzip": {"compression": "gzip", "compression_opts": 4},
 }
-FLOAT_DATASETS = ("height", "latitude", "longitude", "incidenceAngle", "azimuthAngle",
-                  "slantRangeDistance")
 MASK_DATASETS = ("shadowMask", "waterMask")
 
 
@@ -72,7 +70,7 @@ def _compression(name: str) -> dict[str, Any]:
 
 def write_slc_stack(
     path: str | os.PathLike,
-    slc_files: Sequence[str | os.PathLike],
+    slc_files: Sequence[Any],
     dates: Sequence[str],
     bperp: np.ndarray,
     attrs: Mapping[str, Any],

@@ -129,7 +129,7 @@ def _evd_planar(gr, gi, xr, xi) -> None:
     n = gr.shape[0]
     yr = np.empty(n)
     yi = np.empty(n)
-    if pl.power_iteration(gr, gi, xr, xi, yr, yi, POWER_PLAIN_ITER, EIG_TOL):
+    if pl.power_iteration(gr, gi, xr, xi, yr, yi, np.int64(POWER_PLAIN_ITER), EIG_TOL):
         return
     # slow convergence (small eigen-gap): inverse iteration on (mu I - Γ) with mu > λ_max;
     # its Cholesky succeeds iff mu is above the largest eigenvalue.
@@ -144,7 +144,7 @@ def _evd_planar(gr, gi, xr, xi) -> None:
             pl.inverse_iteration(lr, li, ur, ui, xr, xi, yr, yi, INVERSE_MAX_ITER, EIG_TOL)
             return
         tau *= 4.0
-    pl.power_iteration(gr, gi, xr, xi, yr, yi, POWER_MAX_ITER, EIG_TOL)
+    pl.power_iteration(gr, gi, xr, xi, yr, yi, np.int64(POWER_MAX_ITER), EIG_TOL)
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -393,33 +393,6 @@ def emi_solve(
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def emi_vector(gamma: np.ndarray, beta0: float, x: np.ndarray, refine_pta: bool) -> bool:
-    """EMI (optionally followed by PTA refinement) phase linking.
-
-    Shifted inverse iteration (see :func:`smallest_eigvec`) on ``M = |Γ_β|^{-1} ∘ Γ``, first
-    shift 0.99: ``λ_min(M)`` is 1 for the true ``Γ`` and close to it for sample matrices.
-
-    Parameters
-    ----------
-    gamma : ndarray, shape (N, N), complex128
-    beta0 : float
-        Initial shrinkage of ``|Γ|`` towards the identity.
-    x : ndarray, shape (N,), complex128
-        Output unit-modulus phasors referenced to date 0.
-    refine_pta : bool
-        Run the PTA coordinate descent from the EMI solution.
-
-    Returns
-    -------
-    bool
-        True when EMI/PTA was used, False when the pixel fell back to EVD.
-    """
-    n = gamma.shape[0]
-    ainv = np.empty((n, n))
-    return emi_solve(gamma, beta0, x, refine_pta, ainv) >= 0.0
-
-
-@njit(cache=True, fastmath=FASTMATH)
 def band_matrix(gamma: np.ndarray, lag: int, out: np.ndarray) -> None:
     """Copy of ``Γ`` with entries ``|i - j| >= lag`` set to zero."""
     n = gamma.shape[0]
@@ -447,7 +420,7 @@ def estimate_vector_inv(
     if method == CODE_STBAS:
         g = np.empty_like(gamma)
         band_matrix(gamma, lag, g)
-        beta = emi_solve(g, beta0, x, True, ainv)
+        beta = emi_solve(g, beta0, x, np.bool_(True), ainv)
         return (CODE_STBAS if beta >= 0.0 else CODE_EMI_FALLBACK_EVD), False
     beta = emi_solve(gamma, beta0, x, method == CODE_PTA, ainv)
     if beta < 0.0:

@@ -237,6 +237,7 @@ def scr_test(stats: WindowStats, valid: np.ndarray, dependence: np.ndarray,
     """
     table = brightness_thresholds(min_scr)
     r0, _, c0, _ = core
-    return _scr_kernel(stats.power, stats.cv2, stats.logp_sat, stats.cv2_sat, stats.count_sat, valid,
+    return _scr_kernel(stats.power, stats.cv2, stats.logp_sat, stats.cv2_sat, stats.count_sat,
+                       valid,
                        dependence, int(r0), int(c0), int(half_az), int(half_rg), int(num_dates),
                        table)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from minopy.config import option_key
 from minopy.errors import ConfigError, InputDataError
 from minopy.io.geometry_metadata import geometry_attributes
 from minopy.io.isce_metadata import TEMPLATE_OVERRIDES, apply_template_values
@@ -21,10 +22,12 @@ from minopy.io.readers import StackInputs, input_files, open_stack
 from minopy.io.readers.defaults import complete_attributes
 from minopy.io.stack_h5 import log_progress, write_geometry, write_slc_stack
 from minopy.io.subset import Box, box_from_lalo, box_from_yx, check_box_size
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
 
-OPTION_PREFIXES: tuple[str, ...] = ("minopy.load.", "minopy.subset.", "minopy.inversion.patchSize")
+READS: tuple[str, ...] = ("load", "subset", "inversion.patch_size")
+#: checked against the area to load before it is loaded (never a different output).
+VALIDATES: tuple[str, ...] = ("inversion.azimuth_window", "inversion.range_window")
 
 
 def inputs(ctx: StepContext) -> list[Path]:
@@ -44,8 +47,8 @@ def subset_box(ctx: StepContext, stack: StackInputs) -> Box:
 
     ``lalo`` goes through the geotransform of a geocoded stack, else through the lookup rasters.
     """
-    cfg = ctx.config
-    lalo, yx = cfg["minopy.subset.lalo"], cfg["minopy.subset.yx"]
+    subset, inversion = ctx.config.subset, ctx.config.inversion
+    lalo, yx = subset.lalo, subset.yx
     length, width = stack.length, stack.width
     source = "full image"
     if lalo is not None:
@@ -66,8 +69,7 @@ def subset_box(ctx: StepContext, stack: StackInputs) -> Box:
         source = f"minopy.subset.yx = {yx}"
     else:
         box = (0, 0, width, length)
-    check_box_size(box, cfg["minopy.inversion.azimuthWindow"], cfg["minopy.inversion.rangeWindow"],
-                   source)
+    check_box_size(box, inversion.azimuth_window, inversion.range_window, source)
     return box
 
 
@@ -76,7 +78,7 @@ def check_required(attrs: dict[str, Any], stack: StackInputs) -> None:
     missing = [a for a in stack.required if attrs.get(a) in (None, "")]
     if not missing:
         return
-    by_attr = {v: k for k, v in TEMPLATE_OVERRIDES.items()}
+    by_attr = {v: option_key("load", k) for k, v in TEMPLATE_OVERRIDES.items()}
     keys = ", ".join(f"{by_attr[a]} ({a})" for a in missing)
     raise InputDataError(
         f"metadata from {stack.meta_source} lacks {', '.join(missing)}; give them in the template "
@@ -97,7 +99,7 @@ def stack_attributes(ctx: StepContext, stack: StackInputs, box: Box) -> dict[str
     if "HEADING" in geom_meta and attrs.get("HEADING") is None:
         attrs["HEADING"] = geom_meta["HEADING"]
     attrs.update({k: v for k, v in geom_meta.items() if k != "HEADING"})
-    attrs = apply_template_values(attrs, ctx.config)
+    attrs = apply_template_values(attrs, ctx.config.load)
     check_required(attrs, stack)
     attrs = complete_attributes(attrs, stack, ctx.log)
     template = ctx.config.template_file
@@ -130,14 +132,14 @@ def stack_attributes(ctx: StepContext, stack: StackInputs, box: Box) -> dict[str
 
 def run(ctx: StepContext) -> None:
     """Load the SLC stack and geometry into ``inputs/``."""
-    cfg = ctx.config
-    if cfg["minopy.load.bperpFile"] is not None:
+    load = ctx.config.load
+    if load.bperp_file is not None:
         raise ConfigError(
-            f"minopy.load.bperpFile = {cfg['minopy.load.bperpFile']}: per-pixel perpendicular "
+            f"{option_key('load', 'bperp_file')} = {load.bperp_file}: per-pixel perpendicular "
             "baselines are not supported in this version; remove the key (or set it to no) and "
-            "the per-date average baselines of minopy.load.baselineDir (or the per-date list "
-            "minopy.load.baselineFile) are used")
-    stack = open_stack(cfg, ctx.project_dir, ctx.log)
+            f"the per-date average baselines of {option_key('load', 'baseline_dir')} (or the "
+            f"per-date list {option_key('load', 'baseline_file')}) are used")
+    stack = open_stack(ctx.config, ctx.project_dir, ctx.log)
     try:
         ctx.log.info("load_data: %s, %d SLCs %s..%s%s", stack.description, len(stack.dates),
                      stack.dates[0], stack.dates[-1],
@@ -148,10 +150,10 @@ def run(ctx: StepContext) -> None:
         attrs = stack_attributes(ctx, stack, box)
         ctx.log.info("load_data: box (x0, y0, x1, y1) = %s of %d x %d", box, stack.length,
                      stack.width)
-        patch = int(cfg["minopy.inversion.patchSize"])
+        patch = int(ctx.config.inversion.patch_size)
         ctx.inputs_dir.mkdir(parents=True, exist_ok=True)
         write_slc_stack(ctx.slc_stack_file, stack.slc, stack.dates, stack.bperp, attrs, box,
-                        patch, cfg["minopy.load.compression"],
+                        patch, load.compression,
                         progress=log_progress(ctx.log, "slcStack.h5"))
         write_geometry(ctx.geometry_file, stack.geometry, attrs, box, patch)
     finally:

@@ -15,6 +15,7 @@ autoPath, or from the ``slcFile`` names) and :func:`open_stack` dispatches.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from types import ModuleType
@@ -34,18 +35,10 @@ _SUFFIX_PROCESSOR = ((".rslc", "gamma"), (".h5", "opera"), (".tif", "gdal"), (".
 
 def reader(processor: str) -> ModuleType:
     """The reader module of ``processor``."""
-    if processor == "isce":
-        from minopy.io.readers import isce as mod
-    elif processor == "gdal":
-        from minopy.io.readers import gdal as mod
-    elif processor == "gamma":
-        from minopy.io.readers import gamma as mod
-    elif processor == "opera":
-        from minopy.io.readers import opera as mod
-    else:
+    if processor not in PROCESSORS:
         raise ConfigError(f"minopy.load.processor = {processor!r}: expected one of auto, "
                           f"{', '.join(PROCESSORS)}")
-    return mod
+    return importlib.import_module(f"minopy.io.readers.{processor}")
 
 
 def detect_processor(project_dir: Path) -> str | None:
@@ -63,16 +56,16 @@ def processor_of(config: Any, project_dir: str | Path) -> tuple[str, str]:
     holds; else from the ``minopy.load.slcFile`` names (``.rslc`` gamma, ``.h5`` opera,
     ``.tif``/``.vrt``/... gdal); else ISCE.
     """
-    value = str(config["minopy.load.processor"] or "auto").lower()
+    value = str(config.load.processor or "auto").lower()
     if value != "auto":
         return value, "minopy.load.processor"
     project_dir = Path(project_dir)
-    if config["minopy.load.autoPath"]:
+    if config.load.auto_path:
         found = detect_processor(project_dir)
         if found is not None:
             return found, f"detected from the folder {project_dir}"
-    pattern = config["minopy.load.slcFile"]
-    if pattern is None and config["minopy.load.autoPath"] and not (project_dir / "merged").exists():
+    pattern = config.load.slc_file
+    if pattern is None and config.load.auto_path and not (project_dir / "merged").exists():
         raise InputDataError(
             f"minopy.load.autoPath: no stack layout under {project_dir}: expected merged/SLC/ "
             "(ISCE), cslc/*.h5 (OPERA), rslc/*.rslc (GAMMA) or slc/ with rasters (GDAL); or set "

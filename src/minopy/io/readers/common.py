@@ -16,6 +16,7 @@ import glob
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -89,12 +90,12 @@ def expand_files(pattern: str, key: str, thing: str = "SLC file") -> list[Path]:
             lines = path.read_text().splitlines()
         except (OSError, UnicodeDecodeError) as err:
             raise InputDataError(f"{key} = {pattern}: cannot read the list: {err}") from None
-        files = []
+        files: list[Any] = []
         for line in lines:
             text = line.split("#", 1)[0].strip()
             if not text:
                 continue
-            item = subdataset(text, path.parent)
+            item: Any = subdataset(text, path.parent)
             if item is None:
                 item = Path(text) if Path(text).is_absolute() else path.parent / text
             if not item.is_file():

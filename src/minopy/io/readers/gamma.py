@@ -72,8 +72,8 @@ class GammaOptions:
 
     @classmethod
     def from_config(cls, config: Any, project_dir: Path) -> GammaOptions:
-        auto = bool(config["minopy.load.autoPath"])
-        slc = config.resolve_path(config["minopy.load.slcFile"])
+        auto = bool(config.load.auto_path)
+        slc = config.resolve_path(config.load.slc_file)
         key = "minopy.load.slcFile"
         if slc is None:
             if not auto:
@@ -83,7 +83,7 @@ class GammaOptions:
             slc, key = str(project_dir / "rslc" / "*.rslc"), "autoPath (gamma layout)"
         geometry: dict[str, str] = {}
         for name, (gkey, _b, _n) in GEOMETRY_SOURCES.items():
-            value = config.resolve_path(config[gkey])
+            value = config.resolve_path(getattr(config.load, gkey))
             if value is None and auto and name in AUTO_GEOMETRY:
                 hits = sorted(glob.glob(str(project_dir / "geometry" / f"*{AUTO_GEOMETRY[name]}")))
                 if not hits and name in ("latitude", "longitude"):
@@ -92,15 +92,15 @@ class GammaOptions:
                 value = hits[0] if hits else None
             if value is not None:
                 geometry[name] = str(value)
-        bdir = config.resolve_path(config["minopy.load.baselineDir"])
+        bdir = config.resolve_path(config.load.baseline_dir)
         if bdir is None and auto and (project_dir / "baselines").is_dir():
             bdir = str(project_dir / "baselines")
-        bfile = config.resolve_path(config["minopy.load.baselineFile"])
+        bfile = config.resolve_path(config.load.baseline_file)
         if bdir is not None and not Path(bdir).is_dir():
             raise InputDataError(f"minopy.load.baselineDir = {bdir} is not a directory")
-        return cls(str(slc), key, config.resolve_path(config["minopy.load.metaFile"]), geometry,
+        return cls(str(slc), key, config.resolve_path(config.load.meta_file), geometry,
                    Path(bdir) if bdir else None, Path(bfile) if bfile else None,
-                   config["minopy.load.startDate"], config["minopy.load.endDate"])
+                   config.load.start_date, config.load.end_date)
 
 
 def detect(project_dir: Path) -> bool:

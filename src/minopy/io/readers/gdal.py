@@ -69,8 +69,8 @@ class GdalOptions:
 
     @classmethod
     def from_config(cls, config: Any, project_dir: Path) -> GdalOptions:
-        auto = bool(config["minopy.load.autoPath"])
-        slc = config.resolve_path(config["minopy.load.slcFile"])
+        auto = bool(config.load.auto_path)
+        slc = config.resolve_path(config.load.slc_file)
         key = "minopy.load.slcFile"
         if slc is None:
             if not auto:
@@ -80,22 +80,22 @@ class GdalOptions:
             slc, key = str(project_dir / "slc" / "*"), "autoPath (gdal layout)"
         geometry: dict[str, str] = {}
         for name, (gkey, _base, _band) in GEOMETRY_SOURCES.items():
-            value = config.resolve_path(config[gkey])
+            value = config.resolve_path(getattr(config.load, gkey))
             if value is None and auto:
                 hits = [p for p in sorted(glob.glob(str(project_dir / "geometry" / f"{name}.*")))
                         if p.lower().endswith(RASTER_SUFFIXES)]
                 value = hits[0] if hits else None
             if value is not None:
                 geometry[name] = str(value)
-        bdir = config.resolve_path(config["minopy.load.baselineDir"])
-        bfile = config.resolve_path(config["minopy.load.baselineFile"])
+        bdir = config.resolve_path(config.load.baseline_dir)
+        bfile = config.resolve_path(config.load.baseline_file)
         if bdir is None and bfile is None and auto and (project_dir / "baselines.txt").is_file():
             bfile = str(project_dir / "baselines.txt")
         if bdir is not None and not Path(bdir).is_dir():
             raise InputDataError(f"minopy.load.baselineDir = {bdir} is not a directory")
         return cls(str(slc), key, geometry, Path(bdir) if bdir else None,
-                   Path(bfile) if bfile else None, config["minopy.load.startDate"],
-                   config["minopy.load.endDate"])
+                   Path(bfile) if bfile else None, config.load.start_date,
+                   config.load.end_date)
 
 
 def detect(project_dir: Path) -> bool:

@@ -76,7 +76,8 @@ def read_metadata(config: Any, files: StackFiles, log: logging.Logger) -> dict[s
     if files.layout == "tops":
         return read_tops_metadata(files.meta_files)
     path = files.meta_files[0]
-    given = {attr for key, attr in TEMPLATE_OVERRIDES.items() if config[key] is not None}
+    given = {attr for key, attr in TEMPLATE_OVERRIDES.items()
+             if getattr(config.load, key) is not None}
     if is_shelve(path) and given >= set(REQUIRED_ATTRIBUTES) - {"ORBIT_DIRECTION"}:
         log.warning("%s is an ISCE shelve (unreadable without ISCE); using the radar "
                     "metadata given in the template", path)
@@ -86,12 +87,12 @@ def read_metadata(config: Any, files: StackFiles, log: logging.Logger) -> dict[s
 
 def input_files(config: Any, project_dir: Path) -> list[Path]:
     """The SLC, metadata, baseline and geometry files of the stack."""
-    return find_stack_files(config, project_dir).all_files()
+    return find_stack_files(config.load, project_dir, config.resolve_path).all_files()
 
 
 def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInputs:
     """Find, check and open an ISCE stack."""
-    files = find_stack_files(config, project_dir)
+    files = find_stack_files(config.load, project_dir, config.resolve_path)
     length, width = check_slcs(files)
     check_geometry(files, length, width)
     meta = read_metadata(config, files, log)

@@ -67,8 +67,8 @@ class OperaOptions:
 
     @classmethod
     def from_config(cls, config: Any, project_dir: Path) -> OperaOptions:
-        auto = bool(config["minopy.load.autoPath"])
-        slc = config.resolve_path(config["minopy.load.slcFile"])
+        auto = bool(config.load.auto_path)
+        slc = config.resolve_path(config.load.slc_file)
         key = "minopy.load.slcFile"
         if slc is None:
             if not auto:
@@ -76,15 +76,15 @@ class OperaOptions:
                                   "OPERA CSLC-S1 .h5 files, or minopy.load.autoPath = yes with "
                                   f"{project_dir}/cslc/")
             slc, key = str(project_dir / "cslc" / "*.h5"), "autoPath (opera layout)"
-        static = config.resolve_path(config["minopy.load.metaFile"])
+        static = config.resolve_path(config.load.meta_file)
         if static is None and auto and glob.glob(str(project_dir / "static" / "*.h5")):
             static = str(project_dir / "static" / "*.h5")
-        bfile = config.resolve_path(config["minopy.load.baselineFile"])
+        bfile = config.resolve_path(config.load.baseline_file)
         if bfile is None and auto and (project_dir / "baselines.txt").is_file():
             bfile = str(project_dir / "baselines.txt")
-        return cls(str(slc), key, static, config.resolve_path(config["minopy.load.demFile"]),
-                   Path(bfile) if bfile else None, config["minopy.load.startDate"],
-                   config["minopy.load.endDate"])
+        return cls(str(slc), key, static, config.resolve_path(config.load.dem_file),
+                   Path(bfile) if bfile else None, config.load.start_date,
+                   config.load.end_date)
 
 
 def detect(project_dir: Path) -> bool:
