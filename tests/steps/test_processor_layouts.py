@@ -77,21 +77,13 @@ def isce_rmse(tmp_path_factory) -> float:
     return rmse
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("layout", ["gdal", "geo", "gamma", "opera"])
-def test_workflow_recovers_the_velocity(tmp_path, layout, isce_rmse):
-    """All nine steps on the scene in the layout recover the simulated velocity as the ISCE
-    layout does: the demo test's 2 mm/yr RMSE (tcoh >= 0.7) is for its 60-date 120 x 160
-    scene; on this 48 x 64 scene the ISCE layout itself gives about 2.35 mm/yr, so each layout
-    must come within 0.3 mm/yr of it (and under 2.7 mm/yr). A geocoded stack's products are in
-    map coordinates (no MintPy geocoding)."""
+def _check_workflow(project: Path, layout: str) -> float:
+    """Checks common to every layout's nine-step run; the velocity RMSE (mm/yr)."""
     from mintpy.utils import readfile
 
-    project = _run(tmp_path, layout)
     share, rmse, attrs = _velocity_error(project)
     assert share > 0.5, f"only {share:.0%} coherent pixels"
-    assert rmse <= 2.7 and abs(rmse - isce_rmse) <= 0.3, \
-        f"velocity RMSE {rmse:.2f} mm/yr (ISCE layout {isce_rmse:.2f})"
+    assert rmse <= 2.7, f"velocity RMSE {rmse:.2f} mm/yr"
     net = next((project / "minopy").glob("*_network"))
     log = (project / "minopy" / "log").read_text()
     assert f"processor {'gdal' if layout == 'geo' else layout}" in log
@@ -104,6 +96,28 @@ def test_workflow_recovers_the_velocity(tmp_path, layout, isce_rmse):
         assert 29.0 < summary["reference"]["lat"] < 31.0
     else:
         assert (net / "geo" / "geo_velocity.h5").is_file()
+    return rmse
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", ["geo", "opera"])
+def test_workflow_recovers_the_velocity(tmp_path, layout):
+    """All nine steps on the scene in a geocoded layout (GDAL map-grid rasters, OPERA CSLCs)
+    recover the simulated velocity: the demo test's 2 mm/yr RMSE (tcoh >= 0.7) is for its 60-date
+    120 x 160 scene; on this 48 x 64 scene the ISCE layout itself gives about 2.35 mm/yr, so the
+    bound is 2.7 mm/yr. A geocoded stack's products are in map coordinates (no MintPy
+    geocoding)."""
+    _check_workflow(_run(tmp_path, layout), layout)
+
+
+@pytest.mark.extended
+@pytest.mark.parametrize("layout", ["gdal", "geo", "gamma", "opera"])
+def test_workflow_matches_the_isce_layout(tmp_path, layout, isce_rmse):
+    """Every layout comes within 0.3 mm/yr of the ISCE layout's velocity RMSE on the same scene
+    (five nine-step runs, about 5 minutes: ``pytest -m extended``). The radar-grid GDAL layout
+    gives bit-identical phases to ISCE (the test above), so this adds the readers' metadata."""
+    rmse = _check_workflow(_run(tmp_path, layout), layout)
+    assert abs(rmse - isce_rmse) <= 0.3, f"{rmse:.2f} mm/yr, ISCE layout {isce_rmse:.2f}"
 
 
 def test_summary_reference_latlon_on_a_utm_grid(tmp_path):
