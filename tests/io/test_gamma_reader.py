@@ -4,18 +4,14 @@ base_perp baselines, the simulator's gamma layout, and bad inputs."""
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
+import builders
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-
-import builders  # noqa: E402
-
-from minopy.errors import InputDataError  # noqa: E402
-from minopy.io.gamma_par import (  # noqa: E402
+from minopy.errors import InputDataError
+from minopy.io.gamma_par import (
     SPEED_OF_LIGHT,
     look_geometry,
     par_date,
@@ -23,9 +19,9 @@ from minopy.io.gamma_par import (  # noqa: E402
     read_base_perp,
     read_par,
 )
-from minopy.io.stack_h5 import SlcStack  # noqa: E402
-from minopy.simulate import write_stack  # noqa: E402
-from minopy.steps import load_data  # noqa: E402
+from minopy.io.stack_h5 import SlcStack
+from minopy.simulate import write_stack
+from minopy.steps import load_data
 
 #: the head of a TerraSAR-X SLC parameter file in GAMMA's own layout (values of a real product).
 TSX_PAR = """Gamma Interferometric SAR Processor (ISP) - Image Parameter File

@@ -4,23 +4,19 @@ MintPy map attributes, subset.lalo through the geotransform, and the bad-input e
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
+import builders
 import h5py
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-
-import builders  # noqa: E402
-
-from minopy.errors import ConfigError, InputDataError  # noqa: E402
-from minopy.io.readers.common import first_date  # noqa: E402
-from minopy.io.stack_h5 import SlcStack  # noqa: E402
-from minopy.simulate import write_stack  # noqa: E402
-from minopy.simulate.gdal_layout import write_geotiff  # noqa: E402
-from minopy.steps import load_data  # noqa: E402
+from minopy.errors import ConfigError, InputDataError
+from minopy.io.readers.common import first_date
+from minopy.io.stack_h5 import SlcStack
+from minopy.simulate import write_stack
+from minopy.simulate.gdal_layout import write_geotiff
+from minopy.steps import load_data
 
 rasterio = pytest.importorskip("rasterio")
 

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 from pathlib import Path
 
+import builders
 import h5py
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-
-import builders  # noqa: E402
-
-from minopy.errors import InputDataError  # noqa: E402
-from minopy.io.stack_h5 import SlcStack  # noqa: E402
-from minopy.simulate import write_stack  # noqa: E402
-from minopy.steps import load_data  # noqa: E402
+from minopy.errors import InputDataError
+from minopy.io.stack_h5 import SlcStack
+from minopy.simulate import write_stack
+from minopy.steps import load_data
 
 rasterio = pytest.importorskip("rasterio")
 

@@ -4,20 +4,16 @@ workflow recovering the simulated velocity (the demo's end-to-end tolerance)."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
+import builders
 import h5py
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-
-import builders  # noqa: E402
-
-from minopy.runner import run_steps  # noqa: E402
-from minopy.simulate import demo_template_text, write_stack  # noqa: E402
-from minopy.steps import STEP_NAMES  # noqa: E402
+from minopy.runner import run_steps
+from minopy.simulate import demo_template_text, write_stack
+from minopy.workflow import STEP_NAMES
 
 pytest.importorskip("rasterio")
 
