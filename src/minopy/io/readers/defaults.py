@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from minopy.config import option_key
 from minopy.errors import InputDataError
 from minopy.io.isce_metadata import TEMPLATE_OVERRIDES, orbit_direction_of
 from minopy.io.readers.base import Band, StackInputs
@@ -128,7 +129,7 @@ def complete_attributes(attrs: dict[str, Any], stack: StackInputs, log: logging.
         out["AZIMUTH_PIXEL_SIZE"] = _ground_steps(stack)[1]
         used["AZIMUTH_PIXEL_SIZE"] = "the grid's north spacing"
     if used:
-        by_attr = {v: k for k, v in TEMPLATE_OVERRIDES.items()}
+        by_attr = {v: option_key("load", k) for k, v in TEMPLATE_OVERRIDES.items()}
         detail = ", ".join(f"{k} = {v}" + (f" (set {by_attr[k]})" if k in by_attr else "")
                            for k, v in used.items())
         log.warning("load_data: %s does not give %s; using %s", stack.meta_source,

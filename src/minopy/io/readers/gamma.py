@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from minopy.config import option_key
 from minopy.errors import ConfigError, InputDataError
 from minopy.io.autopath import GEOMETRY_SOURCES
 from minopy.io.gamma_par import (
@@ -180,7 +181,7 @@ def _dem_par_of(lookup: Path) -> Path:
 
 
 def _open_geometry(name: str, path: Path, length: int, width: int) -> Any:
-    key = GEOMETRY_SOURCES[name][0]
+    key = option_key("load", GEOMETRY_SOURCES[name][0])
     if path.suffix.lower() in _GDAL_SUFFIXES or any(
             path.with_name(path.name + s).exists() for s in (".vrt", ".xml", ".hdr")):
         band = open_band(path, 1, f"geometry {name} file ({key})")
@@ -257,7 +258,7 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
         geometry["incidenceAngle"] = _ColumnBand(look_geometry(par, width, meta_path), length)
     missing = [n for n in ("height", "latitude", "longitude") if n not in geometry]
     if missing:
-        keys = ", ".join(GEOMETRY_SOURCES[n][0] for n in missing)
+        keys = ", ".join(option_key("load", GEOMETRY_SOURCES[n][0]) for n in missing)
         raise InputDataError(f"the GAMMA stack needs {', '.join(missing)} in radar coordinates: "
                              f"set {keys} (GAMMA *.hgt; latitude/longitude of each radar pixel)")
     warnings: list[str] = []

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from minopy.config import option_key
 from minopy.errors import ConfigError, InputDataError
 from minopy.io.autopath import GEOMETRY_SOURCES
 from minopy.io.gdal_raster import GdalBand, grid_of, open_band, radar_metadata
@@ -113,7 +114,7 @@ def _slc_files(opts: GdalOptions) -> dict[str, Path]:
 def _geometry_files(opts: GdalOptions) -> dict[str, tuple[Path, int]]:
     out: dict[str, tuple[Path, int]] = {}
     for name, pattern in opts.geometry.items():
-        key = GEOMETRY_SOURCES[name][0]
+        key = option_key("load", GEOMETRY_SOURCES[name][0])
         hits = expand_files(pattern, key, f"{name} file")
         out[name] = (hits[0], 1)
     if "azimuthAngle" in out and "incidenceAngle" in out \
@@ -184,7 +185,7 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
         needed = ["incidenceAngle"] + ([] if grid is not None else ["latitude", "longitude"])
         missing = [n for n in needed if n not in geometry]
         if missing:
-            keys = ", ".join(GEOMETRY_SOURCES[n][0] for n in missing)
+            keys = ", ".join(option_key("load", GEOMETRY_SOURCES[n][0]) for n in missing)
             raise InputDataError(
                 f"the {'geocoded' if grid else 'radar-coordinate'} GDAL stack needs "
                 f"{', '.join(missing)}: set {keys}")
