@@ -96,16 +96,26 @@ def test_cold_warm_up_is_announced_and_kept_out_of_the_eta(tmp_path: Path, monke
     monkeypatch.setattr(numba_setup, "kernels_cached", lambda path=None: False)
     monkeypatch.setattr(patch_module, "process_patch", lambda *a, **k: time.sleep(1.2))
     monkeypatch.setattr(phase_linking, "compute_patch",
-                        lambda task: (task, phase_linking.np.zeros(3, dtype=int)))
+                        lambda task: (task.index, phase_linking.np.zeros(3, dtype=int)))
     monkeypatch.setattr("minopy.progress.ACTIVITY_LOG_EVERY_S", 0.5)
 
     class Ctx:
         log = logging.getLogger("minopy.test_warm_up")
-        config = {"minopy.compute.scheduler": None}
+        execution = None
+
+    class Box:
+        def __init__(self, index: int) -> None:
+            self.name = f"PATCH_{index}"
+
+    class Task:
+        """Stands for a PatchTask: run_tasks keys the jobs by the box name and fingerprint."""
+
+        def __init__(self, index: int) -> None:
+            self.index, self.box, self.fingerprint = index, Box(index), "0" * 12
 
     execution = phase_linking.parallel.Execution(True, 1, 1, "test")
     with caplog.at_level(logging.INFO, logger="minopy"):
-        counts = phase_linking._run_tasks(Ctx(), [0, 1], execution, None, 3)
+        counts = phase_linking._run_tasks(Ctx(), [Task(0), Task(1)], execution, None, 3)
     assert set(counts) == {0, 1}
     messages = [r.getMessage() for r in caplog.records]
     first = next(i for i, m in enumerate(messages) if "first run only" in m)
