@@ -108,7 +108,8 @@ def map_shape(network_dir: Path) -> tuple[int, int]:
     with h5py.File(path, "r") as f:
         if "mask" not in f:
             raise InputDataError(f"{path} has no 'mask' dataset")
-        return tuple(int(v) for v in f["mask"].shape)
+        length, width = (int(v) for v in f["mask"].shape)
+        return length, width
 
 
 def reason_map(network_dir: str | Path, step: int = 1, rows: slice | None = None) -> np.ndarray:
@@ -138,7 +139,9 @@ def reason_map(network_dir: str | Path, step: int = 1, rows: slice | None = None
     files = NetworkFiles(Path(network_dir))
     length, _ = map_shape(files.network_dir)
     rows = rows or slice(0, length)
-    mask = _read(files.mask, ("mask",), rows, step).astype(bool)
+    mask_data = _read(files.mask, ("mask",), rows, step)
+    assert mask_data is not None  # map_shape() checked the file and its 'mask' dataset
+    mask = mask_data.astype(bool)
     out = np.full(mask.shape, NOT_INVERTED, dtype=np.uint8)
     out[mask] = RELIABLE
     tcoh = _read(files.temporal_coherence, ("temporalCoherence",), rows, step)
@@ -184,6 +187,7 @@ def explain_pixel(network_dir: str | Path, y: int, x: int) -> str | None:
     detail = ""
     if code == LOW_COHERENCE:
         tcoh = _read(files.temporal_coherence, ("temporalCoherence",), slice(y, y + 1), 1)
+        assert tcoh is not None  # LOW_COHERENCE is only assigned where the coherence was read
         detail = f"temporal coherence {float(tcoh[0, x]):.2f} < minTempCoh " \
                  f"{min_temp_coh(files.network_dir):g}"
     elif code == NOT_INVERTED:

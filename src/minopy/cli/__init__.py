@@ -62,7 +62,7 @@ def console_script(main: Callable[[], int]) -> None:
     sys.exit(main())
 
 
-def run_reporting_errors(prog: str, action: Callable[[], None]) -> int:
+def run_reporting_errors(prog: str, action: Callable[[], object]) -> int:
     """Call ``action`` and turn its outcome into an exit status.
 
     A :class:`~minopy.errors.MinopyError` is printed as ``<prog>: error: <message>`` (no traceback;

@@ -148,7 +148,8 @@ def _gather(path: Path, name: str, index: int | None, mask: np.ndarray) -> np.nd
 
 def _shape_of(path: Path, name: str) -> tuple[int, int]:
     with h5py.File(path, "r") as f:
-        return tuple(int(v) for v in f[name].shape[-2:])
+        length, width = (int(v) for v in f[name].shape[-2:])  # resolve_dataset(): 2-D or 3-D
+        return length, width
 
 
 def scatter_points(file: Path, dset: str | None, mask_file: Path,

@@ -107,6 +107,10 @@ def run(args: argparse.Namespace) -> None:
         if not inv.missing:
             print("all ERA5 files are present; nothing to download")
             return
-        targets = {re.search(r"_(\d{8})_\d{2}\.grb$", p.name).group(1): p for p in inv.missing}
+        targets: dict[str, Path] = {}
+        for p in inv.missing:
+            m = re.search(r"_(\d{8})_\d{2}\.grb$", p.name)
+            assert m is not None  # the inventory names missing files with era5.grib_name()
+            targets[m.group(1)] = p
         done = download_era5(targets, info.era5_hour, inv.snwe, retries=args.retries)
         print(f"downloaded {len(done)} ERA5 file(s) into {era5.grib_dir(args.weather_dir)}")

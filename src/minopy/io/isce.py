@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -190,7 +191,9 @@ def _info_from_vrt(data: Path, vrt_file: Path) -> RasterInfo:
     nb = len(bands)
     src = bands[0].findtext("SourceFilename")
     if src:
-        rel = bands[0].find("SourceFilename").get("relativeToVRT", "0") == "1"
+        src_el = bands[0].find("SourceFilename")
+        assert src_el is not None  # findtext() found its text
+        rel = src_el.get("relativeToVRT", "0") == "1"
         src_path = (vrt_file.parent / src) if rel else Path(src)
         if src_path.exists():
             data = src_path
@@ -499,7 +502,8 @@ def read_georef(path: str | os.PathLike) -> Georef | None:
     except (OSError, ET.ParseError):
         return None
     srs, gt = root.find("SRS"), root.find("GeoTransform")
-    if srs is None or gt is None or not (srs.text or "").strip():
+    srs_wkt = (srs.text or "").strip() if srs is not None else ""
+    if srs is None or gt is None or not srs_wkt:
         return None
     try:
         values = tuple(float(v) for v in (gt.text or "").split(","))
@@ -507,7 +511,7 @@ def read_georef(path: str | os.PathLike) -> Georef | None:
         return None
     if len(values) != 6:
         return None
-    return Georef(values, srs.text.strip())  # type: ignore[arg-type]
+    return Georef(cast("tuple[float, float, float, float, float, float]", values), srs_wkt)
 
 
 def is_complete(path: str | os.PathLike) -> bool:

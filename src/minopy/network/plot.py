@@ -50,7 +50,9 @@ def plot_network(
     ax = fig.add_subplot(1, 1, 1)
     for d1, d2 in pairs:
         i, j = index[d1], index[d2]
-        ax.plot([t[i], t[j]], [b[i], b[j]], "-", color="tab:blue", lw=0.8, alpha=0.7)
+        # matplotlib's stubs do not list dates, which its unit converters plot
+        ax.plot([t[i], t[j]], [b[i], b[j]],  # type: ignore[arg-type]
+                "-", color="tab:blue", lw=0.8, alpha=0.7)
     free = np.array([d not in used for d in dates])
     tt = np.array(t, dtype="datetime64[D]")
     ax.plot(tt[~free], b[~free], "o", color="tab:orange", ms=5, zorder=3, label="acquisition")

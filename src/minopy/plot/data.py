@@ -121,10 +121,12 @@ def mean_amplitude(slc_file: str | os.PathLike, max_dates: int = MAX_AMPLITUDE_D
         n = dset.shape[0]
         step = step or display_step(dset.shape)
         idx = np.unique(np.linspace(0, n - 1, min(n, max_dates)).round().astype(int))
-        total = None
+        total: np.ndarray | None = None
         for i in idx:
             amp = np.abs(dset[int(i), ::step, ::step]).astype(np.float64)
             total = amp if total is None else total + amp
+    if total is None:  # a stack without dates (or max_dates < 1): nothing to average
+        raise InputDataError(f"{slc_file}: dataset 'slc' has no date to average")
     return total / len(idx), step, len(idx)
 
 

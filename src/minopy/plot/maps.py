@@ -27,6 +27,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from matplotlib import colormaps
@@ -74,7 +75,8 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     :data:`PANELS_KEY`.
     """
     path = Path(path)
-    renderer = fig.canvas.get_renderer()
+    # new_figure() attaches an Agg canvas (FigureCanvasBase has no get_renderer in the stubs)
+    renderer = cast(FigureCanvasAgg, fig.canvas).get_renderer()
     fig.draw(renderer)
     bbox = fig.get_tightbbox(renderer).padded(0.1)
     panels = []
@@ -223,7 +225,7 @@ def draw_panel(fig: Figure, ax, panel: MapPanel) -> None:
     kwargs["aspect"] = panel.aspect or ("auto" if panel.extent is not None else "equal")
     if panel.ticks:
         values = sorted(panel.ticks)
-        cmap = panel.cmap if isinstance(panel.cmap, ListedColormap) else ListedColormap(
+        cmap: Colormap = panel.cmap if isinstance(panel.cmap, ListedColormap) else ListedColormap(
             [_categorical_color(i) for i in range(len(values))])
         cmap = cmap.with_extremes(bad=NODATA_COLOR)
         bounds = [v - 0.5 for v in values] + [values[-1] + 0.5]
@@ -332,8 +334,10 @@ def write_histogram(path: str | os.PathLike, values: np.ndarray, title: str, xla
     fig = new_figure(6.0, 3.8)
     ax = fig.add_subplot(1, 1, 1)
     if vals.size:
-        counts, _, _ = ax.hist(vals, bins=bins, range=value_range, color="steelblue",
-                               edgecolor="none")
+        # the stubs allow only a sequence for bins; matplotlib takes an array of edges too
+        hist = ax.hist(vals, bins=bins,  # type: ignore[arg-type]
+                       range=value_range, color="steelblue", edgecolor="none")
+        counts = cast(np.ndarray, hist[0])  # one data set: a single array of counts
         if counts.max() > 100 * max(1.0, np.median(counts[counts > 0])):
             ax.set_yscale("log")
         ax.axvline(float(np.median(vals)), color="k", linestyle="--", linewidth=1,

@@ -109,6 +109,7 @@ def inspect_pixel(slc_file: str | os.PathLike, y: int, x: int, range_window: int
     if num_shp == 0:
         raise InputDataError(f"pixel y={y} x={x} of {slc_file} has no valid data (NaN or zero "
                              "amplitude), so it has no SHPs")
+    assert res.shp_masks is not None  # process_patch(..., keep_masks=True) returns them
     selection = ShpSelection(res.shp_masks, res.shp_count, ha, hr, np.zeros((1, 1)))
     gamma = np.asarray(shp_coherence(block, core, selection)[0, 0], dtype=np.complex128)
     phasors, _ = estimate_phases(gamma[None], "EMI")

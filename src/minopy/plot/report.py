@@ -180,7 +180,7 @@ def _timing_section(work_dir: Path, timing: dict[str, Any]) -> str:
     rows, total = [], 0.0
     for step in order:
         rec = timing[step] if isinstance(timing[step], dict) else {}
-        seconds = rec.get("seconds")
+        seconds: Any = rec.get("seconds")  # any JSON value; float() below may refuse it
         status = str(rec.get("status", "done"))
         try:
             secs = float(seconds)

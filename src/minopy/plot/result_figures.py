@@ -106,10 +106,11 @@ def _mean_coherence(stack: Path) -> tuple[np.ndarray, int, int] | None:
         idx = keep[np.unique(np.linspace(0, keep.size - 1, min(keep.size, MAX_COHERENCE_PAIRS))
                              .round().astype(int))]
         step = display_step(dset.shape)
-        total = None
+        total: np.ndarray | None = None
         for i in idx:
             layer = np.asarray(dset[int(i), ::step, ::step], dtype=np.float64)
             total = layer if total is None else total + layer
+    assert total is not None  # keep is not empty, so neither is idx
     return total / len(idx), step, len(idx)
 
 

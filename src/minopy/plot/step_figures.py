@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import h5py
 import numpy as np
@@ -87,10 +88,12 @@ def _load_data(ctx: StepContext) -> list[Path]:
 # ------------------------------------------------------------------ phase_linking
 def _patch_results(ctx: StepContext) -> tuple[list[tuple[int, int, int, int]], np.ndarray | None]:
     """Core boxes (row0, row1, col0, col1) of the patch results and the valid pixels per date."""
-    boxes, valid = [], None
+    boxes: list[tuple[int, int, int, int]] = []
+    valid: np.ndarray | None = None
     for path in sorted(ctx.patches_dir.glob("PATCH_*/result.npz")):
         with np.load(path, allow_pickle=False) as data:
-            boxes.append(tuple(int(v) for v in data["box"]))
+            r0, r1, c0, c1 = (int(v) for v in data["box"])
+            boxes.append((r0, r1, c0, c1))
             counts = np.asarray(data["valid_per_date"], dtype=np.int64)
         valid = counts if valid is None else valid + counts
     return boxes, valid
@@ -100,6 +103,7 @@ def _phase_linking(ctx: StepContext) -> list[Path]:
     boxes, valid = _patch_results(ctx)
     if not boxes or not ctx.slc_stack_file.exists():
         return []
+    assert valid is not None  # set with the first box
     amp, step, _ = mean_amplitude(ctx.slc_stack_file)
     with h5py.File(ctx.slc_stack_file, "r") as f:
         length, width = (int(v) for v in f["slc"].shape[1:])
@@ -119,7 +123,8 @@ def _phase_linking(ctx: StepContext) -> list[Path]:
     bar = fig.add_subplot(1, 2, 2)
     share = 100.0 * valid / float(length * width)
     if len(dates) == len(share):
-        bar.bar(dates, share, width=8.0, color="steelblue")
+        # matplotlib's stubs do not list dates, which its unit converters plot
+        bar.bar(dates, share, width=8.0, color="steelblue")  # type: ignore[arg-type]
         fig.autofmt_xdate()
     else:
         bar.bar(np.arange(len(share)), share, color="steelblue")
@@ -158,6 +163,7 @@ def _concatenate_patch(ctx: StepContext) -> list[Path]:
     if panels:
         out.append(write_maps(_pic(ctx, "temporal_coherence.png"), panels))
         values = full if full is not None else avg
+        assert values is not None  # a panel was made from full or avg
         out.append(write_histogram(_pic(ctx, "temporal_coherence_hist.png"), values,
                                    "temporal coherence", "temporal coherence", 50, (0.0, 1.0)))
     shp = optional_raster_map(ctx.inverted_dir / "shp_count")
@@ -227,8 +233,10 @@ def write_network_plot(path: Path, dates: list[datetime], bperp: np.ndarray,
     for d1, d2 in pairs:
         if d1 in lookup and d2 in lookup:
             (t1, b1), (t2, b2) = lookup[d1], lookup[d2]
-            ax.plot([t1, t2], [b1, b2], "-", color="steelblue", linewidth=0.8, alpha=0.7)
-    ax.plot(dates, bperp, "o", color="darkorange", markersize=4)
+            # matplotlib's stubs do not list dates, which its unit converters plot
+            ax.plot([t1, t2], [b1, b2],  # type: ignore[arg-type]
+                    "-", color="steelblue", linewidth=0.8, alpha=0.7)
+    ax.plot(dates, bperp, "o", color="darkorange", markersize=4)  # type: ignore[arg-type]
     ax.set_title(f"{len(pairs)} interferograms, {len(dates)} acquisitions", fontsize=10)
     ax.set_xlabel("date")
     ax.set_ylabel("perpendicular baseline (m)")
@@ -245,7 +253,9 @@ def _network(ctx: StepContext) -> Path | None:
         with atomic_path(target) as tmp:
             shutil.copyfile(source, tmp)
         return target
-    pairs = [tuple(p.name.split("_", 1)) for p in pair_folders(ctx.ifgram_dir, "fine.int")]
+    # pair_folders() keeps only names with a "_", so each split gives (d1, d2)
+    pairs = [cast("tuple[str, str]", tuple(p.name.split("_", 1)))
+             for p in pair_folders(ctx.ifgram_dir, "fine.int")]
     stack = _stack_dates_bperp(ctx)
     if not pairs or stack is None:
         return None

@@ -40,12 +40,13 @@ def plot_point_series(ax: Axes, dates: Sequence[datetime], values_m: np.ndarray,
     cm = np.asarray(values_m, dtype=np.float64) * M_TO_CM
     slope, intercept = linear_fit(dates, cm) if fit else (float("nan"), float("nan"))
     fitted = bool(np.isfinite(slope))
-    line = ax.plot(dates, cm, "o", markersize=3, color=color,
+    # matplotlib's stubs do not list dates, which its unit converters plot
+    line = ax.plot(dates, cm, "o", markersize=3, color=color,  # type: ignore[arg-type]
                    label="_nolegend_" if fitted else label)[0]
     if fitted:
         years = decimal_years(list(dates))
-        ax.plot(dates, intercept + slope * (years - years[0]), "-", linewidth=1,
-                color=line.get_color(), label=f"{label}: {slope:+.2f} cm/yr")
+        ax.plot(dates, intercept + slope * (years - years[0]),  # type: ignore[arg-type]
+                "-", linewidth=1, color=line.get_color(), label=f"{label}: {slope:+.2f} cm/yr")
 
 
 def write_point_timeseries(path: str | os.PathLike, dates: Sequence[datetime],

@@ -35,7 +35,9 @@ WGS84_E2 = 6.69437999014e-3
 GM = 3.986004418e14
 
 
-def llh_to_ecef(lat: np.ndarray, lon: np.ndarray, hgt: np.ndarray) -> np.ndarray:
+def llh_to_ecef(
+    lat: np.ndarray | float, lon: np.ndarray | float, hgt: np.ndarray | float
+) -> np.ndarray:
     """WGS84 geodetic (degrees, metres) to ECEF (metres), shape ``(..., 3)``."""
     la, lo = np.radians(lat), np.radians(lon)
     n = WGS84_A / np.sqrt(1.0 - WGS84_E2 * np.sin(la) ** 2)
@@ -60,7 +62,9 @@ def ecef_to_llh(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.degrees(lat), np.degrees(lon), hgt
 
 
-def enu_basis(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def enu_basis(
+    lat: np.ndarray | float, lon: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """East, north and up unit vectors (ECEF, shape ``(..., 3)``) at geodetic lat/lon (degrees)."""
     la, lo = np.radians(lat), np.radians(lon)
     east = np.stack(np.broadcast_arrays(-np.sin(lo), np.cos(lo), 0.0 * lo), axis=-1)

@@ -75,6 +75,7 @@ def demo_template_text(project_dir: Path | None = None, tropo: str | None = None
     """
     truth_file = None if project_dir is None else Path(project_dir) / TRUTH_FILE
     if truth_file is not None and truth_file.exists():
+        assert project_dir is not None  # truth_file is only set from a project_dir
         truth = read_truth(truth_file, ("coherence_class",))
         size = truth["coherence_class"].shape
         ref_y, ref_x = (int(v) for v in truth["attrs"]["reference_yx"])

@@ -79,8 +79,8 @@ def gacos_dir(ctx: StepContext) -> Path:
     return _folder(ctx, "mintpy.troposphericDelay.gacosDir", "GACOS")
 
 
-def delay_file(ctx: StepContext, meth: str) -> Path:
-    """``<net>_network/inputs/ERA5.h5`` or ``GACOS.h5``."""
+def delay_file(ctx: StepContext, meth: str | None) -> Path:
+    """``<net>_network/inputs/ERA5.h5`` (pyaps), else ``GACOS.h5``."""
     return ctx.network_dir / "inputs" / ("ERA5.h5" if meth == "pyaps" else "GACOS.h5")
 
 
@@ -164,13 +164,16 @@ def prepare(ctx: StepContext) -> Path | None:
     if meth not in FILE_METHODS:
         return None
     inv = weather_inventory(ctx)
+    assert inv is not None  # meth is pyaps or gacos
     info = inv.info
     if meth == "pyaps":
+        assert isinstance(inv, era5.Era5Inventory)
         if not inv.complete:
             raise InputDataError(_missing_message(ctx, meth, info, inv.missing, [],
                                                   era5.grib_dir(inv.weather_dir), "ERA5"))
         era5.check_files(inv)
     else:
+        assert isinstance(inv, gacos.GacosInventory)
         if not inv.complete:
             raise InputDataError(_missing_message(ctx, meth, info, inv.missing, inv.problems,
                                                   inv.gacos_dir, "GACOS"))
@@ -193,6 +196,7 @@ def prepare(ctx: StepContext) -> Path | None:
     def delay_of(i: int) -> np.ndarray:
         ctx.log.debug("tropospheric delay of %s from %s", info.dates[i], files[i])
         if meth == "pyaps":
+            assert dem is not None  # read above for pyaps
             return era5.los_delay(files[i], dem, inc, lat, lon)
         return gacos.los_delay(files[i], inc, lat, lon)
 

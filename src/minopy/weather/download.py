@@ -33,7 +33,7 @@ def cds_credentials_present() -> bool:
 
 def era5_request(date: str, hour: str, snwe: tuple[int, int, int, int] | None) -> dict:
     """The CDS request of one ERA5 file."""
-    request = {
+    request: dict[str, object] = {
         "product_type": ["reanalysis"],
         "variable": ["geopotential", "temperature", "specific_humidity"],
         "year": [date[:4]], "month": [date[4:6]], "day": [date[6:8]],

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -170,11 +171,12 @@ def _reader(model: str, fname: str, minlat: float, maxlat: float, minlon: float,
         raise InputDataError(f"{fname} has fewer than 2 x 2 grid nodes within {minlat:.2f}.."
                              f"{maxlat:.2f} N, {minlon:.2f}..{maxlon:.2f} E")
     sel = np.ix_(rows, cols)
+    levels_sel: tuple[slice | np.ndarray, ...] = (slice(None), *sel)
     lvls = 100.0 * np.asarray(ERA5_LEVELS_HPA, dtype=np.float64)
     alpha = cdic["Rv"] / cdic["Rd"]
-    gph = f["z"][(slice(None), *sel)] / cdic["g"]
-    tmp = f["t"][(slice(None), *sel)]
-    q = f["q"][(slice(None), *sel)]
+    gph = f["z"][levels_sel] / cdic["g"]
+    tmp = f["t"][levels_sel]
+    q = f["q"][levels_sel]
     vpr = q * lvls[:, None, None] * alpha / (1.0 + (alpha - 1.0) * q)
     return lvls, lat2[sel], lon2[sel], gph, tmp, vpr
 
@@ -192,8 +194,11 @@ def _pyaps_reading_by_name() -> Iterator[None]:
         era.get_ecmwf = original
 
 
-def _wet_from_each_height(aps: object) -> None:
-    """Replace PyAPS's delay function by hydrostatic + the wet integral from each height up."""
+def _wet_from_each_height(aps: Any) -> None:
+    """Replace PyAPS's delay function by hydrostatic + the wet integral from each height up.
+
+    ``aps`` is a ``pyaps3.PyAPS`` object (pyaps3 has no type information).
+    """
     from pyaps3 import processor
     from scipy.integrate import cumulative_trapezoid
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -128,7 +129,8 @@ def _read_tif(path: Path) -> ZtdProduct:
 
     try:
         with tifffile.TiffFile(path) as tif:
-            page = tif.pages[0]
+            # the first page is always read as a TiffPage (later ones may be TiffFrames)
+            page = cast("tifffile.TiffPage", tif.pages[0])
             data = page.asarray().astype(np.float32)
             tags = page.tags
             scale = tags["ModelPixelScaleTag"].value if "ModelPixelScaleTag" in tags else None
@@ -143,7 +145,8 @@ def _read_tif(path: Path) -> ZtdProduct:
         raise InputDataError(f"{path} has {data.ndim} dimensions; a GACOS product has one band")
     # GeoKeyDirectory: header of 4 values, then (key, location, count, value) entries;
     # key 1025 GTRasterTypeGeoKey: 1 = pixel is area (tie point at the corner), 2 = point
-    entries = np.asarray(keys, dtype=np.int64)[4:].reshape(-1, 4) if len(keys) >= 8 else []
+    entries: np.ndarray | list[np.ndarray] = (
+        np.asarray(keys, dtype=np.int64)[4:].reshape(-1, 4) if len(keys) >= 8 else [])
     point = any(int(k[0]) == 1025 and int(k[3]) == 2 for k in entries)
     i0, j0, x_tie, y_tie = float(tie[0]), float(tie[1]), float(tie[3]), float(tie[4])
     dx, dy = float(scale[0]), -float(scale[1])

@@ -12,6 +12,7 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import cast
 
 import numpy as np
 
@@ -139,8 +140,8 @@ def _read(path: Path, values: bool) -> tuple[GribGrid, dict[str, np.ndarray]]:
             f"specific humidity (q) on the 37 pressure levels {ERA5_LEVELS_HPA[0]}.."
             f"{ERA5_LEVELS_HPA[-1]} hPa; download it again (minopy weather --download)")
     fields: dict[str, np.ndarray] = {}
-    if values:
+    if values:  # every found[...] is then an array, not None
         for name in ERA5_FIELDS:
-            fields[name] = np.stack([found[(name, lv)] for lv in ERA5_LEVELS_HPA]).astype(
-                np.float64)
+            fields[name] = np.stack([cast(np.ndarray, found[(name, lv)])
+                                     for lv in ERA5_LEVELS_HPA]).astype(np.float64)
     return grid, fields
