@@ -144,6 +144,8 @@ def check_reference_point(ctx: StepContext) -> None:
             length, width = int(f.attrs["LENGTH"]), int(f.attrs["WIDTH"])
     except (OSError, KeyError, ValueError):
         return
+    # with output strides MintPy works on the coarse grid of the phase-linking outputs
+    length, width = length // ctx.strides[0], width // ctx.strides[1]
     yx = user_value(ctx, "mintpy.reference.yx")
     if yx is not None and yx.lower() not in _OFF:
         try:
@@ -154,7 +156,8 @@ def check_reference_point(ctx: StepContext) -> None:
         if not (0 <= y < length and 0 <= x < width):
             raise ConfigError(
                 f"mintpy.reference.yx = {yx} is outside the image, which has {length} rows and "
-                f"{width} columns ({ctx.slc_stack_file}): expected 0 <= row < {length} and "
+                f"{width} columns ({ctx.slc_stack_file}, minopy.inversion.strides = "
+                f"{ctx.strides[0]},{ctx.strides[1]}): expected 0 <= row < {length} and "
                 f"0 <= column < {width}")
         return
     reference_yx_from_lalo(ctx, ctx.geometry_file)

@@ -56,6 +56,22 @@ class StepContext:
         return self.inputs_dir / "geometryRadar.h5"
 
     @property
+    def strides(self) -> tuple[int, int]:
+        """Output strides ``(azimuth, range)`` of phase linking (``minopy.inversion.strides``)."""
+        from minopy.io.multilook import strides_of
+
+        return strides_of(self.config)
+
+    @property
+    def output_geometry_file(self) -> Path:
+        """The geometry on the grid of the phase-linking outputs: ``inputs/geometryRadar.h5``, or
+        with output strides its multilooked copy ``inverted/geometryRadar.h5`` (written by
+        concatenate_patch)."""
+        if self.strides == (1, 1):
+            return self.geometry_file
+        return self.inverted_dir / "geometryRadar.h5"
+
+    @property
     def inverted_dir(self) -> Path:
         return self.work_dir / "inverted"
 

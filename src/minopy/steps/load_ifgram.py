@@ -161,7 +161,7 @@ def find_pairs(ctx: StepContext) -> list[PairFiles]:
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    files = [ctx.phase_series_file, ctx.geometry_file]
+    files = [ctx.phase_series_file, ctx.output_geometry_file]
     try:
         for pair in find_pairs(ctx):
             files += [p for p in (pair.unw, pair.cor, pair.conncomp, pair.wrapped)
@@ -270,10 +270,12 @@ def write_stack(ctx: StepContext, pairs: list[PairFiles]) -> Path:
 
 
 def copy_geometry(ctx: StepContext, stack_attrs: dict[str, Any]) -> Path:
-    """Copy ``inputs/geometryRadar.h5`` for MintPy (no 3-D bperp; hdfeos5 attributes added)."""
-    src = ctx.geometry_file
+    """Copy ``inputs/geometryRadar.h5`` for MintPy (no 3-D bperp; hdfeos5 attributes added);
+    with output strides its multilooked copy ``inverted/geometryRadar.h5``."""
+    src = ctx.output_geometry_file
     if not src.is_file():
-        raise InputDataError(f"{src} does not exist; run the load_data step")
+        step = "load_data" if src == ctx.geometry_file else "concatenate_patch"
+        raise InputDataError(f"{src} does not exist; run the {step} step")
     out = geometry_copy(ctx)
     with h5py.File(src, "r") as fin, atomic_path(out) as tmp, h5py.File(tmp, "w") as fout:
         if "height" not in fin:

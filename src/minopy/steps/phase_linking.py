@@ -42,6 +42,7 @@ import numpy as np
 from minopy import parallel
 from minopy.errors import ConfigError, InputDataError, StepError
 from minopy.io.atomic import write_text_atomic
+from minopy.io.multilook import parse_strides
 from minopy.parallel_env import numba_threads, set_numba_threads
 from minopy.steps.context import StepContext
 from minopy.steps.outputs import NpzOutput, Output, TextOutput
@@ -89,6 +90,7 @@ OPTION_KEYS: dict[str, str] = {
     "ps_top_eigen_percent": "minopy.inversion.psTopEigenPercent",
     "emi_beta": "minopy.inversion.emiRegularization",
     "min_num_shp": "minopy.inversion.minNumShp",
+    "strides": "minopy.inversion.strides",
 }
 
 
@@ -168,6 +170,7 @@ def phase_link_options(config: Any, log: logging.Logger | None = None) -> Any:
         ps_top_eigen_percent=float(c[OPTION_KEYS["ps_top_eigen_percent"]]),
         emi_beta=float(c[OPTION_KEYS["emi_beta"]]),
         min_num_shp=int(c[OPTION_KEYS["min_num_shp"]]),
+        strides=parse_strides(c[OPTION_KEYS["strides"]]),
     )
 
 
@@ -253,7 +256,7 @@ def make_plan(ctx: StepContext, log: logging.Logger | None = None) -> Plan:
         read_mask_array(mask_file, (stack.length, stack.width), box=(0, 1, 0, 1))  # checks only
     margin = (options.azimuth_window // 2, options.range_window // 2)
     boxes = patch_grid(stack.length, stack.width, int(config["minopy.inversion.patchSize"]),
-                       margin)
+                       margin, options.strides)
     common = {"format": PATCH_FORMAT, "options": dataclasses.asdict(options),
               "slc": file_signature(stack.path), "mask": file_signature(mask_file)}
     fps = [fingerprint({**common, "box": dataclasses.astuple(b)}) for b in boxes]

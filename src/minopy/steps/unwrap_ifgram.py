@@ -82,7 +82,7 @@ def nlooks(ctx: StepContext) -> float:
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    files = [pair_list_file(ctx), ctx.geometry_file]
+    files = [pair_list_file(ctx), ctx.output_geometry_file]
     kind = ctx.config["minopy.unwrap.coherence"]
     if kind != "pair":
         files.append(ctx.temp_coh_raster(kind.split("_", 1)[1]))
@@ -111,7 +111,7 @@ def _write_mask(ctx: StepContext, shape: tuple[int, int]) -> tuple[str | None, l
     """Build the unwrap mask; write it to ``inverted/mask_unwrap``; return its path and id."""
     cfg = ctx.config
     custom = cfg["minopy.unwrap.mask"]
-    mask = unwrap_mask(shape, ctx.geometry_file,
+    mask = unwrap_mask(shape, ctx.output_geometry_file,
                        cfg.resolve_path(custom) if custom else None,
                        cfg["minopy.unwrap.maskWater"], cfg["minopy.unwrap.maskShadow"])
     path = mask_file(ctx)
@@ -128,7 +128,7 @@ def ps_dem_model(ctx: StepContext) -> PsDemModel | None:
     if not ctx.config["minopy.unwrap.psDemCorrection"]:
         return None
     model, message = load_ps_dem_model(ctx.phase_series_file, ctx.ps_mask_file,
-                                       ctx.geometry_file)
+                                       ctx.output_geometry_file)
     ctx.log.info(message)
     return model
 
