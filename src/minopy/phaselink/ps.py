@@ -240,6 +240,6 @@ def scr_test(stats: WindowStats, valid: np.ndarray, dependence: np.ndarray,
     """
     table = brightness_thresholds(min_scr)
     g = centre_grid(core, strides)
-    return _scr_kernel(stats.power, stats.cv2, stats.logp_sat, stats.cv2_sat, stats.count_sat, valid,
-                       dependence, g.r0, g.c0, g.sa, g.sr, int(half_az), int(half_rg),
+    return _scr_kernel(stats.power, stats.cv2, stats.logp_sat, stats.cv2_sat, stats.count_sat,
+                       valid, dependence, g.r0, g.c0, g.sa, g.sr, int(half_az), int(half_rg),
                        int(num_dates), table)
