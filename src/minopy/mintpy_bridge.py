@@ -41,6 +41,8 @@ UNWRAP_DATASETS = {"bridging": "unwrapPhase_bridging",
                    "bridging+phase_closure": "unwrapPhase_bridging_phaseClosure"}
 #: user keys that describe loading, which minopy does itself.
 _SKIP_PREFIXES = ("mintpy.load.", "mintpy.subset.")
+#: invert_network's time-series covariance (``minopy.timeseries.calcCov``), MintPy's file name.
+TS_COV_NAME = "timeseriesDecorCov.h5"
 _OFF = ("", "auto", "none", "no", "false", "off", "n")
 
 
@@ -180,6 +182,11 @@ def mintpy_options(ctx: StepContext) -> dict[str, str]:
     if user_value(ctx, "mintpy.save.kmz") is None:
         # MintPy's auto is yes, and its KMZ writer needs ~1.6 GB even for a 48 x 64 stack
         opts["mintpy.save.kmz"] = "no"
+    if cfg.get("minopy.timeseries.calcCov") and user_value(
+            ctx, "mintpy.timeFunc.uncertaintyQuantification") is None:
+        # invert_network's decorrelation covariance gives the velocity uncertainty
+        opts["mintpy.timeFunc.uncertaintyQuantification"] = "covariance"
+        opts["mintpy.timeFunc.timeSeriesCovFile"] = str(ctx.network_dir / TS_COV_NAME)
     ref = reference_yx_from_lalo(ctx)
     if ref is not None:
         opts["mintpy.reference.yx"] = f"{ref[0]},{ref[1]}"

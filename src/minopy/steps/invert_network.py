@@ -23,7 +23,10 @@ Outputs in ``<net>_network`` (MintPy layout, each written block by block and ato
 ``timeseries.h5`` (metres, ``-wavelength / 4 pi * phase``, REF_DATE = first date),
 ``temporalCoherence.h5`` (the phase-linking coherence; NaN on water/shadow and where <= 0),
 ``numInvIfgram.h5`` and ``maskTempCoh.h5`` (temporalCoherence >= minTempCoh and inverted, computed
-afresh).
+afresh). With ``minopy.timeseries.calcCov`` also ``timeseriesDecorCov.h5`` (MintPy's layout:
+``timeseries`` (N, N, L, W) float32 in m², ``date``): the decorrelation covariance of each pixel's
+time series (:mod:`minopy.network.covariance`), which MintPy's velocity step turns into the
+velocity uncertainty.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ import numpy as np
 from minopy.errors import ConfigError, InputDataError, StepError
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import read_raster
-from minopy.mintpy_bridge import UNWRAP_DATASETS, user_reference_given
+from minopy.mintpy_bridge import TS_COV_NAME, UNWRAP_DATASETS, user_reference_given
+from minopy.network.covariance import decorrelation_variance, timeseries_covariance
 from minopy.network.design import date_groups, dates_of, phase_design_matrix
 from minopy.network.inversion import coherence_to_weight, invert_pixels
 from minopy.steps.context import StepContext
@@ -49,12 +53,21 @@ OPTION_PREFIXES: tuple[str, ...] = ("minopy.timeseries.", "mintpy.unwrapError.me
                                     "mintpy.networkInversion.", "mintpy.reference.")
 #: bytes of input read per block (all pairs, a band of rows).
 BLOCK_BYTES = 128 * 2**20
+#: bytes of time-series covariance (N x N per pixel) computed per block with calcCov.
+COV_BLOCK_BYTES = 256 * 2**20
+#: the time-series covariance file (MintPy's name for the decorrelation covariance).
+COV_NAME = TS_COV_NAME
 
 
 def output_files(ctx: StepContext) -> dict[str, Path]:
+    """The outputs by kind (``timeseriesDecorCov`` only with ``minopy.timeseries.calcCov``)."""
     net = ctx.network_dir
-    return {"timeseries": net / "timeseries.h5", "temporalCoherence": net / "temporalCoherence.h5",
-            "numInvIfgram": net / "numInvIfgram.h5", "maskTempCoh": net / "maskTempCoh.h5"}
+    files = {"timeseries": net / "timeseries.h5", "temporalCoherence": net /
+             "temporalCoherence.h5", "numInvIfgram": net / "numInvIfgram.h5",
+             "maskTempCoh": net / "maskTempCoh.h5"}
+    if ctx.config.get("minopy.timeseries.calcCov"):
+        files["timeseriesDecorCov"] = net / COV_NAME
+    return files
 
 
 def inputs(ctx: StepContext) -> list[Path]:
@@ -71,7 +84,10 @@ def outputs(ctx: StepContext) -> list[Output]:
                                            "bperp": ("N",)}),
             H5Output(files["temporalCoherence"], {"temporalCoherence": image}),
             H5Output(files["numInvIfgram"], {"mask": image}),
-            H5Output(files["maskTempCoh"], {"mask": image})]
+            H5Output(files["maskTempCoh"], {"mask": image}),
+            *([H5Output(files["timeseriesDecorCov"], {"timeseries": ("N", "N", "L", "W"),
+                                                     "date": ("N",)})]
+              if "timeseriesDecorCov" in files else [])]
 
 
 def observation_dataset(ctx: StepContext, names: list[str]) -> str:
@@ -204,6 +220,23 @@ def _ts_attrs(attrs: dict[str, Any], dates: list[str], ctx: StepContext, obs: st
     return out
 
 
+def rows_for(num_pair: int, width: int) -> int:
+    """Rows of one block: all pairs of a band of rows within :data:`BLOCK_BYTES`."""
+    return max(1, int(BLOCK_BYTES // max(1, 4 * num_pair * width)))
+
+
+def _covariance_block(pairs: list[str], dates: list[str], use: np.ndarray, coh: np.ndarray,
+                      looks: float, weight: np.ndarray | None, pix: np.ndarray, size: int,
+                      wavelength: float) -> np.ndarray:
+    """Time-series covariance (N, N, size) float32 in m² of a block; ``pix`` its inverted
+    candidates, ``use`` (M, len(pix)) their observations, ``coh`` their coherence."""
+    block = np.zeros((len(dates), len(dates), size), np.float32)
+    rad2m = (wavelength / (4 * np.pi)) ** 2
+    block[:, :, pix] = timeseries_covariance(
+        pairs, dates, use, decorrelation_variance(coh, looks), weight) * rad2m
+    return block
+
+
 def run(ctx: StepContext) -> None:
     """Invert the network block by block and write the four MintPy-format outputs."""
     cfg = ctx.config
@@ -276,9 +309,18 @@ def run(ctx: StepContext) -> None:
         out["timeseries"]["date"] = np.array(dates, dtype="S8")
         out["timeseries"]["bperp"] = bperp
         num_inv = out["numInvIfgram"].create_dataset("mask", (length, width), np.float32)
+        cov = None
+        if "timeseriesDecorCov" in out:
+            n = len(dates)
+            cov = out["timeseriesDecorCov"].create_dataset(
+                "timeseries", (n, n, length, width), np.float32,
+                chunks=(n, n, 1, min(width, max(1, 2**20 // (4 * n * n)))))
+            out["timeseriesDecorCov"]["date"] = np.array(dates, dtype="S8")
+            rows = max(1, min(rows_for(num_pair, width),
+                              COV_BLOCK_BYTES // max(1, 8 * n * n * width)))
         out["temporalCoherence"]["temporalCoherence"] = tcoh
         done = np.zeros((length, width), bool)
-        rows = max(1, int(BLOCK_BYTES // max(1, 4 * num_pair * width)))
+        rows = rows if cov is not None else rows_for(num_pair, width)
         inverted = low_redundancy = 0
         for y0 in range(0, length, rows):
             y1 = min(length, y0 + rows)
@@ -289,7 +331,7 @@ def run(ctx: StepContext) -> None:
             if mask_name == "connectComponent":
                 valid &= comp != 0
             coh = None
-            if func != "no" or mask_name == "coherence":
+            if func != "no" or mask_name == "coherence" or cov is not None:
                 coh = f["coherence"][:, y0:y1, :][idx].reshape(len(idx), -1).astype(np.float64)
             if mask_name == "coherence":
                 valid &= np.nan_to_num(coh, nan=0.0) >= mask_thr
@@ -299,9 +341,10 @@ def run(ctx: StepContext) -> None:
                 low = (incidence @ use.astype(np.float32)).min(axis=0) < min_red
                 low_redundancy += int(np.sum(low & use.any(axis=0)))
                 use[:, low] = False
+            weight = None if func == "no" else coherence_to_weight(coh[:, pix], func, looks)
             res = invert_pixels(
                 raw[:, pix] - ref_phase[:, None], pairs, dates, valid=use,
-                weight=None if func == "no" else coherence_to_weight(coh[:, pix], func, looks),
+                weight=weight,
                 min_norm_velocity=cfg["minopy.timeseries.minNormVelocity"], norm=norm,
                 smoothing=float(cfg["minopy.timeseries.L1smoothingFactor"]),
             )
@@ -311,6 +354,10 @@ def run(ctx: StepContext) -> None:
             counts = np.zeros((y1 - y0) * width, np.float32)
             counts[pix] = res.num_inv
             num_inv[y0:y1, :] = counts.reshape(y1 - y0, width)
+            if cov is not None:
+                cov[:, :, y0:y1, :] = _covariance_block(
+                    pairs, dates, use & res.inverted[None, :], coh[:, pix], looks, weight, pix,
+                    (y1 - y0) * width, wavelength).reshape(len(dates), len(dates), y1 - y0, width)
             inverted += int(res.inverted.sum())
             done[y0:y1].reshape(-1)[pix] = res.inverted
             ctx.log.debug("invert_network: rows %d-%d, %d pixels", y0, y1, pix.size)
@@ -329,6 +376,8 @@ def run(ctx: StepContext) -> None:
                 min_red)
         out["maskTempCoh"]["mask"] = (np.nan_to_num(tcoh, nan=-1.0) >= min_tcoh) & done
         out["timeseries"].attrs.update(_ts_attrs(attrs, dates, ctx, obs_name))
+        if cov is not None:
+            out["timeseriesDecorCov"].attrs.update(_ts_attrs(attrs, dates, ctx, obs_name))
         base = {k: v for k, v in attrs.items() if not k.startswith("mintpy.")}
         base.pop("REF_DATE", None)
         for key, ftype in (("temporalCoherence", "temporalCoherence"),

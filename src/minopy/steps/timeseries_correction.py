@@ -66,8 +66,10 @@ _THROUGH_VELOCITY = mintpy_bridge.TIMESERIES_STEPS.index("velocity") + 1
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    return [output_files(ctx)["timeseries"], output_files(ctx)["maskTempCoh"],
-            geometry_copy(ctx), *troposphere.input_files(ctx)]
+    files = output_files(ctx)
+    return [files["timeseries"], files["maskTempCoh"], geometry_copy(ctx),
+            *([files["timeseriesDecorCov"]] if "timeseriesDecorCov" in files else []),
+            *troposphere.input_files(ctx)]
 
 
 def outputs(ctx: StepContext) -> list[Output]:
@@ -93,7 +95,8 @@ def staged_inputs(ctx: StepContext) -> list[StagedInput]:
     items = [StagedInput(files["timeseries"], copy=True), StagedInput(geometry_copy(ctx),
                                                                       copy=True),
              StagedInput(stack_file(ctx))]
-    items += [StagedInput(files[k]) for k in ("temporalCoherence", "numInvIfgram", "maskTempCoh")]
+    items += [StagedInput(files[k]) for k in ("temporalCoherence", "numInvIfgram", "maskTempCoh",
+                                              "timeseriesDecorCov") if k in files]
     earlier = [Path(p) for p in ifgram_correction.outputs(ctx)]
     earlier += [p for p in published_files(net, "ifgram_correction") if p.parent == net]
     placed = {item.path for item in items}
