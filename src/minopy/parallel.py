@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from minopy.cluster import cluster_options, jobqueue_cluster
 from minopy.errors import ConfigError, StepError
 from minopy.parallel_env import THREAD_ENV_VARS, limit_threads
 
@@ -65,7 +66,10 @@ def num_workers(config: Mapping[str, Any]) -> int:
         At least 1.
     """
     requested = int(config["minopy.multiprocessing.numProcessor"])
-    if config["minopy.compute.scheduler"]:
+    spec = cluster_options(config)
+    if spec.workers:  # batch jobs: jobs x processes per job
+        return spec.workers
+    if spec.remote:
         return max(1, requested)
     return max(1, min(requested, os.cpu_count() or 1))
 
@@ -78,7 +82,7 @@ def threads_per_worker(config: Mapping[str, Any]) -> int:
 def use_in_process(config: Mapping[str, Any], workers: int | None = None) -> bool:
     """Whether work should run in this process without dask (local run with one worker)."""
     k = num_workers(config) if workers is None else workers
-    return not config["minopy.compute.scheduler"] and k <= 1
+    return not cluster_options(config).remote and k <= 1
 
 
 def thread_env(threads: int) -> dict[str, str]:
@@ -159,14 +163,15 @@ def choose_execution(config: Mapping[str, Any], num_tasks: int, mode: str = "aut
     if mode not in EXECUTION_MODES:
         raise ValueError(f"execution mode {mode!r}; expected one of {EXECUTION_MODES}")
     k, t = num_workers(config), threads_per_worker(config)
-    remote = bool(config["minopy.compute.scheduler"])
+    remote = cluster_options(config).remote
     cores = k * t if remote else max(1, min(k * t, os.cpu_count() or 1))
     if mode == "inprocess":
         return Execution(True, 1, cores, "requested")
     if mode == "dask":
         return Execution(False, max(1, min(k, num_tasks)), t, "requested")
     if remote:
-        return Execution(False, k, t, "minopy.compute.scheduler is set")
+        return Execution(False, k, t,
+                         f"minopy.compute.cluster: {cluster_options(config).describe()}")
     if k <= 1 or num_tasks <= 1:
         return Execution(True, 1, cores, "one worker" if k <= 1 else "one task")
     if cores <= IN_PROCESS_MAX_THREADS:
@@ -244,7 +249,8 @@ def scheduler_http(dashboard: str | None) -> dict[str, Any]:
 
 
 @contextmanager
-def get_client(config: Mapping[str, Any], workers: int | None = None) -> Iterator[Any]:
+def get_client(config: Mapping[str, Any], workers: int | None = None,
+               work_dir: Any = None) -> Iterator[Any]:
     """Yield a dask ``Client``: local worker processes, or an existing scheduler.
 
     Parameters
@@ -254,6 +260,9 @@ def get_client(config: Mapping[str, Any], workers: int | None = None) -> Iterato
         ``minopy.compute.scheduler``, ``minopy.compute.dashboard``.
     workers : int, optional
         Number of local worker processes; default :func:`num_workers` of ``config``.
+    work_dir : path, optional
+        Work directory: batch jobs (``minopy.compute.cluster`` slurm/pbs/sge/lsf,
+        :mod:`minopy.cluster`) write their logs to ``<work_dir>/dask_jobs``.
 
     Yields
     ------
@@ -272,9 +281,17 @@ def get_client(config: Mapping[str, Any], workers: int | None = None) -> Iterato
 
     threads = threads_per_worker(config)
     env = thread_env(threads)
-    address = config["minopy.compute.scheduler"]
+    spec = cluster_options(config)
+    address = spec.address
     with _quiet_dask_logs(), dask.config.set({"distributed.nanny.pre-spawn-environ": env,
                                                "distributed.nanny.environ": env}):
+        if spec.workers:  # slurm / pbs / sge / lsf: the run's jobs, kept for its later steps
+            client = Client(jobqueue_cluster(spec, work_dir))
+            try:
+                yield client
+            finally:
+                client.close()
+            return
         if address:
             _check_scheduler(address)
             try:

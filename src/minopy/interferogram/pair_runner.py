@@ -37,7 +37,8 @@ def run_pairs(
         else:
             from distributed import as_completed
 
-            with parallel.get_client(ctx.config, workers=workers) as client:
+            with parallel.get_client(ctx.config, workers=workers,
+                                     work_dir=ctx.work_dir) as client:
                 futures = {client.submit(func, *args, pure=False, key=f"{desc}-{name}"): name
                            for name, args in jobs}
                 try:

@@ -130,7 +130,10 @@ class StepContext:
     def num_workers(self) -> int:
         import os
 
+        from minopy.cluster import cluster_options
+
         requested = int(self.config["minopy.multiprocessing.numProcessor"])
-        if self.config["minopy.compute.scheduler"]:
-            return requested
+        spec = cluster_options(self.config)
+        if spec.remote:
+            return spec.workers or requested
         return max(1, min(requested, os.cpu_count() or 1))

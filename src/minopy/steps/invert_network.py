@@ -31,6 +31,7 @@ velocity uncertainty.
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -38,16 +39,26 @@ from typing import Any
 import h5py
 import numpy as np
 
+from minopy import parallel
 from minopy.errors import ConfigError, InputDataError, StepError
+from minopy.interferogram.pair_runner import run_pairs
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import read_raster
 from minopy.mintpy_bridge import TS_COV_NAME, UNWRAP_DATASETS, user_reference_given
-from minopy.network.covariance import decorrelation_variance, timeseries_covariance
 from minopy.network.design import date_groups, dates_of, phase_design_matrix
-from minopy.network.inversion import coherence_to_weight, invert_pixels
 from minopy.steps.context import StepContext
+from minopy.steps.inversion_blocks import (
+    BLOCK_FORMAT,
+    BlockTask,
+    InversionSetup,
+    block_path,
+    invert_block,
+    remove_blocks,
+    stored_fingerprint,
+)
 from minopy.steps.load_ifgram import geometry_copy, stack_file
 from minopy.steps.outputs import H5Output, Output
+from minopy.steps.patches import file_signature, fingerprint
 
 OPTION_PREFIXES: tuple[str, ...] = ("minopy.timeseries.", "mintpy.unwrapError.method",
                                     "mintpy.networkInversion.", "mintpy.reference.")
@@ -225,18 +236,6 @@ def rows_for(num_pair: int, width: int) -> int:
     return max(1, int(BLOCK_BYTES // max(1, 4 * num_pair * width)))
 
 
-def _covariance_block(pairs: list[str], dates: list[str], use: np.ndarray, coh: np.ndarray,
-                      looks: float, weight: np.ndarray | None, pix: np.ndarray, size: int,
-                      wavelength: float) -> np.ndarray:
-    """Time-series covariance (N, N, size) float32 in m² of a block; ``pix`` its inverted
-    candidates, ``use`` (M, len(pix)) their observations, ``coh`` their coherence."""
-    block = np.zeros((len(dates), len(dates), size), np.float32)
-    rad2m = (wavelength / (4 * np.pi)) ** 2
-    block[:, :, pix] = timeseries_covariance(
-        pairs, dates, use, decorrelation_variance(coh, looks), weight) * rad2m
-    return block
-
-
 def run(ctx: StepContext) -> None:
     """Invert the network block by block and write the four MintPy-format outputs."""
     cfg = ctx.config
@@ -301,6 +300,31 @@ def run(ctx: StepContext) -> None:
         bperp = np.zeros(len(dates), np.float32)
         bperp[1:] = np.linalg.lstsq(phase_design_matrix(pairs, dates),
                                     f["bperp"][()][idx].astype(np.float64), rcond=None)[0]
+        calc_cov = "timeseriesDecorCov" in files
+        setup = InversionSetup(
+            stack_file=str(path), obs_name=obs_name, idx=idx, pairs=tuple(pairs),
+            dates=tuple(dates), ref_phase=ref_phase, incidence=incidence, width=width,
+            mask_name=mask_name, mask_thr=mask_thr, weight_func=func, norm=norm,
+            min_norm_velocity=bool(cfg["minopy.timeseries.minNormVelocity"]),
+            smoothing=float(cfg["minopy.timeseries.L1smoothingFactor"]), min_tcoh=min_tcoh,
+            min_red=min_red, looks=looks, wavelength=wavelength, calc_cov=calc_cov)
+        rows = rows_for(num_pair, width)
+        if calc_cov:
+            rows = max(1, min(rows, COV_BLOCK_BYTES // max(1, 8 * len(dates) ** 2 * width)))
+        common = fingerprint({"format": BLOCK_FORMAT, "setup": repr(dataclasses.astuple(setup)),
+                              "inputs": [file_signature(p) for p in inputs(ctx)]})
+        tasks = []
+        for y0 in range(0, length, rows):
+            y1 = min(length, y0 + rows)
+            out_file = block_path(ctx.network_dir, y0, y1)
+            fp = fingerprint({"run": common, "rows": [y0, y1]})
+            tasks.append(BlockTask(setup, y0, y1, tcoh[y0:y1], str(out_file), fp,
+                                   parallel.threads_per_worker(cfg)))
+        todo = [t for t in tasks if stored_fingerprint(Path(t.out_file)) != t.fingerprint]
+        ctx.log.info("invert_network: %d x %d pixels, %d pairs, %d dates: %d blocks of %d rows "
+                     "(%d to compute, %d reused)", length, width, len(pairs), len(dates),
+                     len(tasks), rows, len(todo), len(tasks) - len(todo))
+        run_pairs(ctx, invert_block, [(f"rows{t.y0}", (t,)) for t in todo], "invert_network")
         tmp = {k: stack.enter_context(atomic_path(p)) for k, p in files.items()}
         out = {k: stack.enter_context(h5py.File(p, "w")) for k, p in tmp.items()}
         ts = out["timeseries"].create_dataset(
@@ -310,57 +334,28 @@ def run(ctx: StepContext) -> None:
         out["timeseries"]["bperp"] = bperp
         num_inv = out["numInvIfgram"].create_dataset("mask", (length, width), np.float32)
         cov = None
-        if "timeseriesDecorCov" in out:
+        if calc_cov:
             n = len(dates)
             cov = out["timeseriesDecorCov"].create_dataset(
                 "timeseries", (n, n, length, width), np.float32,
                 chunks=(n, n, 1, min(width, max(1, 2**20 // (4 * n * n)))))
             out["timeseriesDecorCov"]["date"] = np.array(dates, dtype="S8")
-            rows = max(1, min(rows_for(num_pair, width),
-                              COV_BLOCK_BYTES // max(1, 8 * n * n * width)))
         out["temporalCoherence"]["temporalCoherence"] = tcoh
         done = np.zeros((length, width), bool)
-        rows = rows if cov is not None else rows_for(num_pair, width)
         inverted = low_redundancy = 0
-        for y0 in range(0, length, rows):
-            y1 = min(length, y0 + rows)
-            raw = f[obs_name][:, y0:y1, :][idx].reshape(len(idx), -1).astype(np.float64)
-            comp = (f["connectComponent"][:, y0:y1, :][idx].reshape(len(idx), -1)
-                    if "connectComponent" in f else np.ones_like(raw))
-            valid = np.isfinite(raw) & ~((raw == 0) & (comp == 0))
-            if mask_name == "connectComponent":
-                valid &= comp != 0
-            coh = None
-            if func != "no" or mask_name == "coherence" or cov is not None:
-                coh = f["coherence"][:, y0:y1, :][idx].reshape(len(idx), -1).astype(np.float64)
-            if mask_name == "coherence":
-                valid &= np.nan_to_num(coh, nan=0.0) >= mask_thr
-            pix = np.flatnonzero((tcoh[y0:y1] >= min_tcoh).ravel())
-            use = valid[:, pix]
-            if min_red > 0:
-                low = (incidence @ use.astype(np.float32)).min(axis=0) < min_red
-                low_redundancy += int(np.sum(low & use.any(axis=0)))
-                use[:, low] = False
-            weight = None if func == "no" else coherence_to_weight(coh[:, pix], func, looks)
-            res = invert_pixels(
-                raw[:, pix] - ref_phase[:, None], pairs, dates, valid=use,
-                weight=weight,
-                min_norm_velocity=cfg["minopy.timeseries.minNormVelocity"], norm=norm,
-                smoothing=float(cfg["minopy.timeseries.L1smoothingFactor"]),
-            )
-            block = np.zeros((len(dates), (y1 - y0) * width), np.float32)
-            block[:, pix] = res.phase * np.float32(-wavelength / (4 * np.pi))
-            ts[:, y0:y1, :] = block.reshape(len(dates), y1 - y0, width)
-            counts = np.zeros((y1 - y0) * width, np.float32)
-            counts[pix] = res.num_inv
-            num_inv[y0:y1, :] = counts.reshape(y1 - y0, width)
-            if cov is not None:
-                cov[:, :, y0:y1, :] = _covariance_block(
-                    pairs, dates, use & res.inverted[None, :], coh[:, pix], looks, weight, pix,
-                    (y1 - y0) * width, wavelength).reshape(len(dates), len(dates), y1 - y0, width)
-            inverted += int(res.inverted.sum())
-            done[y0:y1].reshape(-1)[pix] = res.inverted
-            ctx.log.debug("invert_network: rows %d-%d, %d pixels", y0, y1, pix.size)
+        for task in tasks:
+            block = Path(task.out_file)
+            if stored_fingerprint(block) != task.fingerprint:
+                raise StepError(f"invert_network: the result of rows {task.y0}-{task.y1} "
+                                f"({block}) is missing or stale after the run")
+            with np.load(block, allow_pickle=False) as data:
+                ts[:, task.y0:task.y1, :] = data["timeseries"]
+                num_inv[task.y0:task.y1, :] = data["numInvIfgram"]
+                done[task.y0:task.y1] = data["done"]
+                if cov is not None:
+                    cov[:, :, task.y0:task.y1, :] = data["timeseriesDecorCov"]
+                inverted += int(data["counters"][0])
+                low_redundancy += int(data["counters"][1])
         if inverted == 0:
             raise InputDataError(
                 f"every pixel is masked: {int(land.sum())} of {land.size} pixels are on land/not "
@@ -389,5 +384,6 @@ def run(ctx: StepContext) -> None:
         })
         for h5 in out.values():
             h5.close()
+    remove_blocks(ctx.network_dir)
     ctx.log.info("invert_network: %d pixels inverted, %d dates -> %s", inverted, len(dates),
                  files["timeseries"])

@@ -40,6 +40,7 @@ import h5py
 import numpy as np
 
 from minopy import parallel
+from minopy.cluster import cluster_options
 from minopy.errors import ConfigError, InputDataError, StepError
 from minopy.io.atomic import write_text_atomic
 from minopy.io.multilook import parse_strides
@@ -358,7 +359,7 @@ def _run_tasks(ctx: StepContext, tasks: list[PatchTask], execution: parallel.Exe
     counts: dict[int, np.ndarray] = {}
     if not tasks:
         return counts
-    if execution.in_process or not ctx.config["minopy.compute.scheduler"]:
+    if execution.in_process or not cluster_options(ctx.config).remote:
         warm_up_kernels(options, num_dates, ctx.log)
     if execution.in_process:
         with numba_threads(execution.threads), \
@@ -370,7 +371,8 @@ def _run_tasks(ctx: StepContext, tasks: list[PatchTask], execution: parallel.Exe
         return counts
     from distributed import as_completed
 
-    with parallel.get_client(ctx.config, workers=execution.workers) as client, \
+    with parallel.get_client(ctx.config, workers=execution.workers,
+                             work_dir=ctx.work_dir) as client, \
             ProgressBar(len(tasks), "phase linking", log=ctx.log, unit="patch") as bar:
         futures = [client.submit(compute_patch, t, pure=False,
                                  key=f"phase_linking-{t.box.name}-{t.fingerprint[:12]}")
