@@ -38,21 +38,31 @@ def main(argv: list[str] | None = None) -> None:
             for j, lk in enumerate(LOOKS):
                 table[f, i, j] = simulate_noise_bias(n, lk, fam, trials, rng)
             print(fam, n, np.round(table[f, i], 3), flush=True)
+    OUT.write_text(table_module_text(table, args.trials, args.seed))
+    print(f"wrote {OUT}")
+
+
+def _wrapped(values, indent: str, fmt: str = ".4f") -> str:
+    """``[v, v, ...]`` with at most 10 numbers a line (ruff's line length)."""
+    items = [format(v, fmt) for v in values]
+    lines = [", ".join(items[k:k + 10]) for k in range(0, len(items), 10)]
+    return "[" + (",\n" + indent + " ").join(lines) + "]"
+
+
+def table_module_text(table: np.ndarray, trials: int, seed: int) -> str:
+    """The text of ``_tcoh_bias_table.py`` for a bias ``table`` (family, N, L)."""
     rows = ",\n".join(
-        "    [" + ",\n     ".join("[" + ", ".join(f"{v:.4f}" for v in table[f, i]) + "]"
-                               for i in range(len(NUM_DATES))) + "]"
-        for f in range(len(FAMILIES)))
-    text = (
+        "    [" + ",\n     ".join(_wrapped(table[f, i], "     ") for i in range(table.shape[1]))
+        + "]" for f in range(table.shape[0]))
+    return (
         '"""Noise bias b(N, L) of the temporal coherence, measured by bench/tcoh_bias_table.py\n'
-        f'(Monte Carlo on complex white noise, {args.trials} stacks per cell, fewer for N > 60,\n'
-        f'seed {args.seed}). Generated: do not edit. Axes: family (EVD, EMI, sequential), N, L."""\n\n'
+        f'(Monte Carlo on complex white noise, {trials} stacks per cell, fewer for N > 60,\n'
+        f'seed {seed}). Generated: do not edit. Axes: family (EVD, EMI, sequential), N, L."""\n\n'
         "import numpy as np\n\n"
         f"NUM_DATES = np.array({list(NUM_DATES)})\n"
-        f"LOOKS = np.array({list(LOOKS)})\n"
+        f"LOOKS = np.array({_wrapped(LOOKS, '               ', 'd')})\n"
         f"BIAS = np.array([\n{rows}\n])\n"
     )
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
 
 
 if __name__ == "__main__":

@@ -185,7 +185,8 @@ def test_calibrated_chain_agrees_with_the_authors_phase_similarity(houston_linke
     median #SHP 113 of 225 [11]; PS 0.1 % [12.3 %]; Pearson r(tempCoh_full, avg_correlation)
     0.37 [0.34]; pixels with max_sim > 0.7 that are PS or have tempCoh_full >= 0.7: 63 % [80 %];
     PS with max_sim < 0.4: 0 % [66 %]; pixels with max_sim < 0.3 and tempCoh_full >= 0.7: 3.3 %
-    [10.8 %] (12 % on the 72 x 112 subset, which is mostly the built-up patches' surroundings). The issue's targets r >= 0.6, >= 85 % and <= 3 % are not reached (see the closing
+    [10.8 %] (12 % on the 72 x 112 subset, which is mostly the built-up patches' surroundings).
+    The issue's targets r >= 0.6, >= 85 % and <= 3 % are not reached (see the closing
     note); the bounds below guard what was gained.
     """
     run = houston_linked

@@ -218,7 +218,8 @@ def test_automatic_reference_where_mintpy_would_pick_a_bad_pixel(tmp_path: Path,
     assert good[y - 3:y + 4, x - 3:x + 4].all(), (y, x)  # deep inside the good area
     assert (f"automatic reference point y/x = {y}/{x}: unwrapped (connected component != 0) in "
             f"all {len(s.pairs)} kept interferograms" in caplog.text)
-    assert "most coherent neighbourhood (mean average spatial coherence 0.80" in caplog.text
+    assert "the most reliable neighbourhood (mean temporal coherence" in caplog.text
+    assert "average spatial coherence 0.80)" in caplog.text
     invert_network.run(s.ctx)
     ts, ts_attrs = _read(s.ctx.network_dir / "timeseries.h5", "timeseries")
     assert (int(ts_attrs["REF_Y"]), int(ts_attrs["REF_X"])) == (y, x)

@@ -10,11 +10,18 @@ bright scatterer. minopy chooses instead, among the allowed pixels (on land, not
    all of them when any pixel is;
 2. among these, the reliable ones (phase-linking temporal coherence >= minTempCoh) if there are
    any;
-3. the one whose neighbourhood is the most coherent: the mean over a
-   ``NEIGHBOURHOOD x NEIGHBOURHOOD`` window of the average spatial coherence, counting neighbours
-   that are not candidates (or outside the image) as 0; ties go to the higher own coherence, then
-   to the first pixel in row order. So a pixel deep inside a coherent, unwrapped area wins over an
-   isolated persistent scatterer and over the edge of an area.
+3. the one whose neighbourhood is the most reliable: the mean over a
+   ``NEIGHBOURHOOD x NEIGHBOURHOOD`` window of the phase-linking temporal coherence, counting
+   neighbours that are not candidates (or outside the image) as 0; ties go to the neighbourhood's
+   mean average spatial coherence, then to the first pixel in row order. So a pixel deep inside a
+   coherent, unwrapped area wins over an isolated persistent scatterer and over the edge of an
+   area.
+
+The temporal coherence ranks, not the average spatial coherence MintPy uses: the interferograms
+of a phase-linked network are formed from the estimated phase series, so their spatial coherence
+is close to 1 over most of a scene (median 0.79 on the Houston crop, 0.99 at hundreds of pixels)
+and hardly tells a stable area from a noisy one, while the temporal coherence measures how well
+each pixel's series fits its own covariance.
 """
 
 from __future__ import annotations
@@ -44,8 +51,10 @@ class ReferenceChoice:
         Pixels that were unwrapped in as many interferograms (and reliable, when ``reliable``).
     reliable : bool
         Whether the candidates were limited to pixels with temporal coherence >= the threshold.
-    coherence, neighbourhood_coherence : float
-        The pixel's average spatial coherence and the mean over its neighbourhood.
+    temporal_coherence, neighbourhood_temporal_coherence : float
+        The pixel's phase-linking temporal coherence and the mean over its neighbourhood.
+    coherence : float
+        The pixel's average spatial coherence.
     """
 
     y: int
@@ -54,8 +63,9 @@ class ReferenceChoice:
     num_pairs: int
     num_candidates: int
     reliable: bool
+    temporal_coherence: float
+    neighbourhood_temporal_coherence: float
     coherence: float
-    neighbourhood_coherence: float
 
     def describe(self) -> str:
         """One sentence saying why this pixel was chosen."""
@@ -65,13 +75,15 @@ class ReferenceChoice:
                       "the most of any pixel")
         pool = "reliable " if self.reliable else ""
         return (f"y/x = {self.y}/{self.x}: {where}; of the {self.num_candidates} {pool}pixels "
-                f"alike, the most coherent neighbourhood (mean average spatial coherence "
-                f"{self.neighbourhood_coherence:.2f} over {NEIGHBOURHOOD} x {NEIGHBOURHOOD} "
-                f"pixels, own {self.coherence:.2f})")
+                f"alike, the most reliable neighbourhood (mean temporal coherence "
+                f"{self.neighbourhood_temporal_coherence:.2f} over {NEIGHBOURHOOD} x "
+                f"{NEIGHBOURHOOD} pixels, own {self.temporal_coherence:.2f}; average spatial "
+                f"coherence {self.coherence:.2f})")
 
 
-def choose_reference(num_unwrapped: np.ndarray, num_pairs: int, coherence: np.ndarray,
-                     allowed: np.ndarray, reliable: np.ndarray) -> ReferenceChoice:
+def choose_reference(num_unwrapped: np.ndarray, num_pairs: int, temporal_coherence: np.ndarray,
+                     min_temporal_coherence: float, coherence: np.ndarray,
+                     allowed: np.ndarray) -> ReferenceChoice:
     """Choose the reference pixel (see the module docstring).
 
     Parameters
@@ -80,12 +92,14 @@ def choose_reference(num_unwrapped: np.ndarray, num_pairs: int, coherence: np.nd
         Number of kept interferograms in which each pixel is unwrapped.
     num_pairs : int
         Number of kept interferograms.
+    temporal_coherence : ndarray, shape (L, W), float
+        Phase-linking temporal coherence (0-1; NaN counts as 0).
+    min_temporal_coherence : float
+        Reliability threshold on ``temporal_coherence`` (``minopy.timeseries.minTempCoh``).
     coherence : ndarray, shape (L, W), float
-        Average spatial coherence (0-1; NaN counts as 0).
+        Average spatial coherence of the interferograms (0-1; NaN counts as 0).
     allowed : ndarray, shape (L, W), bool
         Pixels that may be the reference (on land, not in shadow, valid for MintPy).
-    reliable : ndarray, shape (L, W), bool
-        Pixels whose phase-linking temporal coherence reaches the threshold.
 
     Raises
     ------
@@ -100,15 +114,24 @@ def choose_reference(num_unwrapped: np.ndarray, num_pairs: int, coherence: np.nd
             "interferograms (all NaN or connected component 0); check the unwrapping "
             "(unwrap_ifgram) or set mintpy.reference.yx (row,col) / mintpy.reference.lalo"
         )
-    candidates = counts == best
-    use_reliable = bool((candidates & reliable).any())
-    if use_reliable:
-        candidates &= reliable
+    tcoh = np.nan_to_num(np.asarray(temporal_coherence, dtype=np.float64), nan=0.0)
     coh = np.nan_to_num(np.asarray(coherence, dtype=np.float64), nan=0.0)
-    score = ndimage.uniform_filter(np.where(candidates, coh, 0.0), size=NEIGHBOURHOOD,
-                                   mode="constant", cval=0.0)
+    candidates = counts == best
+    reliable = candidates & (tcoh >= min_temporal_coherence)
+    use_reliable = bool(reliable.any())
+    if use_reliable:
+        candidates = reliable
+
+    def around(values: np.ndarray) -> np.ndarray:
+        # rounded so that equal neighbourhoods tie exactly (the filter's sums differ in the
+        # last bits from place to place)
+        mean = ndimage.uniform_filter(np.where(candidates, values, 0.0), size=NEIGHBOURHOOD,
+                                      mode="constant", cval=0.0)
+        return np.round(mean, 6)
+
+    score, tie = around(tcoh), around(coh)
     flat = np.flatnonzero(candidates)
-    order = np.lexsort((flat, -coh.ravel()[flat], -score.ravel()[flat]))
+    order = np.lexsort((flat, -tie.ravel()[flat], -score.ravel()[flat]))
     y, x = np.unravel_index(int(flat[order[0]]), coh.shape)
     return ReferenceChoice(int(y), int(x), best, int(num_pairs), int(flat.size), use_reliable,
-                           float(coh[y, x]), float(score[y, x]))
+                           float(tcoh[y, x]), float(score[y, x]), float(coh[y, x]))

@@ -227,17 +227,17 @@ def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, sa, sr, ha, h
                 continue
             gather_samples(re, im, r, c, ha, hr, masks[i, j], zr, zi)
             if refine and n >= 2 * BLOCK and mixed_set(masks[i, j], logp, r, c, ha, hr,
-                                                       null_var[i, j]):
-                if whitened_power(zr, zi, n, wgt, nblocks, wsum, lrs, lis, bpow, yr, yi):
-                    lo, hi = log_interval(wsum, n, float(nd), ctable, wlog)
-                    prune_mask(masks[i, j], wsum, lo, hi, ha, hr, similar)
-                    m = centre_component(similar, ha, hr, allowed, comp, state, stack, kept)
-                    if MIN_KEPT * n <= m < n:
-                        masks[i, j] = kept
-                        n = m
-                        counts[i, j] = n
-                        shp_count[i, j] = n
-                        gather_samples(re, im, r, c, ha, hr, masks[i, j], zr, zi)
+                                                       null_var[i, j]) \
+                    and whitened_power(zr, zi, n, wgt, nblocks, wsum, lrs, lis, bpow, yr, yi):
+                lo, hi = log_interval(wsum, n, float(nd), ctable, wlog)
+                prune_mask(masks[i, j], wsum, lo, hi, ha, hr, similar)
+                m = centre_component(similar, ha, hr, allowed, comp, state, stack, kept)
+                if MIN_KEPT * n <= m < n:
+                    masks[i, j] = kept
+                    n = m
+                    counts[i, j] = n
+                    shp_count[i, j] = n
+                    gather_samples(re, im, r, c, ha, hr, masks[i, j], zr, zi)
             covariance_planar(zr, zi, n, gamma)
             for t in range(nd):
                 cdiag[t] = gamma[t, t].real
@@ -266,7 +266,7 @@ def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, sa, sr, ha, h
                 estimator[i, j] = CODE_FEW_SHP
             elif rule == RULE_MINOPY and n <= ps_num_shp:
                 evd_vector(gamma, x)
-                g = temporal_coherence_vector(gamma, x, 0)
+                g = temporal_coherence_vector(gamma, x, np.int64(0))
                 b_evd = noise_bias(FAMILY_EVD, nd, n, bias, log_n, log_l)
                 tcoh[0, i, j] = debias(g, b_evd)
                 tcoh[1, i, j] = debias(g, b_evd)
@@ -277,7 +277,7 @@ def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, sa, sr, ha, h
                 )
                 b_avg = noise_bias(FAMILY_EMI, avg_n, n, bias, log_n, log_l)
                 tcoh[0, i, j] = debias(avg, b_avg)
-                tcoh[1, i, j] = debias(temporal_coherence_vector(gamma, x, 0), b_full)
+                tcoh[1, i, j] = debias(temporal_coherence_vector(gamma, x, np.int64(0)), b_full)
                 estimator[i, j] = code
             else:
                 code, have_inv = estimate_vector_inv(gamma, base, beta0, lag, x, ainv)

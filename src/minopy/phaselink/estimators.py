@@ -129,7 +129,7 @@ def _evd_planar(gr, gi, xr, xi) -> None:
     n = gr.shape[0]
     yr = np.empty(n)
     yi = np.empty(n)
-    if pl.power_iteration(gr, gi, xr, xi, yr, yi, POWER_PLAIN_ITER, EIG_TOL):
+    if pl.power_iteration(gr, gi, xr, xi, yr, yi, np.int64(POWER_PLAIN_ITER), EIG_TOL):
         return
     # slow convergence (small eigen-gap): inverse iteration on (mu I - Γ) with mu > λ_max;
     # its Cholesky succeeds iff mu is above the largest eigenvalue.
@@ -144,7 +144,7 @@ def _evd_planar(gr, gi, xr, xi) -> None:
             pl.inverse_iteration(lr, li, ur, ui, xr, xi, yr, yi, INVERSE_MAX_ITER, EIG_TOL)
             return
         tau *= 4.0
-    pl.power_iteration(gr, gi, xr, xi, yr, yi, POWER_MAX_ITER, EIG_TOL)
+    pl.power_iteration(gr, gi, xr, xi, yr, yi, np.int64(POWER_MAX_ITER), EIG_TOL)
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -447,7 +447,7 @@ def estimate_vector_inv(
     if method == CODE_STBAS:
         g = np.empty_like(gamma)
         band_matrix(gamma, lag, g)
-        beta = emi_solve(g, beta0, x, True, ainv)
+        beta = emi_solve(g, beta0, x, np.bool_(True), ainv)
         return (CODE_STBAS if beta >= 0.0 else CODE_EMI_FALLBACK_EVD), False
     beta = emi_solve(gamma, beta0, x, method == CODE_PTA, ainv)
     if beta < 0.0:

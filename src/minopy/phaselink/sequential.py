@@ -141,10 +141,10 @@ def sequential_vector(
             for t2 in range(nk):
                 g[k + t1, k + t2] = gamma_full[s + t1, s + t2]
         xk = np.empty(m, dtype=np.complex128)
-        used = estimate_vector(g, base, beta0, 0, xk)
+        used = estimate_vector(g, base, beta0, np.int64(0), xk)
         if used == CODE_EMI_FALLBACK_EVD:
             code = CODE_EMI_FALLBACK_EVD
-        coh_sum += temporal_coherence_vector(g, xk, 0)
+        coh_sum += temporal_coherence_vector(g, xk, np.int64(0))
         # compress the new dates with their estimated (date-0 frame) phasors
         scale = 1.0 / np.sqrt(nk)
         for t in range(nk):
@@ -170,7 +170,7 @@ def sequential_vector(
         covariance_planar(czr, czi, n, gd)
         covariance_to_coherence(gd, gd)
         xd = np.empty(nms, dtype=np.complex128)
-        used = estimate_vector(gd, CODE_EMI, beta0, 0, xd)
+        used = estimate_vector(gd, np.int64(CODE_EMI), beta0, np.int64(0), xd)
         if used == CODE_EMI_FALLBACK_EVD:
             code = CODE_EMI_FALLBACK_EVD
         for k in range(1, nms):

@@ -37,7 +37,8 @@ window by :mod:`minopy.phaselink.dependence`) and uses it in its critical value:
     ``N/2`` in the asymptotic Kolmogorov critical distance
     ``D_crit = λ_α / (√Ne + 0.12 + 0.11/√Ne)``.
 ``ad``
-    k-sample Anderson–Darling (Scholz & Stephens 1987, midrank, k = 2). ``A²`` grows like the squared
+    k-sample Anderson–Darling (Scholz & Stephens 1987, midrank, k = 2). ``A²`` grows like the
+    squared
     ECDF difference, so it is scaled by ``N_AD / N`` and standardised for samples of size ``N_AD``,
     then compared with the Scholz–Stephens interpolated significance (capped to [0.001, 0.25]);
     ``N_AD`` is the KS effective size with a factor 0.72 instead of ½ (Monte Carlo fit: its
@@ -71,7 +72,8 @@ SHP_TESTS: dict[str, int] = {"ks": 0, "ad": 1, "ttest": 2, "glrt": 3}
 #: Share of the intensity correlation seen by the ECDF indicators (KS, AD); see module docstring.
 KS_INDICATOR_FACTOR = 0.5
 #: Share of the intensity correlation that calibrates the Anderson–Darling statistic (its
-#: tail-weighted integral sees more of the correlation than the KS supremum; fitted like the KS one).
+#: tail-weighted integral sees more of the correlation than the KS supremum; fitted like the KS
+#: one).
 AD_INDICATOR_FACTOR = 0.72
 #: Delta-method correction of the variance of log mean power: κ = 1 - KAPPA * (1 - 1/(sN)).
 LOG_VARIANCE_KAPPA = 0.1
@@ -143,7 +145,8 @@ def _ad_zstar(alpha: float) -> float:
 def test_parameters(test: str, num_dates: int, alpha: float) -> np.ndarray:
     """Constants of a test's critical value, indexed by the kernels.
 
-    Layout: ``[alpha, λ_α (KS), χ²₁(1-α) (GLRT), AD z*, 0, 0, 0, 0, then for n = 0..N: Student t_{α/2}(n - 1) (t-test; index 8 + n), then AD σ(n) (index
+    Layout: ``[alpha, λ_α (KS), χ²₁(1-α) (GLRT), AD z*, 0, 0, 0, 0, then for n = 0..N:
+    Student t_{α/2}(n - 1) (t-test; index 8 + n), then AD σ(n) (index
     9 + N + n)]``.
     """
     if test not in SHP_TESTS:
@@ -167,7 +170,8 @@ def effective_ks_samples(num_dates: int, dependence: float) -> float:
 
 @njit(cache=True)
 def ks_count(a: np.ndarray, b: np.ndarray, scale: float) -> int:
-    """KS statistic in counts with a scale band: ``N * max(sup(F_a - F_{b/c}), sup(F_b - F_{a/c}))``.
+    """KS statistic in counts with a scale band:
+    ``N * max(sup(F_a - F_{b/c}), sup(F_b - F_{a/c}))``.
 
     ``a`` and ``b`` are sorted samples of equal size N; ``c = scale >= 1``. With ``c = 1`` this is
     ``N D`` of the ordinary two-sample KS test.

@@ -4,8 +4,9 @@ correct_unwrap_error on ``<net>_network/inputs/ifgramStack.h5``.
 Reference point: a point the user gives (``mintpy.reference.yx``/``lalo``) goes through MintPy's
 reference_point, which refuses it clearly when it is outside the data or masked. When the point is
 automatic, minopy chooses it (:mod:`minopy.network.reference`): a pixel unwrapped in all kept
-interferograms (or in the most), reliable in phase linking, with the most coherent neighbourhood in
-MintPy's average spatial coherence (``mintpy.reference.coherenceFile``, auto ``avgSpatialCoh.h5``).
+interferograms (or in the most), reliable in phase linking, with the most reliable neighbourhood
+(mean phase-linking temporal coherence; ties go to MintPy's average spatial coherence,
+``mintpy.reference.coherenceFile``, auto ``avgSpatialCoh.h5``).
 MintPy's own automatic choice is random among coherent pixels and ignores the connected components,
 so on low-coherence scenes it picks pixels that invert_network must reject. The choice and its
 reason are logged and written by MintPy's reference_point (``REF_Y``/``REF_X`` of
@@ -128,8 +129,8 @@ def automatic_reference(ctx: StepContext) -> ReferenceChoice:
         raise InputDataError(f"{coh_file} is {coherence.shape} but the interferograms are "
                              f"{num_unwrapped.shape}")
     allowed = land & mintpy_valid
-    reliable = tcoh >= ctx.config["minopy.timeseries.minTempCoh"]
-    choice = choose_reference(num_unwrapped, num_pairs, coherence, allowed, reliable)
+    choice = choose_reference(num_unwrapped, num_pairs, tcoh,
+                              ctx.config["minopy.timeseries.minTempCoh"], coherence, allowed)
     ctx.log.info("automatic reference point %s", choice.describe())
     if choice.num_unwrapped < num_pairs:
         ctx.log.warning(
