@@ -82,3 +82,20 @@ def test_patch_cores_hold_whole_cells_and_cover_the_coarse_grid(shape, strides):
         r0, r1, c0, c1 = box.output_bounds(strides)
         cover[r0:r1, c0:c1] += 1
     assert (cover == 1).all()
+
+
+def test_truth_comparison_on_the_coarse_grid(tmp_path):
+    from minopy.summary import compare_with_truth
+
+    rng = np.random.default_rng(1)
+    truth = rng.normal(0, 0.01, (20, 30))
+    with h5py.File(tmp_path / "truth.h5", "w") as f:
+        f["velocity"] = truth
+    vel = cell_centre(truth, (2, 3)) + 1e-4
+    with h5py.File(tmp_path / "velocity.h5", "w") as f:
+        f["velocity"] = vel.astype(np.float32)
+        f.attrs.update({"REF_Y": "3", "REF_X": "4", "minopy.inversion.strides": "2,3"})
+    with h5py.File(tmp_path / "maskTempCoh.h5", "w") as f:
+        f["mask"] = np.ones(vel.shape, bool)
+    result = compare_with_truth(tmp_path, tmp_path / "truth.h5")
+    assert result["pixels"] == vel.size and result["velocity_rmse_mm_per_year"] < 0.01
