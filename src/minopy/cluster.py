@@ -147,17 +147,20 @@ def cluster_options(config: Mapping[str, Any]) -> ClusterOptions:
         Naming the key, the value and what is allowed.
     """
     raw = str(_get(config, "minopy.compute.cluster", "local")).strip()
+    key = "minopy.compute.cluster"
     old = _get(config, "minopy.compute.scheduler")
     if raw.lower() in ("", "auto", "local", "none", "no") and old:
-        raw = str(old).strip()
+        raw, key = str(old).strip(), "minopy.compute.scheduler"
     kind = raw.lower()
     address = None
-    if "://" in raw or (":" in raw and kind not in JOBQUEUE_KINDS):
+    if "://" in raw or (":" in raw and kind not in JOBQUEUE_KINDS) \
+            or key == "minopy.compute.scheduler":
         address = raw if "://" in raw else f"tcp://{raw}"
-        host_port = address.split("://", 1)[1]
-        if ":" not in host_port or not host_port.rsplit(":", 1)[1].isdigit():
-            raise ConfigError(f"minopy.compute.cluster = {raw!r} is not a dask scheduler "
-                              "address; expected tcp://host:port, e.g. tcp://10.0.0.5:8786")
+        protocol, host_port = address.split("://", 1)
+        if protocol in ("tcp", "tls") and (":" not in host_port
+                                           or not host_port.rsplit(":", 1)[1].isdigit()):
+            raise ConfigError(f"{key} = {raw!r} is not a dask scheduler address; expected "
+                              "tcp://host:port, e.g. tcp://10.0.0.5:8786")
         kind = "tcp"
     elif kind in ("", "auto", "none", "no"):
         kind = "local"
