@@ -237,9 +237,20 @@ def _job_kwargs(opts: ClusterOptions, work_dir: Path | None) -> dict[str, Any]:
     elif opts.kind == "lsf":
         kwargs["project"] = opts.account
         kwargs["ncpus"] = cpus
+        kwargs["walltime"] = _lsf_walltime(opts.walltime)
     elif opts.kind == "sge":
         kwargs["project"] = opts.account
     return kwargs
+
+
+def _lsf_walltime(walltime: str) -> str:
+    """``HH:MM:SS`` -> LSF's ``-W [hour:]minute`` (seconds rounded up to a minute)."""
+    parts = [int(p) for p in walltime.split(":")]
+    while len(parts) < 3:
+        parts.insert(0, 0)
+    hours, minutes, seconds = parts
+    minutes += hours * 60 + (1 if seconds else 0)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _pbs_memory(memory: str) -> str:

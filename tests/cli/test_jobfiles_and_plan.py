@@ -125,3 +125,19 @@ def test_runfiles_prints_the_plan(fake_steps, project, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "2. phase_linking: will run (output " in out and "is missing)" in out
     assert "3. concatenate_patch: will run (runs after phase_linking" in out
+
+
+@pytest.mark.parametrize(("kind", "lines"), [
+    ("sge", ["#$ -N minopy-worker", "#$ -q skx-normal", "#$ -P TG-EAR200012",
+             "#$ -l h_rt=04:30:00", "#$ --exclusive"]),
+    ("lsf", ["#BSUB -J minopy-worker", "#BSUB -q skx-normal", "#BSUB -P \"TG-EAR200012\"",
+             "#BSUB -n 48", "#BSUB -W 04:30"])])
+def test_sge_and_lsf_worker_scripts(kind, lines):
+    opts = {"minopy.compute.cluster": kind}
+    for line in CLUSTER.splitlines():
+        key, value = (part.strip() for part in line.split("=", 1))
+        opts[key] = value
+    script = worker_job_script(cluster_options(opts)).splitlines()
+    for line in lines:
+        assert line in script, (line, script)
+    assert "export NUMBA_NUM_THREADS=2" in script
