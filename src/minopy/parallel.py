@@ -19,6 +19,10 @@
   absolute path on every machine). Start the workers with ``--nthreads 1`` and
   ``OMP_NUM_THREADS``/``NUMBA_NUM_THREADS`` set to ``threadsPerWorker``, e.g.
   ``OMP_NUM_THREADS=1 dask worker tcp://host:8786 --nworkers 16 --nthreads 1``.
+- ``minopy.compute.cluster = slurm | pbs | sge | lsf``: the run's dask-jobqueue cluster
+  (:func:`minopy.cluster.jobqueue_cluster`: scheduler in this process, batch jobs of workers,
+  kept for the run's later steps). ``minopy.compute.cluster = tcp://...`` is the same as
+  ``minopy.compute.scheduler``; :func:`minopy.cluster.cluster_options` reads both.
 
 :func:`choose_execution` decides, for a step with a number of independent tasks, whether they run
 in this process (one process, numba's own threads inside each task) or on dask; the rule is in its
