@@ -99,3 +99,11 @@ def test_truth_comparison_on_the_coarse_grid(tmp_path):
         f["mask"] = np.ones(vel.shape, bool)
     result = compare_with_truth(tmp_path, tmp_path / "truth.h5")
     assert result["pixels"] == vel.size and result["velocity_rmse_mm_per_year"] < 0.01
+
+
+def test_strided_pixels_are_not_multilooked_for_the_inversion_weights():
+    from minopy.steps.invert_network import _num_looks
+
+    coarse = multilook_attrs({**ATTRS, "RLOOKS": "4"}, (3, 6))
+    assert coarse["ALOOKS"] == "3" and coarse["RLOOKS"] == "24"
+    assert _num_looks(coarse) == _num_looks({**ATTRS, "RLOOKS": "4"}) == 2.0

@@ -44,6 +44,7 @@ from minopy.errors import ConfigError, InputDataError, StepError
 from minopy.interferogram.pair_runner import run_pairs
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import read_raster
+from minopy.io.multilook import parse_strides
 from minopy.mintpy_bridge import TS_COV_NAME, UNWRAP_DATASETS, user_reference_given
 from minopy.network.design import date_groups, dates_of, phase_design_matrix
 from minopy.steps.context import StepContext
@@ -162,9 +163,19 @@ def pixel_masks(ctx: StepContext, shape: tuple[int, int]) -> tuple[np.ndarray, n
 
 
 def _num_looks(attrs: dict[str, Any]) -> float:
+    """Looks of the interferograms' coherence: ``NCORRLOOKS``, else ``ALOOKS x RLOOKS / 1.94``.
+
+    Output strides multiply ``ALOOKS``/``RLOOKS`` (MintPy's grid metadata), but a strided pixel is
+    the phase-linked pixel at the cell's centre, not an average over the cell: they are divided
+    out again.
+    """
     if "NCORRLOOKS" in attrs:
         return max(float(attrs["NCORRLOOKS"]), 1.0)
     looks = float(attrs.get("ALOOKS", 1)) * float(attrs.get("RLOOKS", 1))
+    strides = attrs.get("minopy.inversion.strides")
+    if strides is not None:
+        sa, sr = parse_strides(strides.decode() if isinstance(strides, bytes) else str(strides))
+        looks /= sa * sr
     return max(float(np.rint(looks / 1.94)), 1.0)
 
 
