@@ -40,7 +40,6 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(invert_network, "BLOCK_BYTES", 4 * 10 * synth.WIDTH * 5)
 
 
-@pytest.mark.slow  # starts a LocalCluster (~20 s); tests/test_tcp_cluster.py also compares bytes
 def test_dask_blocks_are_bit_identical_to_in_process(tmp_path: Path, small_blocks) -> None:
     local = _prepared(tmp_path / "one", workers=1)
     invert_network.run(local.ctx)
