@@ -104,8 +104,8 @@ def run_case(stack: Path, strides: str, threads: int, patch: int, method: str) -
     limit_threads(threads)
     import shutil
 
+    from minopy.step_context import StepContext
     from minopy.steps import phase_linking
-    from minopy.steps.context import StepContext
 
     with tempfile.TemporaryDirectory(dir=stack.parent) as tmp:
         config = load_config(overrides={

@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import builders  # noqa: E402
 
-from minopy.phaselink import ESTIMATOR_CODES, PhaseLinkOptions, process_patch  # noqa: E402
+from minopy.phaselink import ESTIMATOR_CODES, process_patch  # noqa: E402
+from minopy.phaselink_options import default_phase_link_options  # noqa: E402
 
 PS = next(k for k, v in ESTIMATOR_CODES.items() if v.startswith("PS"))
 
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     dates = builders.houston_dates()
     slc = np.stack([builders.houston_pseudo_slc(d) for d in dates])
-    opt = PhaseLinkOptions()
+    opt = default_phase_link_options()
     if args.test:
         opt = replace(opt, shp_test=args.test)
     if args.ps_rule:

@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from minopy.config import load_config
-from minopy.interferogram.synthetic import make_phase_series
-from minopy.io.isce import read_raster
-from minopy.steps import generate_ifgram, unwrap_ifgram
-from minopy.steps.context import StepContext
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from interferogram._synthetic import make_phase_series  # noqa: E402
+
+from minopy.config import load_config  # noqa: E402
+from minopy.io.isce import read_raster  # noqa: E402
+from minopy.step_context import StepContext  # noqa: E402
+from minopy.steps import generate_ifgram, unwrap_ifgram  # noqa: E402
 
 
 def _ctx(wd: Path, **options: str) -> StepContext:

@@ -38,6 +38,7 @@ from minopy.phaselink import (
     sample_coherence,
     sequential_phase_linking,
 )
+from minopy.phaselink_options import default_phase_link_options
 
 
 @dataclass(frozen=True)
@@ -208,10 +209,11 @@ def _speed(args, s1: Scenario, seq: Scenario) -> None:
     size30 = 128 if args.quick else 256
     size100 = 64 if args.quick else 128
     cases = [
-        ("N=30 KS+EMI 15x15", 30, size30, PhaseLinkOptions(method="EMI"), s1),
-        ("N=30 KS+sequential_EMI", 30, size30, PhaseLinkOptions(), s1),
-        ("N=30 GLRT+EMI", 30, size30, PhaseLinkOptions(method="EMI", shp_test="glrt"), s1),
-        ("N=100 KS+sequential_EMI", 100, size100, PhaseLinkOptions(), seq),
+        ("N=30 KS+EMI 15x15", 30, size30, default_phase_link_options(method="EMI"), s1),
+        ("N=30 KS+sequential_EMI", 30, size30, default_phase_link_options(), s1),
+        ("N=30 GLRT+EMI", 30, size30,
+         default_phase_link_options(method="EMI", shp_test="glrt"), s1),
+        ("N=100 KS+sequential_EMI", 100, size100, default_phase_link_options(), seq),
     ]
     srows = []
     for kind in ("realistic", "random"):

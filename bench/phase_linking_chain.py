@@ -51,6 +51,7 @@ from minopy.phaselink import (
     sample_coherence,
     sequential_phase_linking,
 )
+from minopy.phaselink_options import default_phase_link_options
 from minopy.simulate.params import CoherenceClass
 from minopy.simulate.phaselink_scenes import Region, make_scene
 
@@ -78,7 +79,7 @@ class Case:
 
 
 def options_for(case: Case, args) -> PhaseLinkOptions:
-    base = PhaseLinkOptions(
+    base = default_phase_link_options(
         method=case.method,
         shp_test=args.test,
         azimuth_window=case.window,
@@ -243,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     import numba
 
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-    print(f"SHP test {args.test}, defaults {PhaseLinkOptions()}")
+    print(f"SHP test {args.test}, defaults {default_phase_link_options()}")
     lookset = (1, 20) if args.quick else (1, 4, 20)
     cases = [Case(30, 15, lk, "EMI") for lk in lookset]
     cases += [Case(60, 11, 1, "EMI"), Case(60, 15, 1, "EMI")]

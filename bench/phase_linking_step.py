@@ -140,8 +140,8 @@ def run_case(num_dates: int, size: int, method: str, execution: str, workers: in
     from minopy.parallel_env import limit_threads
 
     limit_threads(threads)  # as the step runner does
+    from minopy.step_context import StepContext
     from minopy.steps import phase_linking
-    from minopy.steps.context import StepContext
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "wd"

@@ -21,7 +21,7 @@ from pathlib import Path
 from minopy.runner import run_steps
 from minopy.simulate import demo_template_text, write_stack
 from minopy.simulate.evaluate import tropo_residual
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 #: method -> suffix of the corrected time series.
 METHODS = {"pyaps": "ERA5", "gacos": "GACOS", "height_correlation": "tropHgt"}

@@ -19,7 +19,7 @@ import numpy as np
 from minopy.config import load_config
 from minopy.io.isce import write_raster
 from minopy.simulate import isce_xml
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 #: The read-only shared data folder: ``$MINOPY_SHARED_DIR`` or ``../shared`` beside the repository.
 SHARED = Path(os.environ.get("MINOPY_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))

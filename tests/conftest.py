@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+import builders
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-import builders  # noqa: E402
 
 
 @pytest.fixture

@@ -8,11 +8,16 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from steps._config_reads import ReadRecorder, covered
 
+from minopy import mintpy_bridge, runner
 from minopy.runner import run_steps
 from minopy.simulate import demo_template_text, write_stack
 from minopy.simulate.evaluate import tropo_residual
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
+
+#: the options each step read during the demo run (see steps/_config_reads.py).
+RECORDER = ReadRecorder()
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +26,29 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = write_stack(root, preset="demo", layout="tops", seed=0)
     template = project / "demo.txt"
     template.write_text(demo_template_text(project))
-    run_steps(template, project / "minopy", list(STEP_NAMES), verbosity="quiet")
+    load_config, load_step = runner.load_config, runner.load_step
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "load_config",
+                      lambda *args, **kwargs: RECORDER.config(load_config(*args, **kwargs)))
+        patch.setattr(runner, "load_step", lambda name: RECORDER.wrap_step(name, load_step(name)))
+        patch.setattr(mintpy_bridge, "write_mintpy_config",
+                      RECORDER.handoff(mintpy_bridge.write_mintpy_config))
+        run_steps(template, project / "minopy", list(STEP_NAMES), verbosity="quiet")
     return project
+
+
+def test_each_step_reads_only_what_it_fingerprints(demo_run: Path) -> None:
+    """Every option a step read during the run (its inputs, outputs, run and preflight) is among
+    the options its fingerprint covers (READS), or those it only checks (VALIDATES)."""
+    assert set(RECORDER.reads) == set(STEP_NAMES)  # every step was seen reading options
+    unlisted = {}
+    for name, reads in RECORDER.reads.items():
+        step = runner.load_step(name)
+        declared = (*step.READS, *getattr(step, "VALIDATES", ()))
+        missing = sorted(r for r in reads if not covered(r, declared))
+        if missing:
+            unlisted[name] = missing
+    assert unlisted == {}, f"steps read options their fingerprint does not cover: {unlisted}"
 
 
 def _network_dir(project: Path) -> Path:

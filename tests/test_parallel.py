@@ -11,9 +11,11 @@ from minopy.config import load_config
 from minopy.errors import ConfigError, StepError
 
 
-def config(**overrides: str):
-    return load_config(overrides={f"minopy.{k.replace('__', '.')}": v
-                                  for k, v in overrides.items()})
+def config(**overrides: str) -> parallel.ExecutionPolicy:
+    """The execution policy of the ``compute`` options given as ``section__key="value"``."""
+    cfg = load_config(overrides={f"minopy.{k.replace('__', '.')}": v
+                                 for k, v in overrides.items()})
+    return parallel.ExecutionPolicy.from_options(cfg.compute)
 
 
 def _worker_threads() -> tuple[str | None, str | None, int, int]:
@@ -28,33 +30,55 @@ def _worker_threads() -> tuple[str | None, str | None, int, int]:
 
 def test_worker_count_is_capped_for_local_clusters():
     cpus = os.cpu_count() or 1
-    assert parallel.num_workers(config(multiprocessing__numProcessor="1000")) == cpus
+    assert config(multiprocessing__numProcessor="1000").workers == cpus
     remote = config(multiprocessing__numProcessor="64", compute__scheduler="tcp://h:8786")
-    assert parallel.num_workers(remote) == 64
-    assert parallel.use_in_process(config(multiprocessing__numProcessor="1"))
-    assert not parallel.use_in_process(remote)
+    assert remote.workers == 64 and remote.remote
+    one = config(multiprocessing__numProcessor="1")
+    assert one.plan(10, parallel_inside=False).in_process
+    assert not remote.plan(10, parallel_inside=False).in_process
+    assert "64 workers x 1 thread" in remote.describe()
     assert parallel.thread_env(2)["OMP_NUM_THREADS"] == "2"
 
 
 def test_execution_rule(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 32)
-    one = parallel.choose_execution(config(multiprocessing__numProcessor="1"), 50)
+    one = config(multiprocessing__numProcessor="1").plan(50, True)
     assert one.in_process and one.threads == 1
-    small = parallel.choose_execution(config(multiprocessing__numProcessor="4"), 50)
+    small = config(multiprocessing__numProcessor="4").plan(50, True)
     assert small.in_process and small.threads == 4 and "4 <= 8 cores" in small.describe()
     hybrid = config(multiprocessing__numProcessor="8", compute__threadsPerWorker="2")
-    assert parallel.choose_execution(hybrid, 3).in_process  # few patches: threads in one process
-    assert parallel.choose_execution(hybrid, 3).threads == 16
-    many = parallel.choose_execution(hybrid, 40)
+    assert hybrid.plan(3, True).in_process  # few patches: threads in one process
+    assert hybrid.plan(3, True).threads == 16
+    many = hybrid.plan(40, True)
     assert (many.in_process, many.workers, many.threads) == (False, 8, 2)
     assert many.describe().startswith("dask, 8 workers x 2 threads")
     remote = config(multiprocessing__numProcessor="2", compute__scheduler="tcp://h:8786")
-    assert not parallel.choose_execution(remote, 1).in_process
-    forced = parallel.choose_execution(config(multiprocessing__numProcessor="4"), 2, "dask")
+    assert not remote.plan(1, True).in_process
+    forced = config(multiprocessing__numProcessor="4").plan(2, True, "dask")
     assert (forced.in_process, forced.workers) == (False, 2)
-    assert parallel.choose_execution(hybrid, 40, "inprocess").threads == 16
+    assert hybrid.plan(40, True, "inprocess").threads == 16
     with pytest.raises(ValueError, match="execution mode"):
-        parallel.choose_execution(hybrid, 4, "threads")
+        hybrid.plan(4, True, "threads")
+
+
+def test_pair_tasks_use_one_process_per_worker(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 32)
+    policy = config(multiprocessing__numProcessor="4", compute__threadsPerWorker="2")
+    pairs = policy.plan(10, parallel_inside=False)
+    assert (pairs.in_process, pairs.workers, pairs.threads) == (False, 4, 2)
+    assert not pairs.parallel_inside
+    single = policy.plan(1, parallel_inside=False)
+    assert single.in_process and single.threads == 4  # the one task gets every worker's share
+
+
+def test_run_tasks_in_process_keeps_job_names():
+    policy = config(multiprocessing__numProcessor="1")
+    how = policy.plan(3, parallel_inside=True)
+    import logging
+
+    out = parallel.run_tasks(policy, how, pow, [("a", (2, 3)), ("b", (3, 2))], "test",
+                             logging.getLogger("test"), "task")
+    assert out == {"a": 8, "b": 9}
 
 
 def test_numba_threads_context_restores_the_count():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from minopy.config import load_schema
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -30,7 +30,6 @@ import atexit
 import logging
 import shlex
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -82,6 +81,8 @@ class ClusterOptions:
         Shell lines run before the worker (or the driver) starts.
     local_directory : str or None
         Node-local scratch for the workers' spill files.
+    log_directory : str or None
+        Where the jobs write their output (``<work_dir>/dask_jobs``, set by the step context).
     """
 
     kind: str = "local"
@@ -96,6 +97,7 @@ class ClusterOptions:
     job_directives: tuple[str, ...] = ()
     setup_commands: tuple[str, ...] = ()
     local_directory: str | None = None
+    log_directory: str | None = None
 
     @property
     def remote(self) -> bool:
@@ -128,15 +130,36 @@ def _split(value: Any) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(value).split(";") if part.strip())
 
 
-def _get(config: Mapping[str, Any], key: str, default: Any = None) -> Any:
-    try:
-        value = config[key]
-    except KeyError:
-        return default
+#: template key -> field of the ``compute`` section (``config.sections.ComputeOptions``).
+_FIELDS = {
+    "minopy.compute.cluster": "cluster", "minopy.compute.scheduler": "scheduler",
+    "minopy.compute.queue": "queue", "minopy.compute.account": "account",
+    "minopy.compute.walltime": "walltime", "minopy.compute.cores": "cores",
+    "minopy.compute.memory": "memory", "minopy.compute.jobs": "jobs",
+    "minopy.compute.jobDirectives": "job_directives",
+    "minopy.compute.setupCommands": "setup_commands",
+    "minopy.compute.localDirectory": "local_directory",
+    "minopy.compute.threadsPerWorker": "threads_per_worker",
+}
+
+
+def _get(config: Any, key: str, default: Any = None) -> Any:
+    """A compute option from a ``Config`` (``config.compute``), its ``compute`` section, or a
+    mapping of template keys (tests, scripts)."""
+    section = getattr(config, "compute", None)
+    if section is None and hasattr(config, "threads_per_worker"):
+        section = config
+    if section is not None:
+        value = getattr(section, _FIELDS[key], None)
+    else:
+        try:
+            value = config[key]
+        except KeyError:
+            value = None
     return default if value is None else value
 
 
-def cluster_options(config: Mapping[str, Any]) -> ClusterOptions:
+def cluster_options(config: Any) -> ClusterOptions:
     """The cluster options of a configuration (the only place they are read).
 
     ``minopy.compute.scheduler = tcp://...`` (the older key) means ``cluster = tcp://...``.
@@ -227,6 +250,8 @@ def _job_kwargs(opts: ClusterOptions, work_dir: Path | None) -> dict[str, Any]:
         kwargs["local_directory"] = str(opts.local_directory)
     if work_dir is not None:
         kwargs["log_directory"] = str(Path(work_dir) / "dask_jobs")
+    elif opts.log_directory:
+        kwargs["log_directory"] = str(opts.log_directory)
     cpus = opts.processes * opts.threads
     if opts.kind == "slurm":
         kwargs["account"] = opts.account
@@ -351,8 +376,8 @@ def jobqueue_cluster(opts: ClusterOptions, work_dir: Path | None = None) -> Any:
         atexit.register(close_clusters)
     cluster_cls, _ = _classes(opts.kind)
     kwargs = _job_kwargs(opts, work_dir)
-    if work_dir is not None:
-        (Path(work_dir) / "dask_jobs").mkdir(parents=True, exist_ok=True)
+    if kwargs.get("log_directory"):
+        Path(kwargs["log_directory"]).mkdir(parents=True, exist_ok=True)
     cluster = cluster_cls(**kwargs, scheduler_options={"dashboard_address": ":0"})
     cluster.scale(jobs=opts.jobs)
     _CLUSTERS[key] = cluster

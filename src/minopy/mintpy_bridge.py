@@ -25,12 +25,10 @@ from typing import Any
 
 from minopy.errors import ConfigError, MinopyError, StepError
 from minopy.io.atomic import write_text_atomic
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 CONFIG_NAME = "minopy_mintpy.cfg"
 LOG_NAME = "mintpy.log"
-#: the MintPy steps of minopy's ifgram_correction step, in order.
-IFGRAM_STEPS = ("modify_network", "reference_point", "quick_overview", "correct_unwrap_error")
 #: the MintPy steps of minopy's timeseries_correction step, in order.
 TIMESERIES_STEPS = ("correct_LOD", "correct_SET", "correct_ionosphere", "correct_troposphere",
                     "deramp", "correct_topography", "residual_RMS", "reference_date", "velocity",
@@ -171,18 +169,18 @@ def mintpy_options(ctx: StepContext) -> dict[str, str]:
     cfg = ctx.config
     opts["mintpy.load.processor"] = "isce"
     opts.setdefault("mintpy.compute.cluster", "no")
-    opts["mintpy.networkInversion.minTempCoh"] = f"{cfg['minopy.timeseries.minTempCoh']:g}"
-    opts["mintpy.networkInversion.shadowMask"] = "yes" if cfg["minopy.timeseries.shadowMask"] \
+    opts["mintpy.networkInversion.minTempCoh"] = f"{cfg.timeseries.min_temp_coh:g}"
+    opts["mintpy.networkInversion.shadowMask"] = "yes" if cfg.timeseries.shadow_mask \
         else "no"
     if user_value(ctx, "mintpy.plot") is None:
-        opts["mintpy.plot"] = "yes" if cfg["minopy.plot"] else "no"
+        opts["mintpy.plot"] = "yes" if cfg.general.plot else "no"
     if user_value(ctx, "mintpy.troposphericDelay.method") is None:
         # MintPy's auto is pyaps (ERA5), which needs internet and CDS credentials
         opts["mintpy.troposphericDelay.method"] = "no"
     if user_value(ctx, "mintpy.save.kmz") is None:
         # MintPy's auto is yes, and its KMZ writer needs ~1.6 GB even for a 48 x 64 stack
         opts["mintpy.save.kmz"] = "no"
-    if cfg.get("minopy.timeseries.calcCov") and user_value(
+    if cfg.timeseries.calc_cov and user_value(
             ctx, "mintpy.timeFunc.uncertaintyQuantification") is None:
         # invert_network's decorrelation covariance gives the velocity uncertainty
         opts["mintpy.timeFunc.uncertaintyQuantification"] = "covariance"
@@ -226,8 +224,8 @@ def _mintpy_session(ctx: StepContext) -> Iterator[Path]:
         with open(log_file, "a") as fh, contextlib.redirect_stdout(fh), \
                 warnings.catch_warnings():
             # MintPy's own warnings (numpy deprecations in its text readers) go to its log too
-            warnings.showwarning = lambda msg, cat, fname, lineno, *_: fh.write(
-                warnings.formatwarning(msg, cat, fname, lineno))
+            warnings.showwarning = lambda msg, cat, fname, lineno, *_: (  # type: ignore[assignment]
+                fh.write(warnings.formatwarning(msg, cat, fname, lineno)))
             yield log_file
     except MinopyError:
         raise

@@ -25,7 +25,6 @@ products.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import shutil
@@ -35,7 +34,8 @@ from pathlib import Path
 
 from minopy.errors import StepError
 from minopy.io.atomic import write_text_atomic
-from minopy.steps.context import StepContext
+from minopy.io.signature import stat_signature
+from minopy.step_context import StepContext
 
 #: prefix of the staging folders (removed as stale by :mod:`minopy.workdir` after a kill).
 STAGING_PREFIX = ".mintpy_staging_"
@@ -75,8 +75,8 @@ def published_files(net: Path, step: str) -> list[Path]:
 
 
 def _signature(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns
+    size, mtime_ns = stat_signature(path)
+    return size, mtime_ns
 
 
 def _place_inputs(stage: Path, net: Path, inputs: Sequence[StagedInput]
@@ -160,7 +160,7 @@ def staging(ctx: StepContext, step: str, inputs: Sequence[StagedInput]
     stage.mkdir(parents=True)
     try:
         linked = _place_inputs(stage, net, inputs)
-        yield dataclasses.replace(ctx, staging_dir=stage)
+        yield ctx.staged(stage)
         changed = [str(p) for p, sig in linked.items() if _signature(p) != sig]
         if changed:
             raise StepError(f"step {step}: MintPy modified {', '.join(changed)}, which it should "

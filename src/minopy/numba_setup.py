@@ -90,7 +90,7 @@ def configure_cache() -> Path:
     os.environ[CACHE_ENV] = str(path)
     numba_config = sys.modules.get("numba.core.config")
     if numba_config is not None:
-        numba_config.CACHE_DIR = str(path)
+        numba_config.CACHE_DIR = str(path)  # type: ignore[attr-defined]  # set at runtime
     return path
 
 

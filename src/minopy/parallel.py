@@ -1,8 +1,16 @@
-"""Dask execution layer: a local cluster of worker processes, or an existing remote scheduler.
+"""The execution policy of a run, and the one way the parallel steps run their tasks.
+
+:class:`ExecutionPolicy` is made once per run from the ``compute`` options (by the runner, which
+logs it once) and handed to the steps in their context. For each batch of independent tasks a
+step asks :meth:`ExecutionPolicy.plan` how to run them, in this process (one task after the
+other, each using the cores through numba threads) or on dask (a local cluster of worker
+processes, or an existing scheduler), and runs them with :func:`run_tasks`, which shows their
+progress, returns their results and cancels the rest on the first failure. The rule is in
+:meth:`ExecutionPolicy.plan`; :meth:`ExecutionPolicy.workers` is the one worker count.
 
 :func:`get_client` is a context manager yielding a ``distributed.Client``:
 
-- ``minopy.compute.scheduler`` unset: a ``LocalCluster`` with ``num_workers`` worker *processes*
+- ``minopy.compute.scheduler`` unset: a ``LocalCluster`` of ``workers`` worker *processes*
   (``minopy.multiprocessing.numProcessor`` capped at the CPU count), each running one task at a
   time; each task may use ``minopy.compute.threadsPerWorker`` numba/BLAS/OpenMP threads, so the
   cores are never oversubscribed (workers x threads). The thread limits are set in the workers'
@@ -24,69 +32,35 @@
   kept for the run's later steps). ``minopy.compute.cluster = tcp://...`` is the same as
   ``minopy.compute.scheduler``; :func:`minopy.cluster.cluster_options` reads both.
 
-:func:`choose_execution` decides, for a step with a number of independent tasks, whether they run
-in this process (one process, numba's own threads inside each task) or on dask; the rule is in its
-docstring. A dask ``LocalCluster`` spawns its workers with ``multiprocessing`` "spawn": start it
-from an importable module or under ``if __name__ == "__main__":``, never from code typed on stdin.
+A dask ``LocalCluster`` spawns its workers with ``multiprocessing`` "spawn": start it from an
+importable module or under ``if __name__ == "__main__":``, never from code typed on stdin.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from minopy.cluster import cluster_options, jobqueue_cluster
+from minopy.cluster import ClusterOptions, cluster_options, jobqueue_cluster
+from minopy.config.sections import ComputeOptions
 from minopy.errors import ConfigError, StepError
-from minopy.parallel_env import THREAD_ENV_VARS, limit_threads
+from minopy.parallel_env import THREAD_ENV_VARS, limit_threads, numba_threads
 
 log = logging.getLogger(__name__)
 
 #: seconds to wait when connecting to an existing scheduler.
 CONNECT_TIMEOUT_S = 20
-#: dask loggers that are quietened while a cluster runs.
-#: a local run on at most this many cores runs its tasks in-process with numba threads.
+#: a local run on at most this many cores runs tasks that are parallel inside in-process.
 IN_PROCESS_MAX_THREADS = 8
-#: execution modes accepted by :func:`choose_execution`.
+#: execution modes accepted by :meth:`ExecutionPolicy.plan`.
 EXECUTION_MODES = ("auto", "inprocess", "dask")
+#: dask loggers that are quietened while a cluster runs.
 DASK_LOGGERS = ("distributed", "distributed.worker", "distributed.nanny", "distributed.scheduler",
                 "distributed.core", "distributed.http.proxy", "bokeh", "tornado")
-
-
-def num_workers(config: Mapping[str, Any]) -> int:
-    """Number of workers: ``numProcessor``, capped at the CPU count for a local cluster.
-
-    Parameters
-    ----------
-    config : Config
-        Options; reads ``minopy.multiprocessing.numProcessor`` and ``minopy.compute.scheduler``.
-
-    Returns
-    -------
-    int
-        At least 1.
-    """
-    requested = int(config["minopy.multiprocessing.numProcessor"])
-    spec = cluster_options(config)
-    if spec.workers:  # batch jobs: jobs x processes per job
-        return spec.workers
-    if spec.remote:
-        return max(1, requested)
-    return max(1, min(requested, os.cpu_count() or 1))
-
-
-def threads_per_worker(config: Mapping[str, Any]) -> int:
-    """numba/BLAS threads per worker (``minopy.compute.threadsPerWorker``, >= 1)."""
-    return max(1, int(config["minopy.compute.threadsPerWorker"]))
-
-
-def use_in_process(config: Mapping[str, Any], workers: int | None = None) -> bool:
-    """Whether work should run in this process without dask (local run with one worker)."""
-    k = num_workers(config) if workers is None else workers
-    return not cluster_options(config).remote and k <= 1
 
 
 def thread_env(threads: int) -> dict[str, str]:
@@ -107,7 +81,7 @@ def limit_task_threads(threads: int) -> None:
 
 @dataclass(frozen=True)
 class Execution:
-    """How a step runs its tasks (see :func:`choose_execution`).
+    """How a step runs one batch of tasks (see :meth:`ExecutionPolicy.plan`).
 
     Attributes
     ----------
@@ -116,15 +90,20 @@ class Execution:
     workers : int
         dask worker processes (1 when in process).
     threads : int
-        numba threads of each task (in process: of this process).
+        Threads of each task (in process: of this process).
     reason : str
         Why, for the log.
+    parallel_inside : bool
+        Whether each task is parallel inside (numba ``prange``): in process, :func:`run_tasks`
+        then sets the numba thread count to :attr:`threads` while they run; tasks that are not
+        (interferogram pairs) take their thread count as an argument and leave numba alone.
     """
 
     in_process: bool
     workers: int
     threads: int
     reason: str
+    parallel_inside: bool = True
 
     def describe(self) -> str:
         """``in-process, 2 numba threads (...)`` or ``dask, 4 workers x 1 thread (...)``."""
@@ -135,55 +114,169 @@ class Execution:
                 f"thread{'s' if self.threads > 1 else ''} ({self.reason})")
 
 
-def choose_execution(config: Mapping[str, Any], num_tasks: int, mode: str = "auto"
-                     ) -> Execution:
-    """Choose between running ``num_tasks`` independent tasks in-process or on dask.
+@dataclass(frozen=True)
+class ExecutionPolicy:
+    """Where the tasks of a run may go: this machine, or an existing dask scheduler.
 
-    Rule (``mode="auto"``), with ``k`` = :func:`num_workers`, ``t`` = :func:`threads_per_worker`
-    and ``cores`` = ``min(k * t, CPU count)``:
-
-    1. ``minopy.compute.scheduler`` set: dask on that cluster (``t`` threads per task).
-    2. Local and ``cores <= IN_PROCESS_MAX_THREADS`` (8), or fewer than ``2 k`` tasks, or one
-       worker: **in-process** with ``cores`` numba threads. Each task is parallel inside (numba
-       ``prange``), so one process keeps the cores busy without starting ``k`` worker processes
-       that each import the package and load the compiled kernels (seconds of CPU each), and
-       memory holds one task instead of ``k``.
-    3. Otherwise (many cores and many tasks): a local dask cluster of ``k`` workers x ``t``
-       threads, which scales past what one process's serial parts (I/O, sorting) allow.
-
-    Parameters
+    Attributes
     ----------
-    config : Config
-        Options ``numProcessor``, ``threadsPerWorker``, ``scheduler``.
-    num_tasks : int
-        Tasks to run.
-    mode : {"auto", "inprocess", "dask"}
-        ``inprocess`` / ``dask`` force the mode (benchmarks, tests).
+    num_processor : int
+        ``minopy.multiprocessing.numProcessor``: the workers asked for.
+    threads : int
+        ``minopy.compute.threadsPerWorker``: numba/BLAS threads per worker, >= 1.
+    scheduler : str or None
+        ``minopy.compute.scheduler``: address of an existing dask scheduler.
+    dashboard : str or None
+        ``minopy.compute.dashboard``: address of the local cluster's dashboard.
+    """
+
+    num_processor: int = 1
+    threads: int = 1
+    scheduler: str | None = None
+    dashboard: str | None = None
+    cluster: ClusterOptions | None = None
+
+    @classmethod
+    def from_options(cls, options: ComputeOptions) -> ExecutionPolicy:
+        """The policy of the ``compute`` section."""
+        spec = cluster_options(options)
+        return cls(int(options.num_processor), max(1, int(options.threads_per_worker)),
+                   spec.address if spec.kind == "tcp" else None, options.dashboard or None,
+                   spec if spec.remote else None)
+
+    @property
+    def remote(self) -> bool:
+        """Whether the tasks run elsewhere than on this machine: an existing dask scheduler or
+        batch jobs (:mod:`minopy.cluster`)."""
+        return bool(self.scheduler) or self.cluster is not None
+
+    @property
+    def workers(self) -> int:
+        """Number of workers: ``numProcessor``, capped at the CPU count for a local cluster;
+        ``jobs x processes`` for batch jobs."""
+        if self.cluster is not None and self.cluster.workers:
+            return self.cluster.workers
+        if self.remote:
+            return max(1, self.num_processor)
+        return max(1, min(self.num_processor, os.cpu_count() or 1))
+
+    @property
+    def cores(self) -> int:
+        """Cores the run may use: workers x threads (on this machine, at most its CPU count)."""
+        k, t = self.workers, self.threads
+        return k * t if self.remote else max(1, min(k * t, os.cpu_count() or 1))
+
+    def describe(self) -> str:
+        """One line for the log at the start of a run."""
+        where = (self.cluster.describe() if self.cluster is not None
+                 else f"the dask scheduler {self.scheduler}" if self.remote
+                 else f"this machine ({os.cpu_count() or 1} CPU cores)")
+        return (f"execution: {where}, {self.workers} worker{'s' if self.workers > 1 else ''} x "
+                f"{self.threads} thread{'s' if self.threads > 1 else ''}; tasks that are "
+                f"parallel inside run in this process on up to {IN_PROCESS_MAX_THREADS} cores")
+
+    def plan(self, num_tasks: int, parallel_inside: bool, mode: str = "auto") -> Execution:
+        """How to run ``num_tasks`` independent tasks.
+
+        Rule (``mode="auto"``), with ``k`` = :attr:`workers`, ``t`` = :attr:`threads` and
+        ``cores`` = :attr:`cores`:
+
+        1. A scheduler is set: dask on that cluster, ``t`` threads per task.
+        2. Tasks that are **parallel inside** (numba ``prange``, e.g. the phase-linking patches):
+           in this process with ``cores`` numba threads when there is one worker or one task,
+           when ``cores <= IN_PROCESS_MAX_THREADS`` (8), or when there are fewer than ``2 k``
+           tasks. One process then keeps the cores busy without starting ``k`` worker processes
+           that each import the package and load the compiled kernels (seconds of CPU each), and
+           memory holds one task instead of ``k``. Otherwise a local dask cluster of ``k``
+           workers x ``t`` threads, which scales past what one process's serial parts allow.
+        3. Tasks that run on **one thread** each (interferogram pairs): in this process, each
+           task given ``k`` threads, when there is one worker or one task; otherwise a local
+           dask cluster of ``min(k, num_tasks)`` workers x ``t`` threads.
+
+        Parameters
+        ----------
+        num_tasks : int
+            Tasks to run.
+        parallel_inside : bool
+            Whether each task uses several threads itself (see the rule).
+        mode : {"auto", "inprocess", "dask"}
+            ``inprocess`` / ``dask`` force the mode (benchmarks, tests).
+
+        Returns
+        -------
+        Execution
+        """
+        if mode not in EXECUTION_MODES:
+            raise ValueError(f"execution mode {mode!r}; expected one of {EXECUTION_MODES}")
+        k, t, cores = self.workers, self.threads, self.cores
+        if mode == "inprocess":
+            return Execution(True, 1, cores, "requested", parallel_inside)
+        if mode == "dask":
+            return Execution(False, max(1, min(k, num_tasks)), t, "requested", parallel_inside)
+        if self.remote:
+            return Execution(False, k, t, "minopy.compute.cluster: " + (
+                self.cluster.describe() if self.cluster is not None
+                else f"the dask scheduler at {self.scheduler}"), parallel_inside)
+        if not parallel_inside:
+            pool = max(1, min(k, num_tasks))
+            if pool <= 1:
+                return Execution(True, 1, k, "one worker" if k <= 1 else "one task", False)
+            return Execution(False, pool, t, f"{num_tasks} tasks on {pool} workers", False)
+        if k <= 1 or num_tasks <= 1:
+            return Execution(True, 1, cores, "one worker" if k <= 1 else "one task")
+        if cores <= IN_PROCESS_MAX_THREADS:
+            return Execution(True, 1, cores, f"local run on {cores} <= {IN_PROCESS_MAX_THREADS}"
+                             " cores: numba threads in one process instead of worker processes")
+        if num_tasks < 2 * k:
+            return Execution(True, 1, cores, f"{num_tasks} tasks < 2 x {k} workers")
+        return Execution(False, k, t, f"local run on {cores} cores with {num_tasks} tasks")
+
+
+def run_tasks(policy: ExecutionPolicy, execution: Execution, func: Callable[..., Any],
+              jobs: Sequence[tuple[str, tuple[Any, ...]]], label: str, log: logging.Logger,
+              unit: str, key_prefix: str | None = None) -> dict[str, Any]:
+    """Call ``func(*args)`` for every ``(name, args)`` of ``jobs`` as ``execution`` says.
+
+    Tasks receive only small arguments (paths, options); each reads and writes its own files.
+    In this process the tasks run one after the other with ``execution.threads`` numba threads
+    (restored afterwards); on dask they are submitted to the client of :func:`get_client`. A
+    progress bar (:class:`minopy.progress.ProgressBar`) counts the finished tasks. The first
+    failure cancels the remaining tasks and is re-raised (a
+    :class:`~minopy.errors.MinopyError` keeps its message). The dask key of a task is
+    ``<key_prefix>-<name>`` (``key_prefix`` defaults to ``label``).
 
     Returns
     -------
-    Execution
+    dict
+        ``{name: result}`` of every job.
     """
-    if mode not in EXECUTION_MODES:
-        raise ValueError(f"execution mode {mode!r}; expected one of {EXECUTION_MODES}")
-    k, t = num_workers(config), threads_per_worker(config)
-    remote = cluster_options(config).remote
-    cores = k * t if remote else max(1, min(k * t, os.cpu_count() or 1))
-    if mode == "inprocess":
-        return Execution(True, 1, cores, "requested")
-    if mode == "dask":
-        return Execution(False, max(1, min(k, num_tasks)), t, "requested")
-    if remote:
-        return Execution(False, k, t,
-                         f"minopy.compute.cluster: {cluster_options(config).describe()}")
-    if k <= 1 or num_tasks <= 1:
-        return Execution(True, 1, cores, "one worker" if k <= 1 else "one task")
-    if cores <= IN_PROCESS_MAX_THREADS:
-        return Execution(True, 1, cores, f"local run on {cores} <= {IN_PROCESS_MAX_THREADS} "
-                         "cores: numba threads in one process instead of worker processes")
-    if num_tasks < 2 * k:
-        return Execution(True, 1, cores, f"{num_tasks} tasks < 2 x {k} workers")
-    return Execution(False, k, t, f"local run on {cores} cores with {num_tasks} tasks")
+    from minopy.progress import ProgressBar
+
+    results: dict[str, Any] = {}
+    if not jobs:
+        return results
+    with ProgressBar(len(jobs), label, log=log, unit=unit) as bar:
+        if execution.in_process:
+            with numba_threads(execution.threads) if execution.parallel_inside \
+                    else nullcontext():
+                for name, args in jobs:
+                    results[name] = func(*args)
+                    bar.update()
+            return results
+        from distributed import as_completed
+
+        with get_client(policy, workers=execution.workers) as client:
+            prefix = key_prefix or label
+            futures = {client.submit(func, *args, pure=False, key=f"{prefix}-{name}"): name
+                       for name, args in jobs}
+            try:
+                for future in as_completed(list(futures)):
+                    results[futures[future]] = future.result()
+                    bar.update()
+            except BaseException:
+                client.cancel(list(futures))
+                raise
+    return results
 
 
 class _ToLogFile(logging.Handler):
@@ -253,20 +346,15 @@ def scheduler_http(dashboard: str | None) -> dict[str, Any]:
 
 
 @contextmanager
-def get_client(config: Mapping[str, Any], workers: int | None = None,
-               work_dir: Any = None) -> Iterator[Any]:
+def get_client(policy: ExecutionPolicy, workers: int | None = None) -> Iterator[Any]:
     """Yield a dask ``Client``: local worker processes, or an existing scheduler.
 
     Parameters
     ----------
-    config : Config
-        Options: ``minopy.multiprocessing.numProcessor``, ``minopy.compute.threadsPerWorker``,
-        ``minopy.compute.scheduler``, ``minopy.compute.dashboard``.
+    policy : ExecutionPolicy
+        Workers, threads per worker, scheduler and dashboard.
     workers : int, optional
-        Number of local worker processes; default :func:`num_workers` of ``config``.
-    work_dir : path, optional
-        Work directory: batch jobs (``minopy.compute.cluster`` slurm/pbs/sge/lsf,
-        :mod:`minopy.cluster`) write their logs to ``<work_dir>/dask_jobs``.
+        Number of local worker processes; default :attr:`ExecutionPolicy.workers`.
 
     Yields
     ------
@@ -283,14 +371,14 @@ def get_client(config: Mapping[str, Any], workers: int | None = None,
     import dask
     from distributed import Client, LocalCluster
 
-    threads = threads_per_worker(config)
+    threads = policy.threads
     env = thread_env(threads)
-    spec = cluster_options(config)
-    address = spec.address
+    address = policy.scheduler
     with _quiet_dask_logs(), dask.config.set({"distributed.nanny.pre-spawn-environ": env,
                                                "distributed.nanny.environ": env}):
-        if spec.workers:  # slurm / pbs / sge / lsf: the run's jobs, kept for its later steps
-            client = Client(jobqueue_cluster(spec, work_dir))
+        if policy.cluster is not None and policy.cluster.workers:
+            # slurm / pbs / sge / lsf: the run's jobs, kept for its later steps
+            client = Client(jobqueue_cluster(policy.cluster))
             try:
                 yield client
             finally:
@@ -313,8 +401,8 @@ def get_client(config: Mapping[str, Any], workers: int | None = None,
                 client.close()
             return
 
-        k = num_workers(config) if workers is None else max(1, int(workers))
-        dashboard = config.get("minopy.compute.dashboard")
+        k = policy.workers if workers is None else max(1, int(workers))
+        dashboard = policy.dashboard
         with _env_for_spawn(env):
             try:
                 # the workers' own log records (a failed task's traceback) are not printed:

@@ -83,7 +83,7 @@ def numba_pool_size() -> int:
     """Size of numba's thread pool in this process (imports numba)."""
     import numba
 
-    return int(numba.config.NUMBA_NUM_THREADS)
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]  # set at import
 
 
 def set_numba_threads(n: int) -> int:

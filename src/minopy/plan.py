@@ -21,9 +21,10 @@ from minopy import cluster
 from minopy.config import load_config
 from minopy.errors import MinopyError
 from minopy.io.atomic import write_text_atomic
-from minopy.runner import STATE_FILE, fingerprint, load_step
-from minopy.steps.context import StepContext
+from minopy.runner import fingerprint, load_step
+from minopy.step_context import StepContext
 from minopy.steps.outputs import first_problem
+from minopy.workflow import STATE_FILE
 
 _QUIET = logging.getLogger("minopy.plan")
 _QUIET.addHandler(logging.NullHandler())
@@ -46,7 +47,7 @@ class StepPlan:
 def _status(ctx: StepContext, name: str, module, state: dict, force: bool) -> tuple[bool, str]:
     if force:
         return False, "--force"
-    if not ctx.config["minopy.load.updateMode"]:
+    if not ctx.config.load.update_mode:
         return False, "minopy.load.updateMode = no"
     record = state.get(name)
     if not record:

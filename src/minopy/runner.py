@@ -1,16 +1,17 @@
 """The step runner: runs the workflow steps in-process, in order, and records completed work.
 
-Each step is the module ``minopy.steps.<name>`` (protocol in ``docs/architecture.md``):
-``OPTION_PREFIXES``, ``inputs(ctx)``, ``outputs(ctx)``, ``run(ctx)`` and optionally
-``preflight(ctx)``. After a step succeeds, a fingerprint of its options and input files is stored
-in ``<work_dir>/.minopy_state.json``; a later run skips the step when ``minopy.load.updateMode`` is
-on, ``force`` is off, the fingerprint is unchanged and all its outputs are intact (they open and
-hold what the step declares, :mod:`minopy.steps.outputs`); a broken output is logged and the step
-runs again. An input of the step written by an earlier step that this run does not redo, and
-that is broken, stops the run with the command that repairs it. Timings go to
-``<work_dir>/.minopy_timing.json`` for the HTML report. The work directory is locked for the run
-(:mod:`minopy.run_lock`). At the end of a run (also a failed one) :func:`minopy.plot.finish_run`
-writes ``summary.json``, shows the results summary and writes the report.
+Each step is the module ``minopy.steps.<name>`` (protocol in ``docs/architecture.md``): ``READS``
+(the options it reads, :meth:`minopy.config.Config.selected`), ``inputs(ctx)``, ``outputs(ctx)``,
+``run(ctx)`` and optionally ``preflight(ctx)``. After a step succeeds, a fingerprint of its options
+and input files is stored in ``<work_dir>/.minopy_state.json``; a later run skips the step when
+``minopy.load.updateMode`` is on, ``force`` is off, the fingerprint is unchanged and all its
+outputs are intact (they open and hold what the step declares, :mod:`minopy.steps.outputs`); a
+broken output is logged and the step runs again. An input of the step written by an earlier step
+that this run does not redo, and that is broken, stops the run with the command that repairs it.
+Timings go to ``<work_dir>/.minopy_timing.json`` for the HTML report. The work directory is locked
+for the run (:mod:`minopy.run_lock`). At the end of a run (also a failed one)
+:func:`minopy.plot.finish_run` writes ``summary.json``, shows the results summary and writes the
+report.
 
 A failing step stops the run: the traceback goes to ``<work_dir>/log`` and the error propagates
 (a :class:`~minopy.errors.MinopyError`; other exceptions are wrapped in a StepError that names the
@@ -20,7 +21,6 @@ step and points to the log).
 from __future__ import annotations
 
 import difflib
-import hashlib
 import importlib
 import json
 import logging
@@ -35,15 +35,17 @@ from types import ModuleType
 from typing import Any
 
 from minopy import plot
-from minopy.config import Config, load_config
+from minopy.config import load_config
+from minopy.config.model import check_reads
 from minopy.errors import ConfigError, InputDataError, MinopyError, StepError
 from minopy.io.atomic import atomic_path, write_text_atomic
+from minopy.io.signature import digest, stat_signature
 from minopy.logging_setup import FILE_ONLY, close_logging, log_file, setup_logging, write_header
+from minopy.parallel import ExecutionPolicy
 from minopy.parallel_env import limit_threads
 from minopy.progress import format_duration
 from minopy.run_lock import WorkDirLock
-from minopy.steps import STEP_NAMES
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import first_problem, problem
 from minopy.workdir import (
     disk_full_error,
@@ -51,25 +53,11 @@ from minopy.workdir import (
     prepare_work_dir,
     remove_stale_temporaries,
 )
+from minopy.workflow import STATE_FILE, STEP_DESCRIPTIONS, STEP_NAMES, TIMING_FILE
 
-STATE_FILE = ".minopy_state.json"
-TIMING_FILE = ".minopy_timing.json"
 STEP_PACKAGE = "minopy.steps"
 
-#: one line per step, for ``-h``, ``minopy steps`` and the log.
-STEP_DESCRIPTIONS = {
-    "load_data": "read the ISCE SLCs and geometry into inputs/slcStack.h5, geometryRadar.h5",
-    "phase_linking": "SHP selection and phase linking per patch (inverted/PATCHES)",
-    "concatenate_patch": "merge the patches into inverted/phase_series.h5, maskPS.h5, tempCoh_*",
-    "generate_ifgram": "form the interferograms of the chosen network from the linked phase",
-    "unwrap_ifgram": "unwrap the interferograms (SNAPHU or whirlwind)",
-    "load_ifgram": "load the unwrapped pairs into <network>_network/inputs/ifgramStack.h5",
-    "ifgram_correction": "MintPy: modify network, reference point, unwrapping error correction",
-    "invert_network": "invert the network into timeseries.h5 and temporalCoherence.h5",
-    "timeseries_correction": "MintPy: tropospheric, DEM-error corrections, velocity, geocoding",
-}
-
-_REQUIRED_ATTRS = ("OPTION_PREFIXES", "inputs", "outputs", "run")
+_REQUIRED_ATTRS = ("READS", "inputs", "outputs", "run")
 
 
 def check_step_name(name: str, what: str = "step") -> str:
@@ -131,7 +119,8 @@ def load_step(name: str) -> ModuleType:
     ------
     StepError
         If the module does not exist ("not available in this version of minopy") or lacks one of
-        ``OPTION_PREFIXES``, ``inputs``, ``outputs``, ``run``.
+        ``READS``, ``inputs``, ``outputs``, ``run``; or when ``READS`` names something that
+        is no option.
     """
     check_step_name(name)
     module_name = f"{STEP_PACKAGE}.{name}"
@@ -145,30 +134,25 @@ def load_step(name: str) -> ModuleType:
     if missing:
         raise StepError(f"step {name} is not available in this version of minopy: module "
                         f"{module_name} lacks {', '.join(missing)}")
+    try:
+        check_reads(module.READS)
+    except ValueError as err:
+        raise StepError(f"step {name}: READS of {module_name}: {err}") from None
     return module
-
-
-def _selected_options(config: Config, prefixes: Sequence[str]) -> dict[str, Any]:
-    """Typed ``minopy.*`` values and raw ``mintpy.*`` values whose key starts with a prefix."""
-    prefixes = tuple(prefixes)
-    selected: dict[str, Any] = {k: v for k, v in config.items() if k.startswith(prefixes)}
-    selected.update({k: v for k, v in config.mintpy.items() if k.startswith(prefixes)})
-    return selected
 
 
 def _file_signature(path: Path) -> list[int] | str | None:
     """``[size, mtime_ns]`` of a file, ``"missing"`` if absent, None for a directory."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return "missing"
     if path.is_dir():
         return None
-    return [stat.st_size, stat.st_mtime_ns]
+    try:
+        return stat_signature(path)
+    except FileNotFoundError:
+        return "missing"
 
 
 def fingerprint(step: ModuleType, ctx: StepContext) -> str:
-    """SHA-256 of a step's options (``OPTION_PREFIXES``) and input files (size and mtime).
+    """SHA-256 of a step's options (``READS``) and input files (size and mtime).
 
     Parameters
     ----------
@@ -182,14 +166,13 @@ def fingerprint(step: ModuleType, ctx: StepContext) -> str:
     str
         Hex digest; it changes when a selected option or an input file changes.
     """
-    options = _selected_options(ctx.config, step.OPTION_PREFIXES)
+    options = ctx.config.selected(step.READS)
     files: dict[str, Any] = {}
     for path in step.inputs(ctx):
         signature = _file_signature(Path(path))
         if signature is not None:
             files[str(Path(path).resolve())] = signature
-    payload = json.dumps({"options": options, "inputs": files}, sort_keys=True, default=repr)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return digest({"options": options, "inputs": files}, default=repr)
 
 
 def _read_json(path: Path, log: logging.Logger) -> dict[str, Any]:
@@ -282,7 +265,7 @@ class _StepRunner:
         A broken output (truncated, missing a dataset, unreadable) is logged and makes the step
         run again.
         """
-        if self.force or not self.ctx.config["minopy.load.updateMode"]:
+        if self.force or not self.ctx.config.load.update_mode:
             return False
         record = self.state["steps"].get(name)
         if not record or record.get("fingerprint") != fingerprint(step, self.ctx):
@@ -447,12 +430,14 @@ def _run_locked(
         config = load_config(template_file, overrides)
         if template_file is not None:
             _copy_template(Path(template_file), work_dir, log)
-        if config["minopy.textCmd"] is not None:
+        if config.general.text_cmd is not None:
             log.warning("minopy.textCmd = %s is not used: minopy runs the steps in-process",
-                        config["minopy.textCmd"])
-        limit_threads(config["minopy.compute.threadsPerWorker"])
+                        config.general.text_cmd)
+        limit_threads(config.compute.threads_per_worker)
         modules = {name: load_step(name) for name in steps}
-        ctx = StepContext(work_dir, config, log)
+        execution = ExecutionPolicy.from_options(config.compute)
+        log.info("%s", execution.describe())
+        ctx = StepContext(work_dir, config, log, execution=execution)
         runner = _StepRunner(ctx, force=force)
         log.info("work directory: %s; steps: %s%s", work_dir, ", ".join(steps),
                  " (forced)" if force else "")

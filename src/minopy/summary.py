@@ -37,10 +37,9 @@ import numpy as np
 from minopy import __version__, nodata
 from minopy.errors import InputDataError
 from minopy.io.atomic import write_text_atomic
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES, TIMING_FILE
 
 SUMMARY_NAME = "summary.json"
-TIMING_FILE = ".minopy_timing.json"
 #: velocities are stored in m/year and summarised in cm/year.
 VELOCITY_UNIT = "cm/year"
 M_TO_CM = 100.0

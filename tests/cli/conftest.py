@@ -22,7 +22,7 @@ _COUNTER = itertools.count()
 GOOD_STEP = '''
 from pathlib import Path
 
-OPTION_PREFIXES = ("minopy.inversion.", "mintpy.reference.")
+READS = ("inversion", "mintpy.reference.")
 
 
 def inputs(ctx):
@@ -34,7 +34,7 @@ def outputs(ctx):
 
 
 def run(ctx):
-    size = ctx.config["minopy.inversion.patchSize"]
+    size = ctx.config.inversion.patch_size
     (ctx.work_dir / "{name}.out").write_text(f"patch {{size}}\\n")
     with open(ctx.work_dir / "runs.txt", "a") as f:
         f.write("{name}\\n")
@@ -43,7 +43,7 @@ def run(ctx):
 FAILING_STEP = '''
 from minopy.errors import InputDataError
 
-OPTION_PREFIXES = ()
+READS = ()
 
 
 def inputs(ctx):

@@ -11,7 +11,7 @@ import pytest
 from minopy import __version__
 from minopy.cli.minopy_app import TEMPLATE_NAME, main
 from minopy.config import load_config, load_schema, read_template
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 
 def test_version(capsys):
@@ -55,10 +55,10 @@ def test_generate_template_round_trips_to_defaults(tmp_path, capsys):
     assert str(path) in capsys.readouterr().out
     config = load_config(path)
     for key, opt in load_schema().items():
-        assert config[key] == opt.default, key
+        assert config.value(key) == opt.default, key
     assert set(read_template(path)) >= set(load_schema())
     assert config.mintpy["mintpy.reference.yx"] == "auto"
-    assert config.mintpy_value("mintpy.reference.yx") is None
+    assert config.mintpy.value("mintpy.reference.yx") is None
 
 
 def test_generate_template_never_overwrites(tmp_path, capsys):

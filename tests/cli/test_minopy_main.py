@@ -10,7 +10,7 @@ import pytest
 
 import minopy
 from minopy.cli.main import main
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 
 @pytest.fixture
@@ -39,6 +39,22 @@ def test_steps_lists_the_nine_steps(capsys):
     assert main(["steps"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split()[1] for line in lines] == list(STEP_NAMES)
+
+
+def test_run_and_view_are_the_app_and_the_viewers(monkeypatch, capsys):
+    from minopy.cli import minopy_app, tcoh_view
+
+    calls: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(minopy_app, "main", lambda argv: calls.append(("app", argv)) or 0)
+    monkeypatch.setattr(tcoh_view, "main", lambda argv: calls.append(("tcoh", argv)) or 0)
+    assert main(["run", "t.txt", "--dir", "wd", "--start", "phase_linking"]) == 0
+    assert main(["run", "-H"]) == 0  # options of minopyApp.py pass through, -h/-H too
+    assert main(["view", "tcoh", "ts.h5", "--slc", "s.h5"]) == 0
+    assert calls == [("app", ["t.txt", "--dir", "wd", "--start", "phase_linking"]),
+                     ("app", ["-H"]), ("tcoh", ["ts.h5", "--slc", "s.h5"])]
+    with pytest.raises(SystemExit):
+        main(["view", "nope"])
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
 
 
 def test_no_command_prints_help(capsys):

@@ -13,7 +13,7 @@ WARNING_STEP = '''
 import logging
 from pathlib import Path
 
-OPTION_PREFIXES = ()
+READS = ()
 
 
 def inputs(ctx):

@@ -10,8 +10,8 @@ import pytest
 
 from minopy import __version__
 from minopy.errors import ConfigError, InputDataError, StepError
-from minopy.runner import STATE_FILE, TIMING_FILE, load_step, resolve_steps, run_steps
-from minopy.steps import STEP_NAMES
+from minopy.runner import load_step, resolve_steps, run_steps
+from minopy.workflow import STATE_FILE, STEP_NAMES, TIMING_FILE
 
 
 def _runs(work_dir) -> list[str]:
@@ -120,7 +120,7 @@ def test_missing_step_module_is_a_clear_error(fake_steps, project, tmp_path):
 
 
 def test_incomplete_step_module_is_rejected(fake_steps):
-    fake_steps(load_data="OPTION_PREFIXES = ()\n")
+    fake_steps(load_data="READS = ()\n")
     with pytest.raises(StepError, match="lacks inputs, outputs, run"):
         load_step("load_data")
 

@@ -26,7 +26,7 @@ FILLING_STEP = '''
 import fs_faults
 from minopy.io.atomic import atomic_path
 
-OPTION_PREFIXES = ()
+READS = ()
 
 
 def inputs(ctx):
@@ -51,7 +51,7 @@ def run(ctx):
 WAITING_STEP = '''
 import time
 
-OPTION_PREFIXES = ()
+READS = ()
 
 
 def inputs(ctx):

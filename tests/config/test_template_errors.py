@@ -28,7 +28,7 @@ def test_unknown_key_in_wrong_section_suggests_by_last_part():
 
 
 def test_keys_are_case_insensitive():
-    assert _config("minopy.inversion.PATCHSIZE = 100")["minopy.inversion.patchSize"] == 100
+    assert _config("minopy.inversion.PATCHSIZE = 100").inversion.patch_size == 100
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -66,26 +66,26 @@ def test_line_without_equals_names_file_and_line():
 @pytest.mark.parametrize("word", ["no", "none", "None", "NONE", "false", "off", "'None'"])
 def test_off_words_switch_nullable_options_off(word):
     config = _config(f"minopy.unwrap.mask = {word}\nminopy.inversion.mask = {word}")
-    assert config["minopy.unwrap.mask"] is None
-    assert config["minopy.inversion.mask"] is None
+    assert config.unwrap.mask is None
+    assert config.inversion.mask is None
 
 
 @pytest.mark.parametrize("word, value", [("no", False), ("False", False), ("none", False),
                                          ("yes", True), ("True", True), ("auto", True)])
 def test_bool_words(word, value):
-    assert _config(f"minopy.unwrap.maskWater = {word}")["minopy.unwrap.maskWater"] is value
+    assert _config(f"minopy.unwrap.maskWater = {word}").unwrap.mask_water is value
 
 
 def test_auto_and_empty_mean_default():
     config = _config("minopy.inversion.patchSize = auto\nminopy.inversion.rangeWindow =\n"
                      "minopy.interferograms.filterStrength = AUTO  # comment")
-    assert config["minopy.inversion.patchSize"] == 200
-    assert config["minopy.inversion.rangeWindow"] == 15
-    assert config["minopy.interferograms.filterStrength"] == 0.0
+    assert config.inversion.patch_size == 200
+    assert config.inversion.range_window == 15
+    assert config.interferograms.filter_strength == 0.0
 
 
 def test_no_for_a_choice_with_no():
-    assert _config("minopy.timeseries.L2weightFunc = none")["minopy.timeseries.L2weightFunc"] \
+    assert _config("minopy.timeseries.L2weightFunc = none").timeseries.l2_weight_func \
         == "no"
 
 
@@ -97,32 +97,32 @@ def test_off_word_for_non_nullable_number_is_an_error():
 def test_mintpy_keys_kept_verbatim_and_other_keys_ignored(caplog):
     config = _config("mintpy.reference.yx = 10,20\nmintpy.deramp = none\nfoo.bar = 1\n")
     assert config.mintpy == {"mintpy.reference.yx": "10,20", "mintpy.deramp": "none"}
-    assert config.mintpy_value("mintpy.reference.yx") == "10,20"
-    assert config.mintpy_value("mintpy.deramp") is None
-    assert "foo.bar" not in config
+    assert config.mintpy.value("mintpy.reference.yx") == "10,20"
+    assert config.mintpy.value("mintpy.deramp") is None
+    assert "foo.bar" not in config.mintpy and "foo.bar" not in dict(config.items())
 
 
 def test_mintpy_subset_fallback():
     config = _config("mintpy.subset.yx = 0:100,20:300\nmintpy.subset.lalo = -1.5:-1.0,-78.9:-78.2")
-    assert config["minopy.subset.yx"] == ((0, 100), (20, 300))
-    assert config["minopy.subset.lalo"] == ((-1.5, -1.0), (-78.9, -78.2))
+    assert config.subset.yx == ((0, 100), (20, 300))
+    assert config.subset.lalo == ((-1.5, -1.0), (-78.9, -78.2))
 
 
 def test_minopy_subset_wins_over_mintpy():
     config = _config("minopy.subset.yx = 5:50,6:60\nmintpy.subset.yx = 0:100,20:300")
-    assert config["minopy.subset.yx"] == ((5, 50), (6, 60))
+    assert config.subset.yx == ((5, 50), (6, 60))
 
 
 def test_minopy_subset_no_falls_back_to_mintpy():
     config = _config("minopy.subset.yx = no\nmintpy.subset.yx = 0:100,20:300")
-    assert config["minopy.subset.yx"] == ((0, 100), (20, 300))
+    assert config.subset.yx == ((0, 100), (20, 300))
 
 
 def test_overrides_and_missing_file(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("minopy.inversion.patchSize = 100\n")
     config = load_config(path, {"minopy.inversion.patchSize": "120"})
-    assert config["minopy.inversion.patchSize"] == 120
+    assert config.inversion.patch_size == 120
     assert config.resolve_path("a/b") == str(tmp_path / "a/b")
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "missing.txt")

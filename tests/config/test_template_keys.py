@@ -39,18 +39,18 @@ def _config(text: str):
 def test_miaplpy_template_maps_onto_minopy_options(caplog):
     caplog.set_level(logging.DEBUG, logger="minopy")
     config = _config(MIAPLPY_TEMPLATE)
-    assert config["minopy.load.autoPath"] is True
-    assert config["minopy.subset.yx"] == ((0, 40), (0, 60))
-    assert config["minopy.inversion.patchSize"] == 40
-    assert config["minopy.inversion.ministackSize"] == 6
-    assert config["minopy.inversion.rangeWindow"] == 11
-    assert config["minopy.inversion.azimuthWindow"] == 9
-    assert config["minopy.inversion.phaseLinkingMethod"] == "StBAS"
-    assert config["minopy.inversion.stbas_numCon"] == 4
-    assert config["minopy.interferograms.type"] == "sequential"
-    assert config["minopy.interferograms.numSequential"] == 5
-    assert config["minopy.timeseries.minTempCoh"] == 0.6
-    assert config["minopy.timeseries.L2weightFunc"] == "fim"
+    assert config.load.auto_path is True
+    assert config.subset.yx == ((0, 40), (0, 60))
+    assert config.inversion.patch_size == 40
+    assert config.inversion.ministack_size == 6
+    assert config.inversion.range_window == 11
+    assert config.inversion.azimuth_window == 9
+    assert config.inversion.phase_linking_method == "StBAS"
+    assert config.inversion.stbas_num_con == 4
+    assert config.interferograms.type == "sequential"
+    assert config.interferograms.num_sequential == 5
+    assert config.timeseries.min_temp_coh == 0.6
+    assert config.timeseries.l2_weight_func == "fim"
     assert config.mintpy == {"mintpy.troposphericDelay.method": "height_correlation"}
     # one note per mapped key in the log, a summary for the console
     notes = [r.getMessage() for r in caplog.records if "MiaplPy key mapped" in r.getMessage()]
@@ -148,7 +148,7 @@ def test_foreign_prefix_is_ignored_with_a_warning(caplog):
 ])
 def test_duplicated_key_warns_naming_both_lines(caplog, text, used):
     config = _config(text)
-    assert config["minopy.inversion.patchSize"] == used
+    assert config.inversion.patch_size == used
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     first, second = (i + 1 for i, line in enumerate(text.splitlines()) if "patch" in line.lower())
@@ -181,5 +181,5 @@ def test_nan_numbers_are_rejected_when_the_template_is_read(line):
 
 
 def test_infinity_still_means_no_limit():
-    assert _config("minopy.inversion.psAmpDispersion = inf")[
-        "minopy.inversion.psAmpDispersion"] == float("inf")
+    config = _config("minopy.inversion.psAmpDispersion = inf")
+    assert config.inversion.ps_amp_dispersion == float("inf")

@@ -22,7 +22,7 @@ def test_rendered_template_parses_to_defaults():
     raw = read_template_text(render_template())
     config = build_config(raw)
     for key, opt in load_schema().items():
-        assert config[key] == opt.default, key
+        assert config.value(key) == opt.default, key
     assert all(value == "auto" for value in raw.values())
 
 

@@ -10,7 +10,11 @@ import pytest
 
 from minopy.config import load_config
 from minopy.errors import ConfigError, InputDataError
-from minopy.io.autopath import find_stack_files
+from minopy.io.autopath import StackFiles, find_stack_files
+
+
+def _find(cfg, project) -> StackFiles:
+    return find_stack_files(cfg.load, project, cfg.resolve_path)
 
 
 def _config(project, text):
@@ -20,7 +24,7 @@ def _config(project, text):
 
 
 def test_tops_autopath(tops_project):
-    files = find_stack_files(_config(tops_project, "minopy.load.autoPath = yes\n"), tops_project)
+    files = _find(_config(tops_project, "minopy.load.autoPath = yes\n"), tops_project)
     assert files.layout == "tops"
     assert files.dates == builders.dates_list(5)
     assert all(p.name.endswith(".slc.full") for p in files.slc_files.values())
@@ -32,7 +36,7 @@ def test_tops_autopath(tops_project):
 
 
 def test_stripmap_autopath(stripmap_project):
-    files = find_stack_files(_config(stripmap_project, "minopy.load.autoPath = yes\n"),
+    files = _find(_config(stripmap_project, "minopy.load.autoPath = yes\n"),
                              stripmap_project)
     assert files.layout == "stripmap"
     assert files.meta_files[0].name == "data.rsc"
@@ -46,7 +50,7 @@ def test_explicit_globs_relative_to_template(tops_project):
                        "minopy.load.metaFile = ../reference/IW*.xml\n"
                        "minopy.load.demFile = ../merged/geom_reference/hgt.rdr.full\n"
                        "minopy.load.startDate = 20200113\nminopy.load.endDate = 20200206\n")
-    files = find_stack_files(cfg, sub)
+    files = _find(cfg, sub)
     assert files.layout == "tops"
     assert files.dates == ["20200113", "20200125", "20200206"]
     assert set(files.geometry) == {"height"}
@@ -55,18 +59,18 @@ def test_explicit_globs_relative_to_template(tops_project):
 
 def test_neither_autopath_nor_slcfile(tops_project):
     with pytest.raises(ConfigError, match="minopy.load.autoPath"):
-        find_stack_files(_config(tops_project, ""), tops_project)
+        _find(_config(tops_project, ""), tops_project)
 
 
 def test_missing_pattern_is_named(tmp_path, tops_project):
     cfg = _config(tops_project, "minopy.load.autoPath = yes\n")
     shutil.rmtree(tops_project / "merged" / "geom_reference")
     with pytest.raises(InputDataError, match=r"autoPath \(topsStack\).*hgt\.rdr\.full"):
-        find_stack_files(cfg, tops_project)
+        _find(cfg, tops_project)
     empty = tmp_path / "empty"
     (empty / "reference").mkdir(parents=True)
     with pytest.raises(InputDataError, match=r"merged/SLC/\*/\*\.slc\.full found no SLC"):
-        find_stack_files(cfg, empty)
+        _find(cfg, empty)
 
 
 def test_bad_date_directory(tops_project):
@@ -74,13 +78,13 @@ def test_bad_date_directory(tops_project):
     (slc / "20200101").rename(slc / "2020Jan01")
     cfg = _config(tops_project, "minopy.load.autoPath = yes\n")
     with pytest.raises(InputDataError, match=r"YYYYMMDD.*2020Jan01"):
-        find_stack_files(cfg, tops_project)
+        _find(cfg, tops_project)
 
 
 def test_no_dates_in_range(tops_project):
     cfg = _config(tops_project, "minopy.load.autoPath = yes\nminopy.load.startDate = 20210101\n")
     with pytest.raises(InputDataError, match=r"startDate = 20210101.*20200101 to 20200218"):
-        find_stack_files(cfg, tops_project)
+        _find(cfg, tops_project)
 
 
 def test_slc_file_named_for_another_date_is_an_error(tops_project):
@@ -93,7 +97,7 @@ def test_slc_file_named_for_another_date_is_an_error(tops_project):
         (slc / f"tmp{side}").rename(slc / second / f"{first}.slc.full{side}")
     cfg = _config(tops_project, "minopy.load.autoPath = yes\n")
     with pytest.raises(InputDataError) as info:
-        find_stack_files(cfg, tops_project)
+        _find(cfg, tops_project)
     message = str(info.value)
     assert f"{slc / first / (second + '.slc.full')} is in folder {first} but its name says " \
            f"{second}" in message
@@ -103,7 +107,7 @@ def test_slc_file_named_for_another_date_is_an_error(tops_project):
     cfg = _config(tops_project, "minopy.load.slcFile = merged/SLC/*/*.slc.full\n"
                                 "minopy.load.metaFile = reference/IW*.xml\n")
     with pytest.raises(InputDataError, match="but its name says"):
-        find_stack_files(cfg, tops_project)
+        _find(cfg, tops_project)
 
 
 def test_tops_stack_without_reference_folder_is_named(tops_project):
@@ -111,7 +115,7 @@ def test_tops_stack_without_reference_folder_is_named(tops_project):
     shutil.rmtree(tops_project / "reference")
     cfg = _config(tops_project, "minopy.load.autoPath = yes\n")
     with pytest.raises(InputDataError) as info:
-        find_stack_files(cfg, tops_project)
+        _find(cfg, tops_project)
     message = str(info.value)
     assert "are a topsStack layout" in message
     assert f"{tops_project / 'reference'} does not exist" in message
@@ -124,6 +128,6 @@ def test_unreadable_folder_is_reported_as_unreadable(tops_project, monkeypatch, 
     cfg = _config(tops_project, "minopy.load.autoPath = yes\n")
     with fs_faults.unreadable(tops_project / folder, monkeypatch), \
             pytest.raises(InputDataError) as info:
-        find_stack_files(cfg, tops_project)
+        _find(cfg, tops_project)
     assert f"cannot read the folder {tops_project / folder} (permission denied)" \
         in str(info.value)

@@ -243,7 +243,7 @@ def test_template_values_fill_and_override(tmp_path):
     template.write_text("minopy.load.wavelength = 0.031\nminopy.load.satelliteHeight = 514000\n"
                         "minopy.load.orbitDirection = asc\n")
     cfg = load_config(template)
-    meta = apply_template_values({"WAVELENGTH": 0.05, "HEADING": -170.0}, cfg)
+    meta = apply_template_values({"WAVELENGTH": 0.05, "HEADING": -170.0}, cfg.load)
     assert meta["WAVELENGTH"] == 0.031 and meta["HEIGHT"] == 514000
     assert meta["ORBIT_DIRECTION"] == "ASCENDING"
 

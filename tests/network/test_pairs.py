@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from minopy.config import load_config
+from minopy.config.sections import InterferogramsOptions
 from minopy.errors import ConfigError, InputDataError
+from minopy.network import kinds
 from minopy.network import pairs as net
 
 
@@ -107,8 +109,8 @@ def test_one_year_pairs() -> None:
         assert abs(t[b] - t[a] - 365) <= net.ONE_YEAR_TOLERANCE_DAYS
     # every date with a partner within +-30 days of one year gets one
     assert len(pairs) == sum(any(abs(t[b] - t[a] - 365) <= 30 for b in dates) for a in dates)
-    merged = net.select_pairs(dates, np.zeros(40), "sequential", num_sequential=1,
-                              add_one_year=True)
+    options = InterferogramsOptions(type="sequential", num_sequential=1, one_year=True)
+    merged = kinds.network_pairs(options, dates, np.zeros(40))
     assert set(pairs) <= set(merged)
 
 
@@ -133,7 +135,20 @@ def test_pairs_from_config_list_relative_to_template(tmp_path) -> None:
     template = tmp_path / "t.txt"
     template.write_text("minopy.interferograms.list = pairs.txt\n")
     cfg = load_config(template)
-    assert net.pairs_from_config(cfg, dates, np.zeros(4)) == [(dates[0], dates[3])]
+    listed = cfg.resolve_path(cfg.interferograms.list)
+    assert listed == str(tmp_path / "pairs.txt")
+    pairs = kinds.network_pairs(cfg.interferograms, dates, np.zeros(4), listed)
+    assert pairs == [(dates[0], dates[3])]
+    assert kinds.network_name(cfg.interferograms) == "list"
+
+
+def test_network_kinds_are_the_allowed_values_and_name_their_folders() -> None:
+    from minopy.config import load_schema
+
+    assert set(load_schema()["minopy.interferograms.type"].choices) == set(kinds.NETWORK_KINDS)
+    names = {k: kinds.network_name(InterferogramsOptions(type=k)) for k in kinds.NETWORK_KINDS}
+    assert names == {"single_reference": "single_reference", "mini_stacks": "mini_stacks",
+                     "delaunay": "delaunay_1", "sequential": "sequential_3"}
 
 
 def test_check_network_warnings(caplog) -> None:

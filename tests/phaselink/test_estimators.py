@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _coherence_models import exact_samples, exp_coherence
+from phaselink._coherence_models import exact_samples, exp_coherence
 
 from minopy.phaselink import (
     estimate_phases,

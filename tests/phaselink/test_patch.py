@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _coherence_models import exp_coherence
+from phaselink._coherence_models import exp_coherence
 
 from minopy.phaselink import (
     ESTIMATOR_CODES,
     PatchResult,
     PhaseLinkOptionError,
-    PhaseLinkOptions,
     amplitude_dispersion,
     process_patch,
 )
+from minopy.phaselink_options import default_phase_link_options
 
 
 def _coherent_stack(n, h, w, seed=0):
@@ -26,7 +26,8 @@ def _coherent_stack(n, h, w, seed=0):
     return slc.astype(np.complex64), theta
 
 
-OPTS = PhaseLinkOptions(method="sequential_EMI", azimuth_window=7, range_window=9, ministack_size=4)
+OPTS = default_phase_link_options(method="sequential_EMI", azimuth_window=7, range_window=9,
+                                  ministack_size=4)
 
 
 def test_output_shapes_and_dtypes():
@@ -55,7 +56,7 @@ def test_output_shapes_and_dtypes():
 )
 def test_all_methods_run(method):
     slc, theta = _coherent_stack(9, 12, 12, seed=2)
-    opts = PhaseLinkOptions(
+    opts = default_phase_link_options(
         method=method,
         azimuth_window=5,
         range_window=5,
@@ -78,7 +79,7 @@ def test_ps_detection(rule):
     slc[:, 7, 7] = (30.0 * (1 + 0.02 * rng.standard_normal(n)) * np.exp(1j * own)).astype(
         np.complex64
     )
-    res = process_patch(slc, (7, 8, 7, 8), PhaseLinkOptions(method="EMI", ps_rule=rule))
+    res = process_patch(slc, (7, 8, 7, 8), default_phase_link_options(method="EMI", ps_rule=rule))
     assert res.shp_count[0, 0] == 1
     assert res.ps_mask[0, 0] and res.estimator[0, 0] == 5
     np.testing.assert_allclose(res.temporal_coherence[:, 0, 0], 1.0)
@@ -104,7 +105,7 @@ def test_bright_unstable_pixel_is_not_ps(rule, code):
     slc[:, 7, 7] = (30.0 * rng.rayleigh(1.0, n) * np.exp(1j * rng.uniform(-3, 3, n))).astype(
         np.complex64
     )
-    res = process_patch(slc, (7, 8, 7, 8), PhaseLinkOptions(method="EMI", ps_rule=rule))
+    res = process_patch(slc, (7, 8, 7, 8), default_phase_link_options(method="EMI", ps_rule=rule))
     assert res.shp_count[0, 0] == 1 and not res.ps_mask[0, 0]
     assert res.estimator[0, 0] == code
     assert np.all(res.temporal_coherence[:, 0, 0] < 0.3)
@@ -154,7 +155,7 @@ def test_patch_boundary_invariance(shp_test):
     rng = np.random.default_rng(1)
     slc[:, 20:30, 10:40] *= 3.0  # heterogeneous region
     slc[:, 5, 5] *= 40.0  # bright pixel
-    opts = PhaseLinkOptions(
+    opts = default_phase_link_options(
         method="sequential_EMI",
         shp_test=shp_test,
         azimuth_window=7,
@@ -194,9 +195,9 @@ def test_patch_boundary_invariance(shp_test):
 )
 def test_validate(kwargs, dims, key):
     with pytest.raises(ValueError, match=key):
-        PhaseLinkOptions(**kwargs).validate(*dims)
+        default_phase_link_options(**kwargs).validate(*dims)
     with pytest.raises(PhaseLinkOptionError):
-        PhaseLinkOptions(**kwargs).validate(*dims)
+        default_phase_link_options(**kwargs).validate(*dims)
 
 
 @pytest.mark.parametrize("size", [6, 11, 50])
@@ -204,14 +205,15 @@ def test_sequential_with_fewer_dates_than_two_ministacks_is_the_full_stack_metho
     """10 dates, ministackSize 6, 11 or 50: one mini-stack of all dates, i.e. EMI (as MiNoPy's
     fallback); accepted, no longer refused when the mini-stack is larger than the stack."""
     slc, _ = _coherent_stack(10, 14, 14, seed=4)
-    opts = PhaseLinkOptions(method="sequential_EMI", azimuth_window=5, range_window=5,
+    opts = default_phase_link_options(method="sequential_EMI", azimuth_window=5, range_window=5,
                             ministack_size=size)
     opts.validate(10, 14, 14)
     assert opts.uses_full_stack(10)
-    assert not PhaseLinkOptions(method="sequential_EMI", ministack_size=5).uses_full_stack(10)
-    assert not PhaseLinkOptions(method="EMI", ministack_size=50).uses_full_stack(10)
+    short = default_phase_link_options(method="sequential_EMI", ministack_size=5)
+    assert not short.uses_full_stack(10)
+    assert not default_phase_link_options(method="EMI", ministack_size=50).uses_full_stack(10)
     seq = process_patch(slc, (2, 12, 2, 12), opts)
-    full = process_patch(slc, (2, 12, 2, 12), PhaseLinkOptions(
+    full = process_patch(slc, (2, 12, 2, 12), default_phase_link_options(
         method="EMI", azimuth_window=5, range_window=5))
     np.testing.assert_array_equal(seq.estimator, full.estimator)
     np.testing.assert_allclose(seq.phase, full.phase, atol=1e-5)
@@ -219,5 +221,5 @@ def test_sequential_with_fewer_dates_than_two_ministacks_is_the_full_stack_metho
 
 
 def test_validate_ok():
-    PhaseLinkOptions().validate(30, 100, 100)
-    PhaseLinkOptions(method="EMI").validate(3, 15, 15)
+    default_phase_link_options().validate(30, 100, 100)
+    default_phase_link_options(method="EMI").validate(3, 15, 15)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minopy.phaselink import PhaseLinkOptions, process_patch
+from minopy.phaselink import process_patch
+from minopy.phaselink_options import default_phase_link_options
 from minopy.simulate.params import CoherenceClass
 from minopy.simulate.phaselink_scenes import Region, make_scene
 
@@ -25,7 +26,8 @@ def tile_centres(cls, looks: int, scr_level: float, tiles: int, seed: int, rule:
     scr[HALF, HALF::WIN] = scr_level
     scene = make_scene(np.zeros(scr.shape, int), (Region("r", cls),), 30, rng, looks,
                        ps_scr=scr)
-    opt = PhaseLinkOptions(method="EMI", azimuth_window=WIN, range_window=WIN, ps_rule=rule)
+    opt = default_phase_link_options(method="EMI", azimuth_window=WIN, range_window=WIN,
+                                     ps_rule=rule)
     flags = []
     for k in range(tiles):
         tile = scene.slc[:, :, k * WIN:(k + 1) * WIN]
@@ -51,7 +53,7 @@ def test_scr_rule_false_ps_rate(cls, looks):
     """Clutter-only pixels: at most 0.5 % are PS (a whole scene, every pixel a centre)."""
     rng = np.random.default_rng(2)
     scene = make_scene(np.zeros((50, 50), int), (Region("r", cls),), 30, rng, looks)
-    opt = PhaseLinkOptions(method="EMI", azimuth_window=WIN, range_window=WIN)
+    opt = default_phase_link_options(method="EMI", azimuth_window=WIN, range_window=WIN)
     res = process_patch(scene.slc, (HALF, 50 - HALF, HALF, 50 - HALF), opt)
     assert res.ps_mask.mean() <= 0.005
 
@@ -65,8 +67,8 @@ def test_minopy_rule_kept_for_parity_and_over_detects_multilooked_clutter():
     base = dict(method="EMI", azimuth_window=WIN, range_window=WIN, shp_margin=0.0)
     core = (HALF, 40 - HALF, HALF, 40 - HALF)
     # a tiny PsNumShp threshold of 300 makes every pixel a candidate, as tiny SHP sets do
-    minopy = process_patch(scene.slc, core, PhaseLinkOptions(**base, ps_rule="minopy",
+    minopy = process_patch(scene.slc, core, default_phase_link_options(**base, ps_rule="minopy",
                                                              ps_num_shp=300))
-    scr = process_patch(scene.slc, core, PhaseLinkOptions(**base))
+    scr = process_patch(scene.slc, core, default_phase_link_options(**base))
     assert minopy.ps_mask.mean() > 0.2
     assert scr.ps_mask.mean() <= 0.005

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minopy.phaselink import ESTIMATOR_CODES, PhaseLinkOptions, process_patch
+from minopy.phaselink import ESTIMATOR_CODES, process_patch
 from minopy.phaselink.coherence_bias import debiased_coherence, simulate_noise_bias
+from minopy.phaselink_options import default_phase_link_options
 
 FEW = next(k for k, v in ESTIMATOR_CODES.items() if v.startswith("fewer SHPs"))
 
@@ -29,7 +30,8 @@ def test_noise_patch_has_near_zero_coherence():
     rng = np.random.default_rng(1)
     z = (rng.standard_normal((30, 36, 36)) + 1j * rng.standard_normal((30, 36, 36)))
     res = process_patch(z.astype(np.complex64), (5, 31, 5, 31),
-                        PhaseLinkOptions(method="EMI", azimuth_window=11, range_window=11))
+                        default_phase_link_options(method="EMI", azimuth_window=11,
+                                                   range_window=11))
     assert abs(float(res.temporal_coherence[1].mean())) < 0.05
 
 
@@ -41,7 +43,8 @@ def test_isolated_pixel_is_flagged_not_trusted():
     z = rng.standard_normal((n, 21, 21)) + 1j * rng.standard_normal((n, 21, 21))
     z[:, 10, 10] *= 0.1
     res = process_patch(z.astype(np.complex64), (10, 11, 10, 11),
-                        PhaseLinkOptions(method="EMI", azimuth_window=11, range_window=11))
+                        default_phase_link_options(method="EMI", azimuth_window=11,
+                                                   range_window=11))
     assert res.shp_count[0, 0] < 10
     assert res.estimator[0, 0] == FEW
     assert not res.ps_mask[0, 0]

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from test_patch import OPTS, _coherent_stack
 
-from minopy.phaselink import PhaseLinkOptions, process_patch
+from minopy.phaselink import process_patch
 from minopy.phaselink.centres import centre_grid
+from minopy.phaselink_options import default_phase_link_options
 
 
 def test_centre_grid():
@@ -46,4 +47,4 @@ def test_strided_patch_equals_full_resolution_at_the_centres(ps_rule):
 @pytest.mark.parametrize("strides", [(0, 1), (2, 1.5), (60, 1)])
 def test_bad_strides_name_the_option(strides):
     with pytest.raises(ValueError, match="strides"):
-        PhaseLinkOptions(strides=strides).validate(10, 50, 50)
+        default_phase_link_options(strides=strides).validate(10, 50, 50)

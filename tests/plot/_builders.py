@@ -11,7 +11,7 @@ import numpy as np
 
 from minopy.config import load_config
 from minopy.io.isce import write_raster
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 LENGTH, WIDTH, NUM_DATES = 24, 30, 8
 WAVELENGTH = 0.0555

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _builders import make_work_dir
+from plot._builders import make_work_dir
 
 from minopy.plot import after_step, write_summary
-from minopy.steps import STEP_NAMES
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
+from minopy.workflow import STEP_NAMES
 
 
 @pytest.fixture(scope="session")

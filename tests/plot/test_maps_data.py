@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _builders import LENGTH, WIDTH, make_slc_stack, make_timeseries
-from _pixels import hex_rgb, pixel_rgb
 from matplotlib.image import imread
+from plot._builders import LENGTH, WIDTH, make_slc_stack, make_timeseries
+from plot._pixels import hex_rgb, pixel_rgb
 
 from minopy.errors import InputDataError
 from minopy.plot.data import (
@@ -85,7 +85,7 @@ def test_display_step_and_limits() -> None:
 
 
 def test_mean_amplitude_title_counts_the_dates(tmp_path: Path) -> None:
-    from _builders import make_context
+    from plot._builders import make_context
 
     from minopy.plot.step_figures import figures_for_step
 

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _builders import LOW_COHERENCE_COLS, WATER, make_context
+from plot._builders import LOW_COHERENCE_COLS, WATER, make_context
 
 from minopy.errors import InputDataError
 from minopy.plot import write_report as write_report_hook

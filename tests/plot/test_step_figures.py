@@ -7,15 +7,15 @@ from pathlib import Path
 
 import h5py
 import pytest
-from _builders import LOW_COHERENCE_COLS, REF_YX, WATER, make_context, make_work_dir
-from _pixels import hex_rgb, pixel_rgb
 from matplotlib.image import imread
+from plot._builders import LOW_COHERENCE_COLS, REF_YX, WATER, make_context, make_work_dir
+from plot._pixels import hex_rgb, pixel_rgb
 
 from minopy.plot import after_step
 from minopy.plot.maps import NODATA_COLOR, read_panel_boxes
 from minopy.plot.result_figures import choose_points
 from minopy.plot.step_figures import FIGURES, figures_for_step
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 
 def test_every_step_writes_its_figures(figured_work) -> None:

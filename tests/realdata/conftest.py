@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 
 from minopy.config import load_config
+from minopy.step_context import StepContext
 from minopy.steps import concatenate_patch, load_data, phase_linking
-from minopy.steps.context import StepContext
 
 #: rows y0:y1, columns x0:x1 of the crop phase-linked by the default (fast) test (72 x 112
 #: pixels, 4 patches of at most 64 x 64). It holds three of the four bright built-up patches

@@ -25,7 +25,7 @@ import pytest
 from scipy.ndimage import uniform_filter
 
 from minopy.runner import run_steps
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 pytestmark = pytest.mark.slow
 

@@ -319,12 +319,12 @@ def test_demo_template_is_valid_config(tops: Path, truth: dict) -> None:
     template = tops / "tiny.txt"
     template.write_text(demo_template_text(tops))
     cfg = load_config(template)
-    assert cfg["minopy.load.autoPath"] is True
+    assert cfg.load.auto_path is True
     y, x = truth["attrs"]["reference_yx"]
     assert cfg.mintpy["mintpy.reference.yx"] == f"{y},{x}"
     assert cfg.mintpy["mintpy.troposphericDelay.method"] == "no"
     assert cfg.mintpy["mintpy.timeFunc.periodic"] == "1.0"
-    assert cfg["minopy.inversion.patchSize"] >= 40
+    assert cfg.inversion.patch_size >= 40
     assert "mintpy.reference.yx" in demo_template_text(None)
 
 

@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 
 from minopy.config import load_config
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 #: root attributes of a synthetic stack (MintPy names).
 BASE_ATTRS = {

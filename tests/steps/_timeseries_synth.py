@@ -16,7 +16,7 @@ import numpy as np
 
 from minopy.config import load_config
 from minopy.io.isce import write_raster
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 WAVELENGTH = 0.05546576
 SLANT_RANGE = 850e3

@@ -5,8 +5,8 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
-from _slc_builders import build_case, make_context
 from mintpy.utils import readfile
+from steps._slc_builders import build_case, make_context
 
 from minopy.errors import StepError
 from minopy.io.isce import is_complete, read_info, read_raster

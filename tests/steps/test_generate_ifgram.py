@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from interferogram._synthetic import make_phase_series
 
 from minopy.config import load_config
 from minopy.errors import InputDataError
-from minopy.interferogram.synthetic import make_phase_series
 from minopy.io.isce import is_complete, read_info, read_raster
+from minopy.step_context import StepContext
 from minopy.steps import generate_ifgram
-from minopy.steps.context import StepContext
 from minopy.steps.outputs import first_problem
 
 
@@ -26,7 +26,7 @@ def stack(tmp_path):
 
 def test_single_reference_unfiltered(tmp_path, stack) -> None:
     ctx = make_ctx(tmp_path)
-    assert generate_ifgram.OPTION_PREFIXES == ("minopy.interferograms.",)
+    assert generate_ifgram.READS == ("interferograms",)
     generate_ifgram.run(ctx)
     listing = (ctx.network_dir / "interferograms_list.txt").read_text().split()
     mid = stack.dates[2]

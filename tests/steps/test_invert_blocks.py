@@ -59,7 +59,7 @@ def test_killed_inversion_resumes_from_its_blocks(tmp_path: Path, small_blocks,
     expected = _products(reference.ctx.network_dir)
 
     s = _prepared(tmp_path / "killed", workers=1)
-    real = inversion_blocks.invert_block
+    real = invert_network.invert_block_task
     calls: list[int] = []
 
     def dies_on_the_third(task):
@@ -68,7 +68,7 @@ def test_killed_inversion_resumes_from_its_blocks(tmp_path: Path, small_blocks,
         calls.append(task.y0)
         return real(task)
 
-    monkeypatch.setattr(invert_network, "invert_block", dies_on_the_third)
+    monkeypatch.setattr(invert_network, "invert_block_task", dies_on_the_third)
     with pytest.raises(KeyboardInterrupt):
         invert_network.run(s.ctx)
     blocks = sorted((s.ctx.network_dir / inversion_blocks.BLOCKS_DIR).glob("block_*.npz"))
@@ -82,7 +82,7 @@ def test_killed_inversion_resumes_from_its_blocks(tmp_path: Path, small_blocks,
         assert Path(task.out_file).name not in stamps  # finished blocks are not recomputed
         return real(task)
 
-    monkeypatch.setattr(invert_network, "invert_block", counting)
+    monkeypatch.setattr(invert_network, "invert_block_task", counting)
     invert_network.run(s.ctx)
     assert sorted(resumed) == [10, 15, 20]
     got = _products(s.ctx.network_dir)

@@ -6,23 +6,20 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
+from steps import _timeseries_synth as synth
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import _timeseries_synth as synth  # noqa: E402
-
-from minopy import mintpy_bridge  # noqa: E402
-from minopy.errors import InputDataError, StepError  # noqa: E402
-from minopy.mintpy_staging import StagedInput, staging  # noqa: E402
-from minopy.runner import STATE_FILE, run_steps  # noqa: E402
-from minopy.steps import invert_network, load_ifgram, timeseries_correction  # noqa: E402
-from minopy.steps.outputs import H5Output, first_problem  # noqa: E402
+from minopy import mintpy_bridge
+from minopy.errors import InputDataError, StepError
+from minopy.mintpy_staging import StagedInput, staging
+from minopy.runner import run_steps
+from minopy.steps import invert_network, load_ifgram, timeseries_correction
+from minopy.steps.outputs import H5Output, first_problem
+from minopy.workflow import STATE_FILE
 
 
 def _truncate(path: Path) -> None:
@@ -89,7 +86,7 @@ def test_truncated_ifgram_stack_is_named_and_reloaded(network):
 
 def _staging_case(tmp_path: Path):
     from minopy.config import load_config
-    from minopy.steps.context import StepContext
+    from minopy.step_context import StepContext
 
     ctx = StepContext(tmp_path / "work", load_config(overrides={"minopy.plot": "no"}))
     net = ctx.network_dir
@@ -158,7 +155,7 @@ def test_timeseries_correction_repeats_and_resumes_bit_identically(tmp_path, mon
     s = synth.build(tmp_path, {"mintpy.topographicResidual": "yes",
                                "mintpy.reference.date": "auto", "mintpy.geocode": "no"})
     load_ifgram.run(s.ctx)
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r+") as f:
         f.attrs.update({"REF_Y": "3", "REF_X": "4"})
     invert_network.run(s.ctx)
     net = s.ctx.network_dir

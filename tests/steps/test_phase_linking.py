@@ -8,7 +8,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from _slc_builders import build_case, synthetic_slc, write_slc_stack
+from steps._slc_builders import build_case, synthetic_slc, write_slc_stack
 
 from minopy.errors import ConfigError, InputDataError
 from minopy.steps import concatenate_patch, phase_linking
@@ -134,7 +134,7 @@ def test_changed_option_recomputes_every_patch(tmp_path, monkeypatch):
 def test_dask_cluster_gives_results_identical_to_in_process(tmp_path, caplog):
     local = run_both(build_case(tmp_path / "one"))
     ctx = build_case(tmp_path / "two", multiprocessing__numProcessor=2)
-    if ctx.num_workers < 2:
+    if ctx.execution.workers < 2:
         pytest.skip("needs 2 CPUs")
     with caplog.at_level(logging.INFO, logger="minopy"):
         assert_same(run_both(ctx, execution="dask"), local)
@@ -145,7 +145,7 @@ def test_dask_cluster_gives_results_identical_to_in_process(tmp_path, caplog):
 def test_in_process_threads_give_identical_results_and_are_logged(tmp_path, caplog):
     one = run_both(build_case(tmp_path / "one"))
     ctx = build_case(tmp_path / "two", multiprocessing__numProcessor=2)
-    if ctx.num_workers < 2:
+    if ctx.execution.workers < 2:
         pytest.skip("needs 2 CPUs")
     with caplog.at_level(logging.INFO, logger="minopy"):
         assert_same(run_both(ctx), one)
@@ -196,7 +196,7 @@ def test_too_few_dates_and_missing_stack(tmp_path):
 def test_even_window_becomes_odd_and_is_logged(tmp_path, caplog):
     ctx = build_case(tmp_path / "wd", inversion__azimuthWindow=4)
     with caplog.at_level(logging.WARNING):
-        options = phase_linking.phase_link_options(ctx.config, ctx.log)
+        options = phase_linking.phase_link_options(ctx.config.inversion, ctx.log)
     assert options.azimuth_window == 5 and options.range_window == 5
     assert "azimuthWindow = 4 is even; using 5" in caplog.text
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
+from steps import _timeseries_synth as synth
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _timeseries_synth as synth  # noqa: E402
-
-from minopy import nodata  # noqa: E402
-from minopy.errors import ConfigError, InputDataError, StepError  # noqa: E402
-from minopy.io.isce import read_raster  # noqa: E402
-from minopy.steps import (  # noqa: E402
+from minopy import nodata
+from minopy.errors import ConfigError, InputDataError, StepError
+from minopy.io.isce import read_raster
+from minopy.steps import (
     ifgram_correction,
     invert_network,
     load_ifgram,
@@ -43,7 +40,7 @@ def test_load_ifgram_is_mintpy_readable(tmp_path: Path) -> None:
 
     s = synth.build(tmp_path)
     load_ifgram.run(s.ctx)
-    path = load_ifgram.stack_file(s.ctx)
+    path = s.ctx.ifgram_stack_file
     stack = ifgramStack(str(path))
     stack.open(print_msg=False)
     assert stack.get_date12_list(dropIfgram=True) == s.pairs
@@ -55,7 +52,7 @@ def test_load_ifgram_is_mintpy_readable(tmp_path: Path) -> None:
     np.testing.assert_array_equal(unw[0], read_raster(s.ctx.ifgram_dir / s.pairs[0] /
                                                       "filt_fine.unw", band=2))
     info.main([str(path)])
-    geom, attrs = _read(load_ifgram.geometry_copy(s.ctx), "height")
+    geom, attrs = _read(s.ctx.network_geometry_file, "height")
     assert attrs["FILE_TYPE"] == "geometry" and attrs["beam_mode"] == "IW"
 
 
@@ -64,7 +61,7 @@ def test_load_ifgram_wrapped_phase_and_iono_option(tmp_path: Path) -> None:
     s = synth.build(tmp_path, {"minopy.load.intFile": pattern})
     # the .unw files stand in for wrapped interferograms: any raster with the phase in band 1
     load_ifgram.run(s.ctx)
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r") as f:
         assert f["wrapPhase"].shape == f["unwrapPhase"].shape
         first = read_raster(s.ctx.ifgram_dir / s.pairs[0] / "filt_fine.unw", band=1)
         np.testing.assert_array_equal(f["wrapPhase"][0], first)
@@ -160,7 +157,7 @@ def test_chain_recovers_truth_and_writes_mintpy_products(
 def test_hdfeos5_names_missing_attributes(tmp_path: Path) -> None:
     s = synth.build(tmp_path, {"mintpy.save.hdfEos5": "yes"})
     load_ifgram.run(s.ctx)
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r+") as f:
         f.attrs.update({"REF_Y": "3", "REF_X": "4"})
         for key in ("relative_orbit", "PLATFORM", "beam_mode", "POLARIZATION"):
             del f.attrs[key]
@@ -181,7 +178,7 @@ def test_automatic_reference_is_reliable_when_coherence_is_low(tmp_path: Path) -
     s = synth.build(tmp_path, coherence=0.5)  # below mintpy.reference.minCoherence = 0.85
     load_ifgram.run(s.ctx)
     ifgram_correction.run(s.ctx)
-    _, attrs = _read(load_ifgram.stack_file(s.ctx), "date")
+    _, attrs = _read(s.ctx.ifgram_stack_file, "date")
     y, x = int(attrs["REF_Y"]), int(attrs["REF_X"])
     assert _reliable((synth.LENGTH, synth.WIDTH))[y, x]
     invert_network.run(s.ctx)
@@ -203,7 +200,7 @@ def test_automatic_reference_where_mintpy_would_pick_a_bad_pixel(tmp_path: Path,
     ps = (16, 20)  # coherence 1 in a 0.4 background
     coh = np.full(shape, 0.4, np.float32)
     coh[bright], coh[good], coh[ps] = 0.95, 0.8, 1.0
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r+") as f:
         f["coherence"][...] = coh[None]
         for i in (1, 4, 6):
             comp = f["connectComponent"][i]
@@ -213,7 +210,7 @@ def test_automatic_reference_where_mintpy_would_pick_a_bad_pixel(tmp_path: Path,
     assert all(bright[y, x] or (y, x) == ps for y, x in high)  # all MintPy could choose
     with caplog.at_level(logging.INFO, logger="minopy"):
         ifgram_correction.run(s.ctx)
-    _, attrs = _read(load_ifgram.stack_file(s.ctx), "date")
+    _, attrs = _read(s.ctx.ifgram_stack_file, "date")
     y, x = int(attrs["REF_Y"]), int(attrs["REF_X"])
     assert good[y - 3:y + 4, x - 3:x + 4].all(), (y, x)  # deep inside the good area
     assert (f"automatic reference point y/x = {y}/{x}: unwrapped (connected component != 0) in "
@@ -234,7 +231,7 @@ def test_automatic_reference_unwrapped_in_most_pairs(tmp_path: Path, caplog) -> 
 
     s = synth.build(tmp_path)
     load_ifgram.run(s.ctx)
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r+") as f:
         f["unwrapPhase"][2] = np.nan
     with caplog.at_level(logging.INFO, logger="minopy"):
         ifgram_correction.run(s.ctx)
@@ -259,7 +256,7 @@ def test_automatic_reference_leaving_out_a_date(tmp_path: Path, caplog) -> None:
     load_ifgram.run(s.ctx)
     last = [i for i, p in enumerate(s.pairs) if p.endswith(s.dates[-1])]
     assert len(last) == 2
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r+") as f:
         for i in last:
             f["connectComponent"][i] = 0
     with caplog.at_level(logging.INFO, logger="minopy"):
@@ -277,7 +274,7 @@ def test_automatic_reference_leaving_out_a_date(tmp_path: Path, caplog) -> None:
 def test_reference_point_error_when_nothing_valid(tmp_path: Path) -> None:
     s = synth.build(tmp_path, coherence=0.5)
     load_ifgram.run(s.ctx)
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r+") as f:
         f["connectComponent"][...] = 0  # nothing unwrapped anywhere
     with pytest.raises(StepError, match="no pixel on land is unwrapped.*mintpy.reference.yx"):
         ifgram_correction.run(s.ctx)
@@ -290,7 +287,7 @@ def test_reference_point_error_when_nothing_valid(tmp_path: Path) -> None:
 def test_invert_options_and_rerun_mask(tmp_path: Path, opts: dict[str, str]) -> None:
     s = synth.build(tmp_path, opts)
     load_ifgram.run(s.ctx)
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r+") as f:
         f.attrs.update({"REF_Y": "3", "REF_X": "4"})
     invert_network.run(s.ctx)
     ts, _ = _read(s.ctx.network_dir / "timeseries.h5", "timeseries")
@@ -307,7 +304,7 @@ def test_invert_options_and_rerun_mask(tmp_path: Path, opts: dict[str, str]) -> 
 def test_disconnected_network_and_all_masked(tmp_path: Path) -> None:
     s = synth.build(tmp_path)
     load_ifgram.run(s.ctx)
-    path = load_ifgram.stack_file(s.ctx)
+    path = s.ctx.ifgram_stack_file
     with h5py.File(path, "r+") as f:
         f.attrs.update({"REF_Y": "3", "REF_X": "4"})
         drop = f["dropIfgram"][()]
@@ -320,7 +317,7 @@ def test_disconnected_network_and_all_masked(tmp_path: Path) -> None:
     assert f"mintpy.network.excludeDate = {','.join(s.dates[3:])}" in str(err.value)
     s2 = synth.build(tmp_path / "b", {"minopy.timeseries.minTempCoh": "0.99"})
     load_ifgram.run(s2.ctx)
-    with h5py.File(load_ifgram.stack_file(s2.ctx), "r+") as f:
+    with h5py.File(s2.ctx.ifgram_stack_file, "r+") as f:
         f.attrs.update({"REF_Y": "3", "REF_X": "4"})
     with pytest.raises(InputDataError, match="minTempCoh"):
         invert_network.run(s2.ctx)
@@ -360,7 +357,7 @@ def test_mintpy_config_is_offline_safe(tmp_path: Path) -> None:
 def _stack_with_ref(tmp_path: Path, opts: dict[str, str] | None = None) -> synth.Synth:
     s = synth.build(tmp_path, opts)
     load_ifgram.run(s.ctx)
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r+") as f:
         f.attrs.update({"REF_Y": "3", "REF_X": "4"})
     return s
 
@@ -372,7 +369,7 @@ def test_min_redundancy(tmp_path: Path, min_red: str | None) -> None:
     date = s.dates[3]
     touching = [i for i, p in enumerate(s.pairs) if date in p]
     assert len(touching) == 4
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r+") as f:
         for i in touching[:3]:  # (5, 6): date 3 in one valid pair only
             f["unwrapPhase"][i, 5, 6] = np.nan
         for i in touching:  # (8, 9): date 3 in no valid pair
@@ -406,7 +403,7 @@ def test_min_redundancy_must_be_a_number(tmp_path: Path) -> None:
 
 def test_user_reference_pixel_must_be_unwrapped(tmp_path: Path) -> None:
     s = _stack_with_ref(tmp_path, {"mintpy.reference.yx": "3,4"})
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r+") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r+") as f:
         f["connectComponent"][2, 3, 4] = 0
     with pytest.raises(InputDataError, match=f"reference.yx/lalo.*not unwrapped.*{s.pairs[2]}"):
         invert_network.run(s.ctx)
@@ -424,7 +421,7 @@ def test_reference_lalo_uses_nearest_pixel_of_geometry(tmp_path: Path) -> None:
     s = synth.build(tmp_path / "a", {"mintpy.reference.lalo": f"{la:.6f},{lo:.6f}"})
     load_ifgram.run(s.ctx)
     ifgram_correction.run(s.ctx)
-    _, attrs = _read(load_ifgram.stack_file(s.ctx), "date")
+    _, attrs = _read(s.ctx.ifgram_stack_file, "date")
     assert (int(attrs["REF_Y"]), int(attrs["REF_X"])) == (7, 12)
     s2 = synth.build(tmp_path / "b", {"mintpy.reference.lalo": "0.5,0.5"})
     load_ifgram.run(s2.ctx)

@@ -15,7 +15,7 @@ from minopy.errors import InputDataError
 from minopy.runner import run_steps
 from minopy.simulate import demo_template_text, write_stack
 from minopy.simulate.evaluate import tropo_residual
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 pytestmark = pytest.mark.slow
 

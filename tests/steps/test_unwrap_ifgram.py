@@ -5,13 +5,13 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
+from interferogram._synthetic import make_phase_series
 
 from minopy.config import load_config
 from minopy.errors import InputDataError
-from minopy.interferogram.synthetic import make_phase_series
 from minopy.io.isce import read_info, read_raster
+from minopy.step_context import StepContext
 from minopy.steps import generate_ifgram, unwrap_ifgram
-from minopy.steps.context import StepContext
 from minopy.steps.outputs import first_problem
 
 TWO_PI = 2 * np.pi
@@ -44,7 +44,7 @@ def check_against_truth(ctx, stack, min_fraction=0.99):
 
 def test_snaphu_default_matches_truth_and_mintpy_reads(tmp_path, stack) -> None:
     ctx = make_ctx(tmp_path)
-    assert unwrap_ifgram.OPTION_PREFIXES == ("minopy.interferograms.", "minopy.unwrap.")
+    assert unwrap_ifgram.READS == ("interferograms", "unwrap")
     generate_ifgram.run(ctx)
     unwrap_ifgram.run(ctx)
     assert first_problem(unwrap_ifgram.outputs(ctx)) is None
@@ -99,7 +99,7 @@ def test_whirlwind_pair_coherence_and_water_mask(tmp_path, stack) -> None:
                                 "minopy.unwrap.coherence": "pair"})
     generate_ifgram.run(ctx)
     unwrap_ifgram.run(ctx)
-    mask = read_raster(unwrap_ifgram.mask_file(ctx))
+    mask = read_raster(ctx.unwrap_mask_file)
     assert not mask[:, :8].any() and mask[:, 8:].all()
     for pair in pair_dirs(ctx):
         cc = read_raster(pair / "filt_fine.unw.conncomp")

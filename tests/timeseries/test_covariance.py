@@ -78,7 +78,7 @@ def test_invert_network_writes_the_covariance_mintpy_uses(tmp_path: Path) -> Non
         assert f.attrs["FILE_TYPE"] == "timeseries" and f.attrs["REF_DATE"] == s.dates[0]
     with h5py.File(net / "timeseries.h5", "r") as f:
         num, length, width = f["timeseries"].shape
-    with h5py.File(load_ifgram.stack_file(s.ctx), "r") as f:
+    with h5py.File(s.ctx.ifgram_stack_file, "r") as f:
         coh = f["coherence"][:, 5, 5].astype(np.float64)
         looks = max(float(np.rint(float(f.attrs.get("ALOOKS", 1)) * float(
             f.attrs.get("RLOOKS", 1)) / 1.94)), 1.0)

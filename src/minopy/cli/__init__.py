@@ -8,8 +8,7 @@ import sys
 from collections.abc import Callable
 
 from minopy.errors import DiskFullError, MinopyError
-from minopy.runner import STEP_DESCRIPTIONS
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_DESCRIPTIONS, STEP_NAMES
 
 #: exit status for errors the user must fix (a template problem, a failed step).
 EXIT_FAILURE = 1

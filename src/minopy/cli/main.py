@@ -27,7 +27,7 @@ from minopy.cli import (
 from minopy.errors import ConfigError, StepError
 from minopy.io.atomic import write_text_atomic
 from minopy.runner import check_step_name, run_steps
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 PROG = "minopy"
 DEMO_TEMPLATE = "demo.txt"
@@ -173,11 +173,42 @@ def _cmd_steps(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
+#: ``minopy view <name>``: the viewer module of each name (also installed as its own script).
+VIEWERS = {"tcoh": "tcoh_view", "cpx": "cpxview", "scatter": "scatterview"}
+
+
+def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
+    from minopy.cli import minopy_app
+
+    return minopy_app.main(list(args.arguments))
+
+
+def _cmd_view(args: argparse.Namespace, argv: list[str]) -> int:
+    import importlib
+
+    module = importlib.import_module(f"minopy.cli.{VIEWERS[args.viewer]}")
+    return int(module.main(list(args.arguments)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``minopy`` with its subcommands."""
     parser = argparse.ArgumentParser(prog=PROG, description="minopy helper commands.")
     parser.add_argument("-v", "--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", add_help=False,
+                         help="run the workflow on a template (the same as minopyApp.py; "
+                              "minopy run -h lists its options)")
+    run.add_argument("arguments", nargs=argparse.REMAINDER,
+                     help="the arguments of minopyApp.py")
+    run.set_defaults(func=_cmd_run)
+
+    view = sub.add_parser("view", add_help=False,
+                          help="viewers: tcoh (temporal coherence and SHPs), cpx (complex "
+                               "rasters), scatter (pixel scatter); minopy view NAME -h for each")
+    view.add_argument("viewer", choices=tuple(VIEWERS), help="the viewer")
+    view.add_argument("arguments", nargs=argparse.REMAINDER, help="the viewer's arguments")
+    view.set_defaults(func=_cmd_view)
 
     demo = sub.add_parser("demo", help="simulate a small stack and run the whole workflow on it",
                           description="Simulate the demo stack (once) and run the workflow on it; "
@@ -218,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``minopy`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
     arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["run"]:  # every option after run is minopyApp.py's (argparse's
+        # REMAINDER would not take a leading -h or --dir)
+        return _cmd_run(argparse.Namespace(arguments=arguments[1:]), [PROG, *arguments])
     args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help(sys.stderr)

@@ -1,9 +1,12 @@
-"""Rendering the documented template printed by ``minopyApp.py -H`` and written by ``-g``.
+"""Rendering the documented template printed by ``minopyApp.py -H`` and written by ``-g``, and the
+README's options table.
 
 The ``minopy.*`` part is generated from the option schema (``options.toml``), so it always lists
-every option with its allowed values, default and description. The ``mintpy.*`` part is the static
-list ``mintpy_options.cfg`` of the MintPy options that the MintPy steps honour. Every value in the
-rendered text is ``auto``, so the text is also a valid template that yields the defaults.
+every option with its allowed values, default and description; so is the README table
+(:func:`render_readme_table`, written by ``python -m minopy.config.generate``). The ``mintpy.*``
+part is the static list ``mintpy_options.cfg`` of the MintPy options that the MintPy steps
+honour. Every value in the rendered text is ``auto``, so the text is also a valid template that
+yields the defaults.
 """
 
 from __future__ import annotations
@@ -12,22 +15,13 @@ import textwrap
 from importlib import resources
 
 from minopy import __version__
-from minopy.config.schema import Option, load_schema
+from minopy.config.schema import SECTION_TITLES, Option, load_schema
 
 WIDTH = 100
-
-#: Heading of each option group (second component of the key); two-part keys are "general".
-SECTION_TITLES = {
-    "multiprocessing": "computing resources",
-    "compute": "computing resources",
-    "general": "general",
-    "load": "load_data / load_ifgram: input files",
-    "subset": "load_data: subset of the radar grid",
-    "inversion": "phase_linking: SHP selection, phase linking, persistent scatterers",
-    "interferograms": "generate_ifgram: interferogram network",
-    "unwrap": "unwrap_ifgram",
-    "timeseries": "invert_network",
-}
+#: the lines that enclose the generated options table in README.md.
+README_BEGIN = ("<!-- options table: generated from src/minopy/config/options.toml by "
+                "python -m minopy.config.generate; do not edit -->")
+README_END = "<!-- end of the generated options table -->"
 
 _HEADER = f"""\
 ##------------------------ minopy template (minopy {__version__}) ------------------------##
@@ -36,11 +30,6 @@ _HEADER = f"""\
 ## Relative paths are relative to the folder of this template.
 ## Run: minopyApp.py <this template> [--dir <work dir>] [--start STEP] [--end STEP] [--dostep STEP]
 """
-
-
-def _section_of(key: str) -> str:
-    parts = key.split(".")
-    return parts[1] if len(parts) > 2 else "general"
 
 
 def _option_lines(opt: Option, key_width: int) -> list[str]:
@@ -62,7 +51,7 @@ def render_minopy_options() -> str:
     """
     groups: dict[str, list[Option]] = {}
     for opt in load_schema().values():
-        title = SECTION_TITLES.get(_section_of(opt.key), _section_of(opt.key))
+        title = SECTION_TITLES.get(opt.section, opt.section)
         groups.setdefault(title, []).append(opt)
     blocks = []
     for title, options in groups.items():
@@ -88,3 +77,44 @@ def render_template() -> str:
         Text that ``minopyApp.py -H`` prints and ``-g`` writes; parsing it gives the defaults.
     """
     return "\n".join([_HEADER, render_minopy_options(), "", mintpy_options_text()])
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/")
+
+
+def render_readme_table() -> str:
+    """The README's table of every ``minopy.*`` option, one table per typed section.
+
+    Returns
+    -------
+    str
+        Markdown between :data:`README_BEGIN` and :data:`README_END` (both included): per section
+        a heading and rows ``option | read in code as | default | allowed | meaning``.
+    """
+    groups: dict[str, list[Option]] = {}
+    for opt in load_schema().values():
+        groups.setdefault(opt.section, []).append(opt)
+    lines = [README_BEGIN]
+    for section, options in groups.items():
+        lines += ["", f"**{section}** ({SECTION_TITLES.get(section, section)})", "",
+                  "| option | read in code as | default | allowed | meaning |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| `{o.key}` | `config.{o.section}.{o.field}` | {_cell(o.default_text())} | "
+                  f"{_cell(o.allowed())} | {_cell(o.doc)} |" for o in options]
+    lines += ["", README_END]
+    return "\n".join(lines)
+
+
+def replace_readme_table(text: str) -> str:
+    """``text`` (the README) with its generated options table replaced by the current one.
+
+    Raises
+    ------
+    ValueError
+        If the README lacks the :data:`README_BEGIN` / :data:`README_END` lines.
+    """
+    start, end = text.find(README_BEGIN), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"README lacks the lines {README_BEGIN!r} ... {README_END!r}")
+    return text[:start] + render_readme_table() + text[end + len(README_END):]

@@ -1,7 +1,11 @@
-"""The option schema: every ``minopy.*`` key, its type, default and allowed values.
+"""The option schema: every ``minopy.*`` key, its type, default, allowed values and documentation.
 
 The schema lives in ``options.toml`` beside this module; this module loads it and converts template
-strings into typed, validated values.
+strings into typed, validated values. Each option belongs to a *section* (``inversion`` for
+``minopy.inversion.patchSize``; ``compute`` also holds ``minopy.multiprocessing.numProcessor``, and
+the two-part keys form the ``general`` section) and has a *field* name in that section, the rest of
+the key in snake case (``patch_size``, ``snaphu_max_discontinuity``): the typed sections of
+:mod:`minopy.config.sections` are generated from this.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -23,6 +27,40 @@ from minopy.errors import ConfigError
 OFF_WORDS = frozenset({"no", "none", "false", "off"})
 ON_WORDS = frozenset({"yes", "true", "on"})
 AUTO_WORD = "auto"
+
+#: section of the keys whose second part is not their own section.
+SECTION_ALIASES = {"multiprocessing": "compute"}
+#: section of the two-part keys (``minopy.plot``, ``minopy.textCmd``).
+GENERAL_SECTION = "general"
+#: what each section is about, in workflow order (the template's headings and the classes' docs).
+SECTION_TITLES: dict[str, str] = {
+    "compute": "computing resources",
+    "general": "general",
+    "load": "load_data / load_ifgram: input files",
+    "subset": "load_data: subset of the radar grid",
+    "inversion": "phase_linking: SHP selection, phase linking, persistent scatterers",
+    "interferograms": "generate_ifgram: interferogram network",
+    "unwrap": "unwrap_ifgram",
+    "timeseries": "invert_network",
+}
+
+
+def snake_case(name: str) -> str:
+    """``patchSize`` -> ``patch_size``, ``L1smoothingFactor`` -> ``l1_smoothing_factor``,
+    ``two-stage`` -> ``two_stage``, ``snaphu.maxDiscontinuity`` -> ``snaphu_max_discontinuity``."""
+    name = name.replace("-", "_").replace(".", "_")
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[0-9])(?=[a-z])", "_",
+                  name)
+    return re.sub(r"_+", "_", name).lower()
+
+
+def section_and_field(key: str) -> tuple[str, str]:
+    """The section and field of a template key: ``minopy.unwrap.snaphu.numLooks`` ->
+    ``("unwrap", "snaphu_num_looks")``, ``minopy.plot`` -> ``("general", "plot")``."""
+    parts = key.split(".")[1:]
+    if len(parts) == 1:
+        return GENERAL_SECTION, snake_case(parts[0])
+    return SECTION_ALIASES.get(parts[0], parts[0]), snake_case(".".join(parts[1:]))
 
 
 @dataclass(frozen=True)
@@ -46,6 +84,8 @@ class Option:
         Bounds of numeric options.
     doc : str
         One-line description.
+    section, field : str
+        Where the option lives in the typed configuration: ``config.<section>.<field>``.
     """
 
     key: str
@@ -58,6 +98,13 @@ class Option:
     exclusive_min: float | None = None
     exclusive_max: float | None = None
     doc: str = ""
+    section: str = field(init=False)
+    field: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        section, name = section_and_field(self.key)
+        object.__setattr__(self, "section", section)
+        object.__setattr__(self, "field", name)
 
     def allowed(self) -> str:
         """Human-readable description of the allowed values."""
@@ -208,6 +255,23 @@ def load_schema() -> dict[str, Option]:
         opt = Option(**entry)
         options[opt.key] = opt
     return options
+
+
+@lru_cache(maxsize=1)
+def options_by_field() -> dict[tuple[str, str], Option]:
+    """The options keyed by ``(section, field)``."""
+    return {(o.section, o.field): o for o in load_schema().values()}
+
+
+def option_key(section: str, name: str) -> str:
+    """The template key of ``config.<section>.<name>``, for messages (``minopy.unwrap.mask``).
+
+    Raises
+    ------
+    KeyError
+        For a section or field that is not an option.
+    """
+    return options_by_field()[(section, name)].key
 
 
 def closest_key(key: str) -> str | None:

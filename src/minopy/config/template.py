@@ -20,13 +20,16 @@ from __future__ import annotations
 import difflib
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from minopy.config import miaplpy
 from minopy.config.mintpy_keys import canonical_mintpy_key, closest_mintpy_key
+from minopy.config.model import Config, MintpyOptions
 from minopy.config.schema import OFF_WORDS, closest_key, load_schema
+from minopy.config.sections import SECTION_CLASSES
 from minopy.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -123,66 +126,6 @@ def read_template(path: str | os.PathLike, warn_duplicates: bool = True) -> dict
     return read_template_text(text, str(path), warn_duplicates)
 
 
-class Config(Mapping[str, Any]):
-    """Typed options of one run.
-
-    ``config["minopy.inversion.patchSize"]`` is an ``int``; every ``minopy.*`` key of the schema is
-    present (defaults filled in). ``config.mintpy`` holds the raw ``mintpy.*`` keys of the template.
-    ``config.template_file`` is the user's template (None if none was given) and
-    ``config.user_keys`` the ``minopy.*`` keys the user set explicitly.
-    """
-
-    def __init__(
-        self,
-        values: dict[str, Any],
-        mintpy: dict[str, str],
-        template_file: Path | None,
-        user_keys: frozenset[str],
-        raw: dict[str, str],
-    ) -> None:
-        self._values = values
-        self.mintpy = mintpy
-        self.template_file = template_file
-        self.user_keys = user_keys
-        self.raw = raw
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return self._values[key]
-        except KeyError:
-            hint = closest_key(key)
-            extra = f"; did you mean {hint}?" if hint else ""
-            raise KeyError(f"{key} is not a minopy option{extra}") from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def section(self, prefix: str) -> dict[str, Any]:
-        """All options whose key starts with ``prefix`` (e.g. ``minopy.inversion.``)."""
-        return {k: v for k, v in self._values.items() if k.startswith(prefix)}
-
-    def resolve_path(self, value: str | None) -> str | None:
-        """Make a relative path/glob option absolute, relative to the template's folder."""
-        if value is None:
-            return None
-        expanded = os.path.expandvars(os.path.expanduser(value))
-        if os.path.isabs(expanded) or self.template_file is None:
-            return expanded
-        return str(self.template_file.parent / expanded)
-
-    def mintpy_value(self, key: str, default: str | None = None) -> str | None:
-        """A ``mintpy.*`` value as written (None for auto/none/no when ``default`` is None)."""
-        value = self.mintpy.get(key)
-        if value is None or value.lower() in ("auto", ""):
-            return default
-        if value.lower() in OFF_WORDS and default is None:
-            return None
-        return value
-
-
 #: mintpy.* keys whose value is used for the minopy.* key when the latter is not set.
 MINTPY_FALLBACKS = {
     "minopy.subset.yx": "mintpy.subset.yx",
@@ -237,68 +180,89 @@ def build_config(
         the closest valid key), or a bad value (naming key, value and what is allowed). All
         problems are reported together.
     """
-    schema = load_schema()
-    lower_schema = {k.lower(): k for k in schema}
-    problems: list[str] = []
-    given: dict[str, str] = {}
-    mintpy: dict[str, str] = {}
+    keys = _sort_keys(raw)
+    _apply_mintpy_fallbacks(keys.given, keys.mintpy)
+    sections: dict[str, dict[str, Any]] = {}
+    for key, opt in load_schema().items():
+        try:
+            value = opt.parse(keys.given[key]) if key in keys.given else opt.default
+        except ConfigError as err:
+            keys.problems.append(str(err))
+            continue
+        sections.setdefault(opt.section, {})[opt.field] = value
+    if keys.problems:
+        where = f" in {template_file}" if template_file else ""
+        raise ConfigError(f"template problem{'s' if len(keys.problems) > 1 else ''}{where}:\n  - "
+                          + "\n  - ".join(keys.problems))
+    path = Path(template_file).resolve() if template_file else None
+    typed = {name: SECTION_CLASSES[name](**values) for name, values in sections.items()}
+    return Config(**typed, mintpy=MintpyOptions(keys.mintpy), template_file=path,
+                  user_keys=frozenset(keys.given), raw=dict(raw))
+
+
+@dataclass
+class _SortedKeys:
+    """A template's keys sorted by prefix: ``minopy`` values by schema key, MintPy's own."""
+
+    given: dict[str, str] = field(default_factory=dict)
+    mintpy: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def _sort_keys(raw: Mapping[str, str]) -> _SortedKeys:
+    """Sort the keys of a template by prefix, mapping ``miaplpy.*`` keys onto minopy options;
+    every unknown key or misspelt prefix is a problem (all are collected)."""
+    lower_schema = {k.lower(): k for k in load_schema()}
+    out = _SortedKeys()
     mapped: list[str] = []
     for key, value in raw.items():
         prefix = key.split(".", 1)[0].lower() if "." in key else ""
         if prefix == "miaplpy" and (entry := miaplpy.unsupported(key)) is not None:
             harmless, meaning = entry
             if value.strip().strip("'\"").lower() not in harmless:
-                problems.append(f"{key} = {value} has no minopy equivalent ({meaning}); remove it "
-                                "or set it to auto")
+                out.problems.append(f"{key} = {value} has no minopy equivalent ({meaning}); "
+                                    "remove it or set it to auto")
             else:
                 log.warning("ignoring %s = %s: %s", key, value, meaning)
-            continue
-        if prefix in ("minopy", "miaplpy"):
+        elif prefix in ("minopy", "miaplpy"):
             real = lower_schema.get(key_identity(key).lower())
             if real is None:
-                problems.append(_unknown_minopy_key(key))
+                out.problems.append(_unknown_minopy_key(key))
                 continue
             if prefix == "miaplpy":
                 value = miaplpy.minopy_value_for(real, value)
                 mapped.append(f"{key} = {raw[key]} -> {real} = {value}")
-            given[real] = value
+            out.given[real] = value
         elif prefix == "mintpy":
             real = canonical_mintpy_key(key)
             if real is None:
                 hint = closest_mintpy_key(key)
-                problems.append(f"unknown MintPy option {key} (MintPy would ignore it)"
-                                + (f"; did you mean {hint}?" if hint else ""))
+                out.problems.append(f"unknown MintPy option {key} (MintPy would ignore it)"
+                                    + (f"; did you mean {hint}?" if hint else ""))
                 continue
-            mintpy[real] = value
+            out.mintpy[real] = value
         elif prefix and (near := difflib.get_close_matches(prefix, KNOWN_PREFIXES, n=1,
                                                              cutoff=0.7)):
-            problems.append(_misspelt_prefix(key, near[0]))
+            out.problems.append(_misspelt_prefix(key, near[0]))
         else:
-            log.warning("ignoring template key %s: only minopy.*, miaplpy.* and mintpy.* keys are "
-                        "used", key)
+            log.warning("ignoring template key %s: only minopy.*, miaplpy.* and mintpy.* keys "
+                        "are used", key)
     if mapped:
-        log.info("MiaplPy template: %d miaplpy.* key(s) mapped onto minopy options (listed in the "
-                 "log)", len(mapped))
+        log.info("MiaplPy template: %d miaplpy.* key(s) mapped onto minopy options (listed in "
+                 "the log)", len(mapped))
         for line in mapped:
             log.debug("MiaplPy key mapped: %s", line)
+    return out
+
+
+def _apply_mintpy_fallbacks(given: dict[str, str], mintpy: Mapping[str, str]) -> None:
+    """Use the ``mintpy.*`` value of :data:`MINTPY_FALLBACKS` for a ``minopy.*`` key not set."""
     for minopy_key, mintpy_key in MINTPY_FALLBACKS.items():
         fallback = mintpy.get(mintpy_key)
         own = given.get(minopy_key)
         own_unset = own is None or own.strip().lower() in ("auto", *OFF_WORDS)
         if own_unset and fallback is not None and fallback.strip().lower() not in ("auto", ""):
             given[minopy_key] = fallback
-    values: dict[str, Any] = {}
-    for key, opt in schema.items():
-        try:
-            values[key] = opt.parse(given[key]) if key in given else opt.default
-        except ConfigError as err:
-            problems.append(str(err))
-    if problems:
-        where = f" in {template_file}" if template_file else ""
-        raise ConfigError(f"template problem{'s' if len(problems) > 1 else ''}{where}:\n  - "
-                          + "\n  - ".join(problems))
-    path = Path(template_file).resolve() if template_file else None
-    return Config(values, mintpy, path, frozenset(given), dict(raw))
 
 
 def load_config(

@@ -107,8 +107,3 @@ def goldstein_rows(
     lo, hi = max(0, row0 - psize), min(length, row1 + psize)
     block = np.asarray(igram[lo:hi])
     return goldstein(block, alpha, psize)[row0 - lo: row1 - lo]
-
-
-def halo_rows(psize: int = PATCH_SIZE) -> int:
-    """Rows to read above and below a block for :func:`goldstein` to be exact on the block."""
-    return psize

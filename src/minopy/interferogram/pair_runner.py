@@ -1,6 +1,8 @@
 """Run one function per interferogram pair, in-process or on dask workers, with a progress bar.
 
 Tasks receive only small arguments (paths, options); each worker reads and writes its own files.
+Where they run is the run's :class:`~minopy.parallel.ExecutionPolicy` (``ctx.execution``), which
+:func:`pair_execution` applies to pairs (tasks that each run on the threads they are given).
 """
 
 from __future__ import annotations
@@ -9,8 +11,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from minopy import parallel
-from minopy.progress import ProgressBar
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
+
+
+def pair_execution(ctx: StepContext, num_pairs: int) -> parallel.Execution:
+    """How ``num_pairs`` pair tasks run (:meth:`~minopy.parallel.ExecutionPolicy.plan`); its
+    ``threads`` is what each task may use (e.g. SNAPHU's processes)."""
+    return ctx.execution.plan(num_pairs, parallel_inside=False)
 
 
 def run_pairs(
@@ -18,34 +25,17 @@ def run_pairs(
     func: Callable[..., Any],
     jobs: Sequence[tuple[str, tuple[Any, ...]]],
     desc: str,
+    execution: parallel.Execution | None = None,
 ) -> list[Any]:
     """Call ``func(*args)`` for every ``(name, args)`` in ``jobs``; return results in job order.
 
-    Runs in this process when one worker is configured (or for a single job), otherwise on the
-    dask client of :func:`minopy.parallel.get_client`. The first failure cancels the remaining
-    tasks and is re-raised (a :class:`~minopy.errors.MinopyError` keeps its message).
+    Runs as ``execution`` says (default :func:`pair_execution`): in this process when one worker
+    is configured (or for a single job), otherwise on the dask client of
+    :func:`minopy.parallel.get_client`. The first failure cancels the remaining tasks and is
+    re-raised (a :class:`~minopy.errors.MinopyError` keeps its message).
     """
-    results: dict[str, Any] = {}
     if not jobs:
         return []
-    workers = min(ctx.num_workers, len(jobs))
-    with ProgressBar(len(jobs), desc, log=ctx.log, unit="pair") as bar:
-        if parallel.use_in_process(ctx.config, workers):
-            for name, args in jobs:
-                results[name] = func(*args)
-                bar.update()
-        else:
-            from distributed import as_completed
-
-            with parallel.get_client(ctx.config, workers=workers,
-                                     work_dir=ctx.work_dir) as client:
-                futures = {client.submit(func, *args, pure=False, key=f"{desc}-{name}"): name
-                           for name, args in jobs}
-                try:
-                    for future in as_completed(list(futures)):
-                        results[futures[future]] = future.result()
-                        bar.update()
-                except BaseException:
-                    client.cancel(list(futures))
-                    raise
+    how = execution if execution is not None else pair_execution(ctx, len(jobs))
+    results = parallel.run_tasks(ctx.execution, how, func, jobs, desc, ctx.log, "pair")
     return [results[name] for name, _ in jobs]

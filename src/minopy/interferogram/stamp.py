@@ -14,15 +14,15 @@ from typing import Any
 
 from minopy.io.atomic import write_text_atomic
 from minopy.io.isce import is_complete
+from minopy.io.signature import stat_signature
 
 
 def file_fingerprint(path: str | os.PathLike) -> list[int] | None:
     """``[size, mtime_ns]`` of a file, or None if it does not exist."""
     try:
-        st = Path(path).stat()
+        return stat_signature(path)
     except FileNotFoundError:
         return None
-    return [st.st_size, st.st_mtime_ns]
 
 
 def read_stamp(path: Path) -> dict[str, Any] | None:

@@ -26,22 +26,24 @@ from __future__ import annotations
 import glob
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from minopy.config.schema import option_key
+from minopy.config.sections import LoadOptions
 from minopy.errors import ConfigError, InputDataError
 
-#: geometry dataset -> (template key, file base name, band in that file).
+#: geometry dataset -> (option of the ``load`` section, file base name, band in that file).
 GEOMETRY_SOURCES: dict[str, tuple[str, str, int]] = {
-    "height": ("minopy.load.demFile", "hgt", 1),
-    "latitude": ("minopy.load.lookupYFile", "lat", 1),
-    "longitude": ("minopy.load.lookupXFile", "lon", 1),
-    "incidenceAngle": ("minopy.load.incAngleFile", "los", 1),
-    "azimuthAngle": ("minopy.load.azAngleFile", "los", 2),
-    "shadowMask": ("minopy.load.shadowMaskFile", "shadowMask", 1),
-    "waterMask": ("minopy.load.waterMaskFile", "waterMask", 1),
+    "height": ("dem_file", "hgt", 1),
+    "latitude": ("lookup_y_file", "lat", 1),
+    "longitude": ("lookup_x_file", "lon", 1),
+    "incidenceAngle": ("inc_angle_file", "los", 1),
+    "azimuthAngle": ("az_angle_file", "los", 2),
+    "shadowMask": ("shadow_mask_file", "shadowMask", 1),
+    "waterMask": ("water_mask_file", "waterMask", 1),
 }
 #: geometry datasets that must be present.
 REQUIRED_GEOMETRY = ("height", "latitude", "longitude", "incidenceAngle")
@@ -155,7 +157,7 @@ def _glob(pattern: str) -> list[Path]:
                   if not p.endswith(_SIDECAR_SUFFIXES) and Path(p).is_file())
 
 
-def _detect_layout(config: Any, project_dir: Path, meta_pattern: str | None) -> str:
+def _detect_layout(project_dir: Path, meta_pattern: str | None) -> str:
     if meta_pattern is not None:
         return "tops" if Path(meta_pattern).name.upper().startswith("IW") else "stripmap"
     if (project_dir / "reference").is_dir():
@@ -215,15 +217,19 @@ def _stripmap_meta(project_dir: Path) -> str:
     return str(base / "*" / "referenceShelve" / "data.rsc")
 
 
-def find_stack_files(config: Any, project_dir: str | Path) -> StackFiles:
+def find_stack_files(load: LoadOptions, project_dir: str | Path,
+                     resolve_path: Callable[[str | None], str | None]) -> StackFiles:
     """Find the SLCs, metadata, baselines and geometry of an ISCE stack.
 
     Parameters
     ----------
-    config : Config
-        Options; uses ``minopy.load.*`` (autoPath, the file globs, startDate, endDate).
+    load : LoadOptions
+        The ``load`` options (autoPath, the file globs, startDate, endDate).
     project_dir : path-like
         Folder holding ``merged/``, ``reference/`` and ``baselines/`` for autoPath.
+    resolve_path : callable
+        Makes a path option absolute (relative paths are relative to the template's folder,
+        :meth:`minopy.config.Config.resolve_path`).
 
     Raises
     ------
@@ -234,32 +240,34 @@ def find_stack_files(config: Any, project_dir: str | Path) -> StackFiles:
         after the date range.
     """
     project_dir = Path(project_dir)
-    auto = bool(config["minopy.load.autoPath"])
-    slc_pattern = config.resolve_path(config["minopy.load.slcFile"])
-    meta_pattern = config.resolve_path(config["minopy.load.metaFile"])
+    auto = bool(load.auto_path)
+    slc_option = option_key("load", "slc_file")
+    slc_pattern = resolve_path(load.slc_file)
+    meta_pattern = resolve_path(load.meta_file)
     if slc_pattern is None and not auto:
         raise ConfigError(
-            "no SLC files to load: set minopy.load.autoPath = yes (ISCE topsStack/stripmapStack "
-            f"layout under {project_dir}) or minopy.load.slcFile to a glob of the SLC files"
+            f"no SLC files to load: set {option_key('load', 'auto_path')} = yes (ISCE "
+            f"topsStack/stripmapStack layout under {project_dir}) or {slc_option} to a glob of "
+            "the SLC files"
         )
-    layout = _detect_layout(config, project_dir, meta_pattern)
+    layout = _detect_layout(project_dir, meta_pattern)
     merged = project_dir / "merged"
     full = ".full" if layout == "tops" else ""
-    slc_key = "minopy.load.slcFile"
+    slc_key = slc_option
     if slc_pattern is None:
         slc_pattern = str(merged / "SLC" / "*" / f"*.slc{full}")
         slc_key = f"autoPath ({layout}Stack)"
-    if layout == "stripmap" and meta_pattern is None and slc_key != "minopy.load.slcFile" \
+    if layout == "stripmap" and meta_pattern is None and slc_key != slc_option \
             and not _glob(slc_pattern) and _glob(str(merged / "SLC" / "*" / "*.slc.full")):
         raise InputDataError(
             f"autoPath: the SLCs {merged}/SLC/*/*.slc.full are a topsStack layout, but "
             f"{project_dir / 'reference'} does not exist (its IW*.xml files hold the radar "
             "metadata); restore the reference/ folder of the topsStack run, or set "
             "minopy.load.metaFile to its IW*.xml files")
-    slcs = _slc_files(slc_pattern, slc_key, folder_only=slc_key != "minopy.load.slcFile")
-    slcs = _filter_dates(slcs, config["minopy.load.startDate"], config["minopy.load.endDate"])
+    slcs = _slc_files(slc_pattern, slc_key, folder_only=slc_key != slc_option)
+    slcs = _filter_dates(slcs, load.start_date, load.end_date)
 
-    meta_key = "minopy.load.metaFile"
+    meta_key = option_key("load", "meta_file")
     if meta_pattern is None:
         meta_key = f"autoPath ({layout}Stack)"
         meta_pattern = (str(project_dir / "reference" / "IW*.xml") if layout == "tops"
@@ -270,16 +278,18 @@ def find_stack_files(config: Any, project_dir: str | Path) -> StackFiles:
     if layout == "stripmap":
         meta_files = meta_files[:1]
 
-    baseline = config.resolve_path(config["minopy.load.baselineDir"])
+    baseline = resolve_path(load.baseline_dir)
     baseline_dir = Path(baseline) if baseline is not None else (
         project_dir / "baselines" if auto else None)
     if baseline is not None and not Path(baseline).is_dir():
-        raise InputDataError(f"minopy.load.baselineDir = {baseline} is not a directory")
+        raise InputDataError(f"{option_key('load', 'baseline_dir')} = {baseline} is not a "
+                             "directory")
 
     geometry: dict[str, RasterSource] = {}
-    for name, (key, base, band) in GEOMETRY_SOURCES.items():
-        pattern = config.resolve_path(config[key])
-        where = key
+    for name, (option, base, band) in GEOMETRY_SOURCES.items():
+        value = getattr(load, option)
+        pattern = resolve_path(value)
+        key = where = option_key("load", option)
         if pattern is None:
             if not auto:
                 continue
@@ -287,7 +297,7 @@ def find_stack_files(config: Any, project_dir: str | Path) -> StackFiles:
             where = f"autoPath ({layout}Stack)"
         hits = _glob(pattern)
         if not hits:
-            if name in REQUIRED_GEOMETRY or config[key] is not None:
+            if name in REQUIRED_GEOMETRY or value is not None:
                 raise _found_nothing(where, pattern, f"{name} file ({key})")
             continue
         geometry[name] = RasterSource(hits[0], band)

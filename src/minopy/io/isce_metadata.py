@@ -26,24 +26,27 @@ from typing import Any
 
 import numpy as np
 
+from minopy.config.schema import option_key
+from minopy.config.sections import LoadOptions
 from minopy.errors import InputDataError
 
 #: WGS84 semi-major axis (m) and first eccentricity squared.
 WGS84_A = 6378137.0
 WGS84_E2 = 6.69437999014e-3
 
-#: template key -> MintPy attribute it supplies (the template wins over the metadata file).
+#: option of the ``load`` section -> MintPy attribute it supplies (the template wins over the
+#: metadata file).
 TEMPLATE_OVERRIDES: dict[str, str] = {
-    "minopy.load.wavelength": "WAVELENGTH",
-    "minopy.load.rangePixelSize": "RANGE_PIXEL_SIZE",
-    "minopy.load.azimuthPixelSize": "AZIMUTH_PIXEL_SIZE",
-    "minopy.load.startingRange": "STARTING_RANGE",
-    "minopy.load.prf": "PRF",
-    "minopy.load.earthRadius": "EARTH_RADIUS",
-    "minopy.load.satelliteHeight": "HEIGHT",
-    "minopy.load.heading": "HEADING",
-    "minopy.load.centerLineUTC": "CENTER_LINE_UTC",
-    "minopy.load.orbitDirection": "ORBIT_DIRECTION",
+    "wavelength": "WAVELENGTH",
+    "range_pixel_size": "RANGE_PIXEL_SIZE",
+    "azimuth_pixel_size": "AZIMUTH_PIXEL_SIZE",
+    "starting_range": "STARTING_RANGE",
+    "prf": "PRF",
+    "earth_radius": "EARTH_RADIUS",
+    "satellite_height": "HEIGHT",
+    "heading": "HEADING",
+    "center_line_utc": "CENTER_LINE_UTC",
+    "orbit_direction": "ORBIT_DIRECTION",
 }
 #: attributes the later steps cannot do without.
 REQUIRED_ATTRIBUTES: tuple[str, ...] = (
@@ -309,17 +312,18 @@ def orbit_direction_of(pass_direction: str | None, heading: float | None) -> str
 
 
 # ------------------------------------------------------------------ template values and checks
-def apply_template_values(meta: dict[str, Any], config: Any) -> dict[str, Any]:
-    """Return ``meta`` with the attributes the template sets (``minopy.load.wavelength`` ...)."""
+def apply_template_values(meta: dict[str, Any], load: LoadOptions) -> dict[str, Any]:
+    """Return ``meta`` with the attributes the ``load`` options set (``wavelength`` ...)."""
     out = dict(meta)
-    for key, attr in TEMPLATE_OVERRIDES.items():
-        value = config.get(key) if hasattr(config, "get") else None
+    for option, attr in TEMPLATE_OVERRIDES.items():
+        value = getattr(load, option)
         if value is None:
             continue
         if attr == "ORBIT_DIRECTION":
             direction = orbit_direction_of(str(value), None)
             if direction is None:
-                raise InputDataError(f"{key} = {value!r}: expected ASCENDING or DESCENDING")
+                raise InputDataError(f"{option_key('load', option)} = {value!r}: expected "
+                                     "ASCENDING or DESCENDING")
             value = direction
         out[attr] = value
     if out.get("ORBIT_DIRECTION") is None and out.get("HEADING") is not None:
@@ -332,7 +336,7 @@ def check_required(meta: dict[str, Any], source: str) -> None:
     missing = [a for a in REQUIRED_ATTRIBUTES if meta.get(a) in (None, "")]
     if not missing:
         return
-    by_attr = {v: k for k, v in TEMPLATE_OVERRIDES.items()}
+    by_attr = {v: option_key("load", k) for k, v in TEMPLATE_OVERRIDES.items()}
     keys = ", ".join(f"{by_attr[a]} ({a})" for a in missing)
     raise InputDataError(
         f"metadata from {source} lacks {', '.join(missing)}; give them in the template with "

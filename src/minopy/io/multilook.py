@@ -49,9 +49,9 @@ def parse_strides(value: Any, key: str = STRIDES_KEY) -> tuple[int, int]:
     return out  # type: ignore[return-value]
 
 
-def strides_of(config: Mapping[str, Any]) -> tuple[int, int]:
-    """The output strides of a configuration (``minopy.inversion.strides``)."""
-    return parse_strides(config.get(STRIDES_KEY) if hasattr(config, "get") else None)
+def strides_of(config: Any) -> tuple[int, int]:
+    """The output strides of a configuration (``config.inversion.strides``)."""
+    return parse_strides(config.inversion.strides)
 
 
 def coarse_shape(length: int, width: int, strides: tuple[int, int]) -> tuple[int, int]:

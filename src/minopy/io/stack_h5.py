@@ -33,8 +33,6 @@ COMPRESSION: dict[str, dict[str, Any]] = {
     "lzf": {"compression": "lzf"},
     "gzip": {"compression": "gzip", "compression_opts": 4},
 }
-FLOAT_DATASETS = ("height", "latitude", "longitude", "incidenceAngle", "azimuthAngle",
-                  "slantRangeDistance")
 MASK_DATASETS = ("shadowMask", "waterMask")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from minopy.config.schema import option_key
 from minopy.errors import InputDataError
 from minopy.io.isce_metadata import (
     TEMPLATE_OVERRIDES,
@@ -141,7 +142,7 @@ def read_stripmap_metadata(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     suffix = path.suffix.lower()
     if is_shelve(path):
-        keys = ", ".join(TEMPLATE_OVERRIDES)
+        keys = ", ".join(option_key("load", option) for option in TEMPLATE_OVERRIDES)
         raise InputDataError(
             f"{path} is an ISCE binary shelve, which cannot be read without ISCE. Provide a "
             f"ROI_PAC-style {path.with_name('data.rsc')} (keys WAVELENGTH, RANGE_PIXEL_SIZE, "

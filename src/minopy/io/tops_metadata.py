@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +73,47 @@ def _read_swath(path: Path) -> _Swath:
                   parse_time(stop_text, str(path)) if stop_text else None)
 
 
+#: attributes that are the same for every topsStack (Sentinel-1 IW, full resolution).
+CONSTANT_ATTRIBUTES: dict[str, Any] = {
+    "PROCESSOR": "isce",
+    "sensor_type": "tops",
+    "beam_mode": "IW",
+    "PLATFORM": "Sen",
+    "ANTENNA_SIDE": -1,
+    "ALOOKS": 1,
+    "RLOOKS": 1,
+}
+#: numeric attribute -> the swath XML properties that may hold it (the first found is used).
+NUMERIC_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "WAVELENGTH": ("radarwavelength", "wavelength"),
+    "RANGE_PIXEL_SIZE": ("rangepixelsize",),
+    "STARTING_RANGE": ("startingrange",),
+    "PRF": ("prf", "pulserepetitionfrequency"),
+}
+#: text attribute -> (XML property, conversion of its value).
+TEXT_PROPERTIES: dict[str, tuple[str, Callable[[str], str]]] = {
+    "POLARIZATION": ("polarization", lambda v: v.replace("/", "").upper()),
+    "relative_orbit": ("tracknumber", lambda v: v.split(".")[0]),
+}
+
+
+def _time_span(swaths: Sequence[_Swath]) -> tuple[dict[str, Any], datetime | None]:
+    """``startUTC``/``stopUTC``/``CENTER_LINE_UTC`` over all swaths, and the centre time."""
+    starts = [sw.start for sw in swaths if sw.start is not None]
+    stops = [sw.stop for sw in swaths if sw.stop is not None]
+    start = min(starts) if starts else None
+    stop = max(stops) if stops else None
+    when = mid_time(start, stop) if start and stop else (start or stop)
+    out: dict[str, Any] = {}
+    if start:
+        out["startUTC"] = start.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if stop:
+        out["stopUTC"] = stop.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if when:
+        out["CENTER_LINE_UTC"] = seconds_of_day(when)
+    return out, when
+
+
 def read_tops_metadata(xml_files: Sequence[str | Path]) -> dict[str, Any]:
     """MintPy attributes from topsStack swath product XMLs.
 
@@ -105,48 +146,21 @@ def read_tops_metadata(xml_files: Sequence[str | Path]) -> dict[str, Any]:
     def text(*names: str) -> str | None:
         return find_property(first, *names) or find_property(root, *names)
 
-    def num(*names: str) -> float | None:
-        return parse_float(text(*names), names[0], src)
-
-    meta: dict[str, Any] = {
-        "PROCESSOR": "isce",
-        "sensor_type": "tops",
-        "beam_mode": "IW",
-        "PLATFORM": "Sen",
-        "ANTENNA_SIDE": -1,
-        "ALOOKS": 1,
-        "RLOOKS": 1,
-    }
-    wavelength = num("radarwavelength", "wavelength")
-    range_pixel = num("rangepixelsize")
-    starting_range = num("startingrange")
-    prf = num("prf", "pulserepetitionfrequency")
-    az_interval = num("azimuthtimeinterval")
-    for key, value in (("WAVELENGTH", wavelength), ("RANGE_PIXEL_SIZE", range_pixel),
-                       ("STARTING_RANGE", starting_range), ("PRF", prf)):
-        if value is not None:
-            meta[key] = value
+    meta: dict[str, Any] = dict(CONSTANT_ATTRIBUTES)
+    numbers_read = {key: parse_float(text(*names), names[0], src)
+                    for key, names in NUMERIC_PROPERTIES.items()}
+    meta.update({key: value for key, value in numbers_read.items() if value is not None})
+    prf = numbers_read["PRF"]
+    az_interval = parse_float(text("azimuthtimeinterval"), "azimuthtimeinterval", src)
     if az_interval is None and prf:
         az_interval = 1.0 / prf
 
-    starts = [sw.start for sw in swaths if sw.start is not None]
-    stops = [sw.stop for sw in swaths if sw.stop is not None]
-    start = min(starts) if starts else None
-    stop = max(stops) if stops else None
-    when = mid_time(start, stop) if start and stop else (start or stop)
-    if start:
-        meta["startUTC"] = start.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if stop:
-        meta["stopUTC"] = stop.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if when:
-        meta["CENTER_LINE_UTC"] = seconds_of_day(when)
-
-    pol = text("polarization")
-    if pol:
-        meta["POLARIZATION"] = pol.replace("/", "").upper()
-    track = text("tracknumber")
-    if track:
-        meta["relative_orbit"] = track.split(".")[0]
+    span, when = _time_span(swaths)
+    meta.update(span)
+    for key, (name, convert) in TEXT_PROPERTIES.items():
+        value = text(name)
+        if value:
+            meta[key] = convert(value)
     numbers = sorted({sw.number for sw in swaths if sw.number})
     if numbers:
         meta["beam_swath"] = "".join(numbers)

@@ -26,6 +26,8 @@ Rules
     For each date ``d`` the later date closest to ``d + 365`` days, if within ``+-30`` days.
 ``list``
     Lines ``YYYYMMDD_YYYYMMDD`` read from a user file (``#`` comments and blank lines ignored).
+
+The kinds are registered, with their folder names, in :mod:`minopy.network.kinds`.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import Delaunay, QhullError
 
-from minopy.config import Config
 from minopy.errors import ConfigError, InputDataError
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ def pair_name(pair: Pair) -> str:
     return f"{pair[0]}_{pair[1]}"
 
 
-def _check_dates(dates: Sequence[str]) -> list[str]:
+def check_dates(dates: Sequence[str]) -> list[str]:
+    """``dates`` as a list of str; InputDataError unless they are unique and sorted."""
     dates = [str(d) for d in dates]
     if sorted(set(dates)) != dates:
         raise InputDataError(f"dates must be unique and sorted, got {dates}")
@@ -94,7 +96,7 @@ def single_reference(dates: Sequence[str], reference: str | None = None) -> list
     ConfigError
         If ``reference`` is not one of ``dates``.
     """
-    dates = _check_dates(dates)
+    dates = check_dates(dates)
     if reference is None:
         reference = dates[len(dates) // 2]
     if reference not in dates:
@@ -107,7 +109,7 @@ def single_reference(dates: Sequence[str], reference: str | None = None) -> list
 
 def sequential(dates: Sequence[str], num: int) -> list[Pair]:
     """Each date paired with its ``num`` predecessors."""
-    dates = _check_dates(dates)
+    dates = check_dates(dates)
     if num < 1:
         raise ConfigError(f"minopy.interferograms.numSequential = {num}; expected >= 1")
     return normalize_pairs(
@@ -124,7 +126,8 @@ def _year_reference(year_dates: list[str], ref_month: int) -> str:
     return next(d for d in year_dates if int(d[4:6]) == middle)
 
 
-def mini_stacks(dates: Sequence[str], bperp: Sequence[float], ref_month: int = 6) -> list[Pair]:
+def mini_stacks(dates: Sequence[str], bperp: Sequence[float] | np.ndarray, ref_month: int = 6
+                ) -> list[Pair]:
     """Yearly mini-stacks with their reference dates, linked between consecutive years.
 
     Parameters
@@ -136,7 +139,7 @@ def mini_stacks(dates: Sequence[str], bperp: Sequence[float], ref_month: int = 6
     ref_month : int
         Month (1-12) whose first acquisition is the reference of each year.
     """
-    dates = _check_dates(dates)
+    dates = check_dates(dates)
     bp = dict(zip(dates, np.asarray(bperp, dtype=float), strict=True))
     years: dict[str, list[str]] = {}
     for d in dates:
@@ -157,7 +160,7 @@ def mini_stacks(dates: Sequence[str], bperp: Sequence[float], ref_month: int = 6
 
 def delaunay(
     dates: Sequence[str],
-    bperp: Sequence[float],
+    bperp: Sequence[float] | np.ndarray,
     ratio: float = 1.0,
     temp_thresh: float = 120.0,
     perp_thresh: float = 200.0,
@@ -174,7 +177,7 @@ def delaunay(
     temp_thresh, perp_thresh : float
         Largest temporal (days) and perpendicular (m) baseline of a kept edge.
     """
-    dates = _check_dates(dates)
+    dates = check_dates(dates)
     if ratio <= 0:
         raise ConfigError(f"minopy.interferograms.delaunayBaselineRatio = {ratio}; expected > 0")
     t = days_since_first(dates)
@@ -204,7 +207,7 @@ def delaunay(
 
 def one_year(dates: Sequence[str], tolerance: float = ONE_YEAR_TOLERANCE_DAYS) -> list[Pair]:
     """For each date, the later date closest to one year after it, within ``tolerance`` days."""
-    dates = _check_dates(dates)
+    dates = check_dates(dates)
     t = days_since_first(dates)
     pairs = []
     for i in range(len(dates)):
@@ -309,57 +312,6 @@ def check_network(dates: Sequence[str], pairs: Sequence[Pair], name: str,
             "network %s is split into %d disconnected groups: %s. The MintPy network inversion "
             "will be rank-deficient (groups are tied together only by its minimum-norm "
             "constraint).", name, len(groups), desc)
-
-
-def select_pairs(
-    dates: Sequence[str],
-    bperp: Sequence[float],
-    kind: str,
-    *,
-    reference_date: str | None = None,
-    num_sequential: int = 3,
-    ref_month: int = 6,
-    baseline_ratio: float = 1.0,
-    temp_thresh: float = 120.0,
-    perp_thresh: float = 200.0,
-    add_one_year: bool = False,
-    list_file: str | os.PathLike | None = None,
-) -> list[Pair]:
-    """Pairs of the network ``kind`` (or of ``list_file`` when given), with oneYear pairs added."""
-    dates = _check_dates(dates)
-    if list_file is not None:
-        pairs = read_pair_list(list_file, dates)
-    elif kind == "single_reference":
-        pairs = single_reference(dates, reference_date)
-    elif kind == "sequential":
-        pairs = sequential(dates, num_sequential)
-    elif kind == "mini_stacks":
-        pairs = mini_stacks(dates, bperp, ref_month)
-    elif kind == "delaunay":
-        pairs = delaunay(dates, bperp, baseline_ratio, temp_thresh, perp_thresh)
-    else:
-        raise ConfigError(
-            f"minopy.interferograms.type = {kind!r}; expected single_reference, mini_stacks, "
-            "delaunay or sequential")
-    if add_one_year:
-        pairs = normalize_pairs([*pairs, *one_year(dates)])
-    return pairs
-
-
-def pairs_from_config(config: Config, dates: Sequence[str], bperp: Sequence[float]) -> list[Pair]:
-    """Pairs of the network described by the ``minopy.interferograms.*`` options of ``config``."""
-    list_file = config["minopy.interferograms.list"]
-    return select_pairs(
-        dates, bperp, config["minopy.interferograms.type"],
-        reference_date=config["minopy.interferograms.referenceDate"],
-        num_sequential=config["minopy.interferograms.numSequential"],
-        ref_month=config["minopy.interferograms.ministackRefMonth"],
-        baseline_ratio=config["minopy.interferograms.delaunayBaselineRatio"],
-        temp_thresh=config["minopy.interferograms.delaunayTempThresh"],
-        perp_thresh=config["minopy.interferograms.delaunayPerpThresh"],
-        add_one_year=config["minopy.interferograms.oneYear"],
-        list_file=config.resolve_path(list_file) if list_file else None,
-    )
 
 
 def format_pair_list(pairs: Sequence[Pair]) -> str:

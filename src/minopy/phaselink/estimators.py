@@ -393,33 +393,6 @@ def emi_solve(
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def emi_vector(gamma: np.ndarray, beta0: float, x: np.ndarray, refine_pta: bool) -> bool:
-    """EMI (optionally followed by PTA refinement) phase linking.
-
-    Shifted inverse iteration (see :func:`smallest_eigvec`) on ``M = |Γ_β|^{-1} ∘ Γ``, first
-    shift 0.99: ``λ_min(M)`` is 1 for the true ``Γ`` and close to it for sample matrices.
-
-    Parameters
-    ----------
-    gamma : ndarray, shape (N, N), complex128
-    beta0 : float
-        Initial shrinkage of ``|Γ|`` towards the identity.
-    x : ndarray, shape (N,), complex128
-        Output unit-modulus phasors referenced to date 0.
-    refine_pta : bool
-        Run the PTA coordinate descent from the EMI solution.
-
-    Returns
-    -------
-    bool
-        True when EMI/PTA was used, False when the pixel fell back to EVD.
-    """
-    n = gamma.shape[0]
-    ainv = np.empty((n, n))
-    return emi_solve(gamma, beta0, x, refine_pta, ainv) >= 0.0
-
-
-@njit(cache=True, fastmath=FASTMATH)
 def band_matrix(gamma: np.ndarray, lag: int, out: np.ndarray) -> None:
     """Copy of ``Γ`` with entries ``|i - j| >= lag`` set to zero."""
     n = gamma.shape[0]

@@ -93,6 +93,9 @@ def _fail(key: str, value: object, allowed: str) -> None:
 class PhaseLinkOptions:
     """Phase-linking options (template keys ``minopy.inversion.*`` in brackets).
 
+    There are no defaults here: the defaults are the template's, and
+    :mod:`minopy.phaselink_options` makes the options from the typed ``inversion`` section.
+
     Attributes
     ----------
     method : str
@@ -138,22 +141,22 @@ class PhaseLinkOptions:
         (:mod:`.centres`); SHPs and coherence use the full-resolution data.
     """
 
-    method: str = "sequential_EMI"
-    shp_test: str = "ks"
-    shp_alpha: float = 0.01
-    shp_margin: float = 0.2
-    shp_refine: bool = True
-    azimuth_window: int = 15
-    range_window: int = 15
-    ministack_size: int = 10
-    stbas_num_con: int = 10
-    ps_rule: str = "scr"
-    ps_min_scr: float = 4.0
-    ps_num_shp: int = 10
-    ps_amp_dispersion: float = 0.42
-    ps_top_eigen_percent: float = 95.0
-    min_num_shp: int = 10
-    emi_beta: float = 0.0
+    method: str
+    shp_test: str
+    shp_alpha: float
+    shp_margin: float
+    shp_refine: bool
+    azimuth_window: int
+    range_window: int
+    ministack_size: int
+    stbas_num_con: int
+    ps_rule: str
+    ps_min_scr: float
+    ps_num_shp: int
+    ps_amp_dispersion: float
+    ps_top_eigen_percent: float
+    min_num_shp: int
+    emi_beta: float
     strides: tuple[int, int] = (1, 1)
 
     def validate_stack(self, num_dates: int) -> None:

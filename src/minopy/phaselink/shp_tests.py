@@ -159,12 +159,6 @@ def test_parameters(test: str, num_dates: int, alpha: float) -> np.ndarray:
     return np.array(head + tcrit + sig, dtype=np.float64)
 
 
-def effective_ks_samples(num_dates: int, dependence: float) -> float:
-    """Effective sample size of one pixel's empirical distribution function (KS, AD)."""
-    s_ind = 1.0 / num_dates + KS_INDICATOR_FACTOR * (dependence - 1.0 / num_dates)
-    return 1.0 / s_ind
-
-
 # --------------------------------------------------------------------------- pair statistics
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 from minopy.config import Config
 from minopy.logging_setup import run_seconds, run_warnings
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 log = logging.getLogger(__name__)
 
 
 def _plot_enabled(config: Config | None) -> bool:
-    return config is None or bool(config["minopy.plot"])
+    return config is None or bool(config.general.plot)
 
 
 def after_step(ctx: StepContext, step_name: str) -> list[Path]:

@@ -46,14 +46,6 @@ def decimal_years(dates: list[datetime]) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
-def read_h5_dates(path: str | os.PathLike) -> list[datetime]:
-    """Read the ``date`` dataset of an HDF5 stack (slcStack, phase_series, timeseries)."""
-    with h5py.File(path, "r") as f:
-        if "date" not in f:
-            raise InputDataError(f"{path} has no 'date' dataset (expected YYYYMMDD strings)")
-        return parse_dates(f["date"][()])
-
-
 def _require(f: h5py.File, name: str, ndim: int) -> h5py.Dataset:
     if name not in f:
         raise InputDataError(f"{f.filename} has no dataset {name!r}; it has {sorted(f.keys())}")

@@ -78,10 +78,11 @@ def inspect_pixel(slc_file: str | os.PathLike, y: int, x: int, range_window: int
     InputDataError
         When the file lacks ``slc``/``date`` or the pixel is outside the image.
     """
-    from minopy.phaselink import PhaseLinkOptions, process_patch
+    from minopy.phaselink import process_patch
     from minopy.phaselink.covariance import shp_coherence
     from minopy.phaselink.estimators import estimate_phases
     from minopy.phaselink.shp import ShpSelection
+    from minopy.phaselink_options import default_phase_link_options
 
     ha, hr = int(azimuth_window) // 2, int(range_window) // 2
     with h5py.File(slc_file, "r") as f:
@@ -101,7 +102,7 @@ def inspect_pixel(slc_file: str | os.PathLike, y: int, x: int, range_window: int
     core = (y - r0, y - r0 + 1, x - c0, x - c0 + 1)
     # the phase-linking chain itself (dependence, PS cut-off, calibrated test, consistency), so
     # the figure shows the SHPs the step uses
-    options = PhaseLinkOptions(method="EMI", shp_test="ks", shp_alpha=alpha,
+    options = default_phase_link_options(method="EMI", shp_test="ks", shp_alpha=alpha,
                                azimuth_window=azimuth_window, range_window=range_window)
     res = process_patch(block, core, options, keep_masks=True)
     num_shp = int(res.shp_count[0, 0])

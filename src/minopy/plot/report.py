@@ -24,12 +24,10 @@ from minopy.io.atomic import write_text_atomic
 from minopy.plot.report_summary import CSS as SUMMARY_CSS
 from minopy.plot.report_summary import summary_section
 from minopy.plot.step_figures import FIGURES
-from minopy.steps import STEP_NAMES
 from minopy.summary import read_summary
+from minopy.workflow import STATE_FILE, STEP_NAMES, TIMING_FILE
 
 REPORT_NAME = "report.html"
-TIMING_FILE = ".minopy_timing.json"
-STATE_FILE = ".minopy_state.json"
 TEMPLATE_SUFFIXES = (".txt", ".template", ".cfg")
 #: At most this many figures that are not minopy's own (e.g. MintPy's) are embedded.
 MAX_OTHER_FIGURES = 30

@@ -37,7 +37,7 @@ from minopy.plot.maps import (
     write_maps,
 )
 from minopy.plot.timeseries import write_point_timeseries
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.summary import network_redundancy
 
 #: step -> ((figure file name, caption), ...) in display order.

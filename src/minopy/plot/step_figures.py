@@ -37,7 +37,7 @@ from minopy.plot.maps import (
     write_histogram,
     write_maps,
 )
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 
 #: step -> ((figure file name, caption), ...) in display order.
 FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -331,7 +331,7 @@ def figures_for_step(ctx: StepContext, step_name: str) -> list[Path]:
     ValueError
         For an unknown step name.
     """
-    from minopy.steps import STEP_NAMES
+    from minopy.workflow import STEP_NAMES
 
     if step_name not in STEP_NAMES:
         raise ValueError(f"unknown step {step_name!r}; expected one of {', '.join(STEP_NAMES)}")

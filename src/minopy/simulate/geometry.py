@@ -230,11 +230,3 @@ def orbit_summary(geom: SceneGeometry, tau: float = 0.0) -> dict[str, float]:
     return {"HEADING": heading, "HEIGHT": float(hgt),
             "EARTH_RADIUS": radius_along_heading(float(lat), heading),
             "SPEED": float(np.linalg.norm(vel))}
-
-
-def ground_spacing(params: SimulationParams) -> tuple[float, float]:
-    """Approximate ground pixel spacing (azimuth, range) in metres at the scene centre."""
-    geom = build_geometry(params)
-    az = geom.omega * geom.earth_radius * params.azimuth_time_interval
-    rg = params.range_pixel_size / np.sin(np.radians(params.incidence_center))
-    return float(az), float(rg)

@@ -32,12 +32,15 @@ from minopy.errors import MinopyError, StepError
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import create_raster
 from minopy.io.multilook import coarse_shape, multilook_attrs, write_multilooked_geometry
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output, RasterOutput
 from minopy.steps.patches import read_result, result_fingerprint, result_path
 from minopy.steps.phase_linking import DONE_NAME, Plan, make_plan, read_stack_info
 
-OPTION_PREFIXES: tuple[str, ...] = ("minopy.inversion.",)
+#: the options the step reads (:data:`minopy.runner` fingerprints them).
+READS: tuple[str, ...] = (
+    "inversion",
+)
 
 #: ISCE rasters written in ``inverted/``: name -> (bands, dtype, scheme).
 RASTERS: dict[str, tuple[int, type, str]] = {

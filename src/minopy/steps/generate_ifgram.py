@@ -19,37 +19,27 @@ from minopy.errors import InputDataError
 from minopy.interferogram.form import generate_pair, pair_outputs, read_dates_bperp
 from minopy.interferogram.pair_runner import run_pairs
 from minopy.io.atomic import write_text_atomic
-from minopy.network.pairs import (
-    Pair,
-    check_network,
-    format_pair_list,
-    pair_name,
-    pairs_from_config,
-)
+from minopy.network.kinds import network_pairs as configured_pairs
+from minopy.network.pairs import Pair, check_network, format_pair_list, pair_name
 from minopy.network.plot import plot_network
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import Output, RasterOutput
 
-OPTION_PREFIXES: tuple[str, ...] = ("minopy.interferograms.",)
-
-LIST_NAME = "interferograms_list.txt"
-PLOT_NAME = "network.png"
-
-
-def pair_list_file(ctx: StepContext) -> Path:
-    """``<net>_network/interferograms_list.txt``."""
-    return ctx.network_dir / LIST_NAME
+#: the options the step reads (:data:`minopy.runner` fingerprints them).
+READS: tuple[str, ...] = ("interferograms",)
 
 
 def network_pairs(ctx: StepContext) -> tuple[list[str], list[float], list[Pair]]:
     """Dates, baselines and pairs of the configured network."""
     dates, bperp = read_dates_bperp(ctx.phase_series_file)
-    return dates, list(bperp), pairs_from_config(ctx.config, dates, bperp)
+    options = ctx.config.interferograms
+    return dates, list(bperp), configured_pairs(options, dates, bperp,
+                                                ctx.config.resolve_path(options.list))
 
 
 def inputs(ctx: StepContext) -> list[Path]:
     files = [ctx.phase_series_file]
-    listed = ctx.config["minopy.interferograms.list"]
+    listed = ctx.config.interferograms.list
     if listed:
         files.append(Path(ctx.config.resolve_path(listed)))
     return files
@@ -57,12 +47,12 @@ def inputs(ctx: StepContext) -> list[Path]:
 
 def outputs(ctx: StepContext) -> list[Path | Output]:
     """The pair list, the network plot and each pair's rasters."""
-    files: list[Path | Output] = [pair_list_file(ctx), ctx.network_dir / PLOT_NAME]
+    files: list[Path | Output] = [ctx.pair_list_file, ctx.network_plot_file]
     try:
         _, _, pairs = network_pairs(ctx)
     except InputDataError:
         return files
-    filtered = ctx.config["minopy.interferograms.filterStrength"] > 0
+    filtered = ctx.config.interferograms.filter_strength > 0
     for pair in pairs:
         files += [RasterOutput(p) for p in pair_outputs(ctx.ifgram_dir / pair_name(pair),
                                                          filtered)]
@@ -74,9 +64,9 @@ def run(ctx: StepContext) -> None:
     name = ctx.network_name
     check_network(dates, pairs, name, ctx.log)
     ctx.network_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(pair_list_file(ctx), format_pair_list(pairs))
-    plot_network(ctx.network_dir / PLOT_NAME, dates, bperp, pairs, title=name)
-    alpha = float(ctx.config["minopy.interferograms.filterStrength"])
+    write_text_atomic(ctx.pair_list_file, format_pair_list(pairs))
+    plot_network(ctx.network_plot_file, dates, bperp, pairs, title=name)
+    alpha = float(ctx.config.interferograms.filter_strength)
     ctx.log.info("generate_ifgram: %d pairs of network %s (%d dates), filterStrength %g -> %s",
                  len(pairs), name, len(dates), alpha, ctx.ifgram_dir)
     jobs = [(pair_name(p), (str(ctx.phase_series_file), p[0], p[1],

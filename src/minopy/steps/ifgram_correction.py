@@ -24,23 +24,24 @@ from minopy import mintpy_bridge
 from minopy.errors import ConfigError, InputDataError
 from minopy.mintpy_staging import StagedInput, staging
 from minopy.network.reference import ReferenceChoice, choose_reference
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.invert_network import pixel_masks
-from minopy.steps.load_ifgram import geometry_copy, stack_file
 from minopy.steps.outputs import H5Output, Output
 
-OPTION_PREFIXES: tuple[str, ...] = (
+#: the options the step reads (:data:`minopy.runner` fingerprints them).
+READS: tuple[str, ...] = (
     "mintpy.network.", "mintpy.reference.", "mintpy.unwrapError.", "mintpy.compute.",
-    "minopy.timeseries.tempCohType", "minopy.timeseries.minTempCoh",
-    "minopy.timeseries.waterMask", "minopy.timeseries.shadowMask",
+    "timeseries.temp_coh_type", "timeseries.min_temp_coh", "timeseries.water_mask",
+    "timeseries.shadow_mask",
 )
 #: bytes of unwrapped phase read per block when counting unwrapped pairs.
 BLOCK_BYTES = 128 * 2**20
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    files = [geometry_copy(ctx), ctx.temp_coh_raster(ctx.config["minopy.timeseries.tempCohType"])]
-    water = ctx.config.resolve_path(ctx.config["minopy.timeseries.waterMask"])
+    files = [ctx.network_geometry_file,
+             ctx.temp_coh_raster(ctx.config.timeseries.temp_coh_type)]
+    water = ctx.config.resolve_path(ctx.config.timeseries.water_mask)
     return files + ([Path(water)] if water else [])
 
 
@@ -51,14 +52,15 @@ def outputs(ctx: StepContext) -> list[Output]:
     return [H5Output(ctx.network_dir / "avgSpatialCoh.h5", {"coherence": image}),
             H5Output(ctx.network_dir / "maskConnComp.h5", {"mask": image}),
             H5Output(ctx.network_dir / "avgPhaseVelocity.h5", {"velocity": image}),
-            H5Output(stack_file(ctx), {"unwrapPhase": ("M", "L", "W")}, attrs=("REF_Y", "REF_X"))]
+            H5Output(ctx.ifgram_stack_file, {"unwrapPhase": ("M", "L", "W")},
+                     attrs=("REF_Y", "REF_X"))]
 
 
 def staged_inputs(ctx: StepContext) -> list[StagedInput]:
     """What MintPy reads here: the stack, which it modifies (and this step owns the changes), and
     the geometry."""
-    return [StagedInput(stack_file(ctx), copy=True, publish=True),
-            StagedInput(geometry_copy(ctx))]
+    return [StagedInput(ctx.ifgram_stack_file, copy=True, publish=True),
+            StagedInput(ctx.network_geometry_file)]
 
 
 def preflight(ctx: StepContext) -> None:
@@ -120,7 +122,7 @@ def automatic_reference(ctx: StepContext) -> ReferenceChoice:
     """Choose the reference pixel of the stack (the module docstring says how) and log why."""
     from mintpy.utils import readfile
 
-    stack = stack_file(ctx)
+    stack = ctx.ifgram_stack_file
     num_unwrapped, mintpy_valid, num_pairs = unwrapped_counts(stack)
     tcoh, land = pixel_masks(ctx, num_unwrapped.shape)
     coh_file = _coherence_file(ctx)
@@ -130,7 +132,7 @@ def automatic_reference(ctx: StepContext) -> ReferenceChoice:
                              f"{num_unwrapped.shape}")
     allowed = land & mintpy_valid
     choice = choose_reference(num_unwrapped, num_pairs, tcoh,
-                              ctx.config["minopy.timeseries.minTempCoh"], coherence, allowed)
+                              ctx.config.timeseries.min_temp_coh, coherence, allowed)
     ctx.log.info("automatic reference point %s", choice.describe())
     if choice.num_unwrapped < num_pairs:
         ctx.log.warning(
@@ -141,7 +143,7 @@ def automatic_reference(ctx: StepContext) -> ReferenceChoice:
     if not choice.reliable:
         ctx.log.warning(
             "no candidate reference pixel has tempCoh_%s >= minopy.timeseries.minTempCoh = %g",
-            ctx.config["minopy.timeseries.tempCohType"], ctx.config["minopy.timeseries.minTempCoh"])
+            ctx.config.timeseries.temp_coh_type, ctx.config.timeseries.min_temp_coh)
     min_coh = _min_coherence(ctx)
     if choice.coherence < min_coh:
         ctx.log.warning(
@@ -156,7 +158,7 @@ def run(ctx: StepContext) -> None:
     """Run the MintPy interferogram-correction steps in a staging copy of the network folder
     (:mod:`minopy.mintpy_staging`), then publish what they wrote; choose the reference point
     when it is automatic."""
-    stack = stack_file(ctx)
+    stack = ctx.ifgram_stack_file
     if not stack.is_file():
         raise InputDataError(f"{stack} does not exist; run the load_ifgram step")
     with staging(ctx, "ifgram_correction", staged_inputs(ctx)) as staged:
@@ -166,7 +168,7 @@ def run(ctx: StepContext) -> None:
 def correct(ctx: StepContext) -> None:
     """MintPy's interferogram corrections in ``ctx.network_dir``; minopy's reference point when
     the user gave none."""
-    stack = stack_file(ctx)
+    stack = ctx.ifgram_stack_file
     mintpy_bridge.run_steps(ctx, ["modify_network"])
     if mintpy_bridge.user_reference_given(ctx):
         mintpy_bridge.run_steps(ctx, ["reference_point"])

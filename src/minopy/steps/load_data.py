@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from minopy.config import option_key
 from minopy.errors import ConfigError, InputDataError
 from minopy.io.autopath import StackFiles, find_stack_files
 from minopy.io.baselines import read_baselines
@@ -29,14 +30,16 @@ from minopy.io.stack_h5 import log_progress, write_geometry, write_slc_stack
 from minopy.io.stripmap_metadata import STRIPMAP_BASE, is_shelve, read_stripmap_metadata
 from minopy.io.subset import Box, box_from_lalo, box_from_yx, check_box_size
 from minopy.io.tops_metadata import read_tops_metadata
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
 
-OPTION_PREFIXES: tuple[str, ...] = ("minopy.load.", "minopy.subset.", "minopy.inversion.patchSize")
+READS: tuple[str, ...] = ("load", "subset", "inversion.patch_size")
+#: checked against the area to load before it is loaded (never a different output).
+VALIDATES: tuple[str, ...] = ("inversion.azimuth_window", "inversion.range_window")
 
 
 def _stack_files(ctx: StepContext) -> StackFiles:
-    return find_stack_files(ctx.config, ctx.project_dir)
+    return find_stack_files(ctx.config.load, ctx.project_dir, ctx.config.resolve_path)
 
 
 def inputs(ctx: StepContext) -> list[Path]:
@@ -100,7 +103,8 @@ def read_metadata(ctx: StepContext, files: StackFiles) -> dict[str, Any]:
     if files.layout == "tops":
         return read_tops_metadata(files.meta_files)
     path = files.meta_files[0]
-    given = {attr for key, attr in TEMPLATE_OVERRIDES.items() if ctx.config[key] is not None}
+    given = {attr for option, attr in TEMPLATE_OVERRIDES.items()
+             if getattr(ctx.config.load, option) is not None}
     if is_shelve(path) and given >= set(REQUIRED_ATTRIBUTES) - {"ORBIT_DIRECTION"}:
         ctx.log.warning("%s is an ISCE shelve (unreadable without ISCE); using the radar "
                         "metadata given in the template", path)
@@ -110,27 +114,27 @@ def read_metadata(ctx: StepContext, files: StackFiles) -> dict[str, Any]:
 
 def subset_box(ctx: StepContext, files: StackFiles, length: int, width: int) -> Box:
     """The radar box to load from ``minopy.subset.lalo`` (priority) or ``.yx``, else the image."""
-    cfg = ctx.config
-    lalo, yx = cfg["minopy.subset.lalo"], cfg["minopy.subset.yx"]
+    subset, inversion = ctx.config.subset, ctx.config.inversion
+    lalo, yx = subset.lalo, subset.yx
+    lalo_key, yx_key = option_key("subset", "lalo"), option_key("subset", "yx")
     source = "full image"
     if lalo is not None:
         if "latitude" not in files.geometry or "longitude" not in files.geometry:
             raise InputDataError(
-                "minopy.subset.lalo needs the latitude/longitude lookup; set "
-                "minopy.load.lookupYFile and minopy.load.lookupXFile"
+                f"{lalo_key} needs the latitude/longitude lookup; set "
+                f"{option_key('load', 'lookup_y_file')} and {option_key('load', 'lookup_x_file')}"
             )
         box = box_from_lalo(lalo, files.geometry["latitude"].path,
                             files.geometry["longitude"].path)
-        source = f"minopy.subset.lalo = {lalo}"
+        source = f"{lalo_key} = {lalo}"
         if yx is not None:
-            ctx.log.warning("minopy.subset.lalo and minopy.subset.yx both set; using lalo")
+            ctx.log.warning("%s and %s both set; using lalo", lalo_key, yx_key)
     elif yx is not None:
         box = box_from_yx(yx, length, width)
-        source = f"minopy.subset.yx = {yx}"
+        source = f"{yx_key} = {yx}"
     else:
         box = (0, 0, width, length)
-    check_box_size(box, cfg["minopy.inversion.azimuthWindow"], cfg["minopy.inversion.rangeWindow"],
-                   source)
+    check_box_size(box, inversion.azimuth_window, inversion.range_window, source)
     return box
 
 
@@ -155,7 +159,7 @@ def stack_attributes(
     if "HEADING" in geom_meta and attrs.get("HEADING") is None:
         attrs["HEADING"] = geom_meta["HEADING"]
     attrs.update({k: v for k, v in geom_meta.items() if k != "HEADING"})
-    attrs = apply_template_values(attrs, ctx.config)
+    attrs = apply_template_values(attrs, ctx.config.load)
     check_required(attrs, ", ".join(str(p) for p in files.meta_files))
     template = ctx.config.template_file
     dates = files.dates
@@ -183,12 +187,12 @@ def stack_attributes(
 
 def run(ctx: StepContext) -> None:
     """Load the SLC stack and geometry into ``inputs/``."""
-    cfg = ctx.config
-    if cfg["minopy.load.bperpFile"] is not None:
+    load = ctx.config.load
+    if load.bperp_file is not None:
         raise ConfigError(
-            f"minopy.load.bperpFile = {cfg['minopy.load.bperpFile']}: per-pixel perpendicular "
+            f"{option_key('load', 'bperp_file')} = {load.bperp_file}: per-pixel perpendicular "
             "baselines are not supported in this version; remove the key (or set it to no) and "
-            "the per-date average baselines of minopy.load.baselineDir are used")
+            f"the per-date average baselines of {option_key('load', 'baseline_dir')} are used")
     files = _stack_files(ctx)
     ctx.log.info("load_data: %sStack layout, %d SLCs %s..%s", files.layout, len(files.slc_files),
                  files.dates[0], files.dates[-1])
@@ -198,16 +202,17 @@ def run(ctx: StepContext) -> None:
     if files.baseline_dir is not None:
         bperp = read_baselines(files.baseline_dir, files.dates)
     else:
-        ctx.log.warning("no baseline directory (minopy.load.baselineDir); bperp set to 0")
+        ctx.log.warning("no baseline directory (%s); bperp set to 0",
+                        option_key("load", "baseline_dir"))
         bperp = np.zeros(len(files.dates), np.float32)
     box = subset_box(ctx, files, length, width)
     attrs = stack_attributes(ctx, files, meta, box, length, width, bperp)
     ctx.log.info("load_data: box (x0, y0, x1, y1) = %s of %d x %d", box, length, width)
 
-    patch = int(cfg["minopy.inversion.patchSize"])
+    patch = int(ctx.config.inversion.patch_size)
     ctx.inputs_dir.mkdir(parents=True, exist_ok=True)
     write_slc_stack(ctx.slc_stack_file, list(files.slc_files.values()), files.dates, bperp, attrs,
-                    box, patch, cfg["minopy.load.compression"],
+                    box, patch, load.compression,
                     progress=log_progress(ctx.log, "slcStack.h5"))
     write_geometry(ctx.geometry_file, files.geometry, attrs, box, patch)
     ctx.log.info("load_data: wrote %s and %s", ctx.slc_stack_file, ctx.geometry_file)

@@ -26,18 +26,17 @@ from typing import Any
 import h5py
 import numpy as np
 
+from minopy.config import option_key
 from minopy.errors import ConfigError, InputDataError
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import read_info, read_raster
-from minopy.steps.context import StepContext
+from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
 
-OPTION_PREFIXES: tuple[str, ...] = (
-    "minopy.load.unwFile",
-    "minopy.load.corFile",
-    "minopy.load.connCompFile",
-    "minopy.interferograms.",
-)
+READS: tuple[str, ...] = ("load.unw_file", "load.cor_file", "load.conn_comp_file",
+                          "load.int_file", "interferograms")
+#: refused when set (never a different output).
+VALIDATES: tuple[str, ...] = ("load.iono_file",)
 PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")
 #: attributes of the phase series that do not describe an interferogram stack.
 DROP_ATTRS = ("FILE_TYPE", "UNIT", "DATA_TYPE", "data_type", "description", "file_name",
@@ -80,18 +79,6 @@ class PairFiles:
     wrapped: Path | None = None
 
 
-def stack_file(ctx: StepContext) -> Path:
-    return ctx.network_dir / "inputs" / "ifgramStack.h5"
-
-
-def geometry_copy(ctx: StepContext) -> Path:
-    return ctx.network_dir / "inputs" / "geometryRadar.h5"
-
-
-def pair_list_file(ctx: StepContext) -> Path:
-    return ctx.network_dir / "interferograms_list.txt"
-
-
 def _pair_name(path: Path) -> str | None:
     for part in reversed(path.parts[:-1]):
         if PAIR_RE.match(part):
@@ -99,8 +86,10 @@ def _pair_name(path: Path) -> str | None:
     return None
 
 
-def _glob_by_pair(ctx: StepContext, key: str) -> dict[str, Path] | None:
-    pattern = ctx.config.resolve_path(ctx.config[key])
+def _glob_by_pair(ctx: StepContext, option: str) -> dict[str, Path] | None:
+    """``{pair name: file}`` of the glob of the ``load`` option ``option``; None when unset."""
+    pattern = ctx.config.resolve_path(getattr(ctx.config.load, option))
+    key = option_key("load", option)
     if pattern is None:
         return None
     found: dict[str, Path] = {}
@@ -114,7 +103,7 @@ def _glob_by_pair(ctx: StepContext, key: str) -> dict[str, Path] | None:
 
 
 def _listed_pairs(ctx: StepContext) -> list[str]:
-    listing = pair_list_file(ctx)
+    listing = ctx.pair_list_file
     if listing.is_file():
         names = [ln.split()[0] for ln in listing.read_text().splitlines() if ln.strip()]
         bad = [n for n in names if not PAIR_RE.match(n)]
@@ -125,16 +114,16 @@ def _listed_pairs(ctx: StepContext) -> list[str]:
     if not names:
         raise InputDataError(
             f"no pair list {listing} and no {ctx.ifgram_dir}/<d1>_<d2>/filt_fine.unw; run the "
-            "generate_ifgram and unwrap_ifgram steps, or set minopy.load.unwFile"
+            f"generate_ifgram and unwrap_ifgram steps, or set {option_key('load', 'unw_file')}"
         )
     return names
 
 
 def find_pairs(ctx: StepContext) -> list[PairFiles]:
     """The pairs to load, sorted, each with its unwrapped, coherence and component files."""
-    unw = _glob_by_pair(ctx, "minopy.load.unwFile")
-    cor = _glob_by_pair(ctx, "minopy.load.corFile")
-    comp = _glob_by_pair(ctx, "minopy.load.connCompFile")
+    unw = _glob_by_pair(ctx, "unw_file")
+    cor = _glob_by_pair(ctx, "cor_file")
+    comp = _glob_by_pair(ctx, "conn_comp_file")
     if unw is None:
         unw = {n: ctx.ifgram_dir / n / "filt_fine.unw" for n in _listed_pairs(ctx)}
         missing = [n for n, p in unw.items() if not p.is_file()]
@@ -143,12 +132,12 @@ def find_pairs(ctx: StepContext) -> list[PairFiles]:
                 f"{len(missing)} pair(s) are not unwrapped, e.g. {unw[missing[0]]}; run the "
                 "unwrap_ifgram step first"
             )
-    wrapped = _glob_by_pair(ctx, "minopy.load.intFile")
+    wrapped = _glob_by_pair(ctx, "int_file")
     if wrapped is not None:
         lacking = sorted(set(unw) - set(wrapped))
         if lacking:
-            raise InputDataError(f"minopy.load.intFile matches no file for {len(lacking)} pair(s), "
-                                 f"e.g. {lacking[0]}")
+            raise InputDataError(f"{option_key('load', 'int_file')} matches no file for "
+                                 f"{len(lacking)} pair(s), e.g. {lacking[0]}")
     pairs = []
     for name in sorted(unw):
         c = cor.get(name) if cor is not None else unw[name].parent / "filt_fine.cor"
@@ -174,10 +163,10 @@ def inputs(ctx: StepContext) -> list[Path]:
 def outputs(ctx: StepContext) -> list[Output]:
     """``ifgramStack.h5`` and the geometry copy, in MintPy's layout."""
     cube = ("M", "L", "W")
-    return [H5Output(stack_file(ctx), {"date": ("M", 2), "bperp": ("M",), "dropIfgram": ("M",),
-                                       "unwrapPhase": cube, "coherence": cube,
-                                       "connectComponent": cube}),
-            H5Output(geometry_copy(ctx), {"height": ("L", "W")})]
+    return [H5Output(ctx.ifgram_stack_file, {"date": ("M", 2), "bperp": ("M",),
+                                             "dropIfgram": ("M",), "unwrapPhase": cube,
+                                             "coherence": cube, "connectComponent": cube}),
+            H5Output(ctx.network_geometry_file, {"height": ("L", "W")})]
 
 
 def stack_attributes(ctx: StepContext) -> tuple[dict[str, Any], list[str], np.ndarray]:
@@ -239,7 +228,7 @@ def write_stack(ctx: StepContext, pairs: list[PairFiles]) -> Path:
         raise InputDataError(f"pair dates {absent} are not in {ctx.phase_series_file}")
     num = len(pairs)
     chunks = (1, min(length, 256), min(width, 256))
-    out = stack_file(ctx)
+    out = ctx.ifgram_stack_file
     with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
         f["date"] = np.array([p.name.split("_") for p in pairs], dtype="S8")
         f["bperp"] = np.array([bperp[pos[p.name[9:]]] - bperp[pos[p.name[:8]]] for p in pairs],
@@ -276,7 +265,7 @@ def copy_geometry(ctx: StepContext, stack_attrs: dict[str, Any]) -> Path:
     if not src.is_file():
         step = "load_data" if src == ctx.geometry_file else "concatenate_patch"
         raise InputDataError(f"{src} does not exist; run the {step} step")
-    out = geometry_copy(ctx)
+    out = ctx.network_geometry_file
     with h5py.File(src, "r") as fin, atomic_path(out) as tmp, h5py.File(tmp, "w") as fout:
         if "height" not in fin:
             raise InputDataError(f"{src} lacks the 'height' dataset MintPy needs")
@@ -294,12 +283,13 @@ def copy_geometry(ctx: StepContext, stack_attrs: dict[str, Any]) -> Path:
 
 def run(ctx: StepContext) -> None:
     """Load the unwrapped network into MintPy's ``ifgramStack.h5`` and copy the geometry."""
-    if ctx.config["minopy.load.ionoFile"] is not None:
+    iono = ctx.config.load.iono_file
+    if iono is not None:
         raise ConfigError(
-            f"minopy.load.ionoFile = {ctx.config['minopy.load.ionoFile']}: loading ionospheric "
-            "phase stacks is not supported in this version; remove the key (or set it to no)")
+            f"{option_key('load', 'iono_file')} = {iono}: loading ionospheric phase stacks is not "
+            "supported in this version; remove the key (or set it to no)")
     pairs = find_pairs(ctx)
-    ctx.log.info("load_ifgram: %d pairs -> %s", len(pairs), stack_file(ctx))
+    ctx.log.info("load_ifgram: %d pairs -> %s", len(pairs), ctx.ifgram_stack_file)
     no_comp = [p.name for p in pairs if p.conncomp is None]
     if no_comp:
         ctx.log.warning("no connected components for %d pair(s) (e.g. %s): using 1 where the "

@@ -12,8 +12,6 @@ One patch's result is a single file ``PATCHES/PATCH_<i:04d>/result.npz``, writte
 
 from __future__ import annotations
 
-import hashlib
-import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,9 @@ import h5py
 import numpy as np
 
 from minopy.errors import InputDataError
+from minopy.io import signature
 from minopy.io.atomic import atomic_path
+from minopy.io.signature import digest
 
 #: name of a patch's result file inside its folder.
 RESULT_NAME = "result.npz"
@@ -125,7 +125,7 @@ def patch_grid(length: int, width: int, patch_size: int,
     if length < 1 or width < 1 or patch_size < 1:
         raise ValueError(f"bad patch grid request: image {length}x{width}, patch {patch_size}")
     mr, mc = int(margin[0]), int(margin[1])
-    boxes = []
+    boxes: list[PatchBox] = []
     for r0, r1 in _starts(length, patch_size, int(strides[0])):
         for c0, c1 in _starts(width, patch_size, int(strides[1])):
             boxes.append(PatchBox(len(boxes), r0, r1, c0, c1, max(0, r0 - mr),
@@ -140,16 +140,12 @@ def result_path(patches_dir: Path, box: PatchBox) -> Path:
 
 def fingerprint(payload: dict[str, Any]) -> str:
     """SHA-256 hex digest of a JSON-serialisable description of options and inputs."""
-    text = json.dumps(payload, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return digest(payload)
 
 
 def file_signature(path: str | Path | None) -> list[Any] | None:
     """``[absolute path, size, mtime_ns]`` of a file (None for None), for fingerprints."""
-    if path is None:
-        return None
-    st = Path(path).stat()
-    return [str(Path(path).resolve()), st.st_size, st.st_mtime_ns]
+    return None if path is None else signature.file_signature(path)
 
 
 def read_mask_array(mask_file: str | Path, shape: tuple[int, int],
@@ -234,7 +230,7 @@ def write_result(path: Path, arrays: dict[str, np.ndarray], box: PatchBox, fp: s
     meta = np.array([box.row0, box.row1, box.col0, box.col1], dtype=np.int64)
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, box=meta, fingerprint=np.array(fp), valid_per_date=valid_per_date,
-                 **arrays)
+                 **arrays)  # type: ignore[arg-type]  # numpy's stubs type **kwds as bool
 
 
 def result_fingerprint(path: Path) -> str | None:

@@ -7,17 +7,17 @@ atomically. A patch whose result exists with the current fingerprint (options, p
 file size and mtime) is reused, so a killed run resumes where it stopped. ``PATCHES/DONE`` is
 written last.
 
-Execution (:func:`minopy.parallel.choose_execution`, logged at the start): the phase-linking kernels
-are parallel inside a patch (numba ``prange`` over rows), so a local run on up to 8 cores
-(``numProcessor x threadsPerWorker``, capped at the CPU count), or with fewer than
+Execution (:meth:`minopy.parallel.ExecutionPolicy.plan` of the run's policy, logged at the start):
+the phase-linking kernels are parallel inside a patch (numba ``prange`` over rows), so a local run
+on up to 8 cores (``numProcessor x threadsPerWorker``, capped at the CPU count), or with fewer than
 ``2 x numProcessor`` patches, runs the patches one after the other **in this process** with one
-numba thread per core. That avoids starting worker processes which each import the package and
-load (or, with a stale cache, compile) the kernels, and holds one patch in memory instead of one per
+numba thread per core. That avoids starting worker processes which each import the package and load
+(or, with a stale cache, compile) the kernels, and holds one patch in memory instead of one per
 worker. Larger local runs use a dask ``LocalCluster`` of ``numProcessor`` workers x
-``threadsPerWorker`` threads, and ``minopy.compute.scheduler`` always uses that dask cluster. Before
-local workers start, the kernels are compiled or loaded once here, so the workers load them from
-numba's on-disk cache instead of each compiling them at the same time. A local run (in-process or
-local dask) warms the kernels up before the patches' progress bar starts: a first run announces
+``threadsPerWorker`` threads, and ``minopy.compute.scheduler`` always uses that dask cluster.
+Before local workers start, the kernels are compiled or loaded once here, so the workers load them
+from numba's on-disk cache instead of each compiling them at the same time. A local run (in-process
+or local dask) warms the kernels up before the patches' progress bar starts: a first run announces
 the compilation and shows its progress, and the ETA of the patches does not include it.
 
 Pixels are not processed where the optional mask ``minopy.inversion.mask`` is 0, or where any date
@@ -40,12 +40,12 @@ import h5py
 import numpy as np
 
 from minopy import parallel
-from minopy.cluster import cluster_options
+from minopy.config import option_key
 from minopy.errors import ConfigError, InputDataError, StepError
 from minopy.io.atomic import write_text_atomic
-from minopy.io.multilook import parse_strides
 from minopy.parallel_env import numba_threads, set_numba_threads
-from minopy.steps.context import StepContext
+from minopy.phaselink_options import FIELDS, phase_link_options, template_key
+from minopy.step_context import StepContext
 from minopy.steps.outputs import NpzOutput, Output, TextOutput
 from minopy.steps.patches import (
     RESULT_FIELDS,
@@ -60,7 +60,10 @@ from minopy.steps.patches import (
     write_result,
 )
 
-OPTION_PREFIXES: tuple[str, ...] = ("minopy.inversion.",)
+#: the options the step reads (:data:`minopy.runner` fingerprints them).
+READS: tuple[str, ...] = (
+    "inversion",
+)
 #: a logger for plans made only to list the outputs (their notes were logged by the run).
 _QUIET = logging.getLogger("minopy.phase_linking.outputs")
 _QUIET.addHandler(logging.NullHandler())
@@ -72,27 +75,6 @@ DONE_NAME = "DONE"
 PATCH_FORMAT = 1
 #: a warm-up that takes longer than this (s) compiled kernels missing from the cache.
 LATE_COMPILE_S = 5.0
-
-#: PhaseLinkOptions field -> template key, for messages and the option mapping.
-OPTION_KEYS: dict[str, str] = {
-    "method": "minopy.inversion.phaseLinkingMethod",
-    "shp_test": "minopy.inversion.shpTest",
-    "shp_alpha": "minopy.inversion.shpSignificance",
-    "shp_margin": "minopy.inversion.shpMargin",
-    "shp_refine": "minopy.inversion.shpRefine",
-    "azimuth_window": "minopy.inversion.azimuthWindow",
-    "range_window": "minopy.inversion.rangeWindow",
-    "ministack_size": "minopy.inversion.ministackSize",
-    "stbas_num_con": "minopy.inversion.stbas_numCon",
-    "ps_rule": "minopy.inversion.psRule",
-    "ps_min_scr": "minopy.inversion.psMinScr",
-    "ps_num_shp": "minopy.inversion.PsNumShp",
-    "ps_amp_dispersion": "minopy.inversion.psAmpDispersion",
-    "ps_top_eigen_percent": "minopy.inversion.psTopEigenPercent",
-    "emi_beta": "minopy.inversion.emiRegularization",
-    "min_num_shp": "minopy.inversion.minNumShp",
-    "strides": "minopy.inversion.strides",
-}
 
 
 @dataclass(frozen=True)
@@ -136,45 +118,6 @@ class Plan:
         return fingerprint({"patches": self.fingerprints})
 
 
-def _odd(value: int, key: str, log: logging.Logger) -> int:
-    if value % 2 == 0:
-        log.warning("%s = %d is even; using %d (SHP windows are centred, so odd)", key, value,
-                    value + 1)
-        return value + 1
-    return value
-
-
-def phase_link_options(config: Any, log: logging.Logger | None = None) -> Any:
-    """Map the ``minopy.inversion.*`` options to a ``PhaseLinkOptions``.
-
-    Even window sizes become the next odd size (with a warning).
-    """
-    from minopy.phaselink.patch import PhaseLinkOptions
-
-    log = log or logging.getLogger("minopy")
-    c = config
-    return PhaseLinkOptions(
-        method=str(c[OPTION_KEYS["method"]]),
-        shp_test=str(c[OPTION_KEYS["shp_test"]]),
-        shp_alpha=float(c[OPTION_KEYS["shp_alpha"]]),
-        shp_margin=float(c[OPTION_KEYS["shp_margin"]]),
-        shp_refine=bool(c[OPTION_KEYS["shp_refine"]]),
-        azimuth_window=_odd(int(c[OPTION_KEYS["azimuth_window"]]),
-                            OPTION_KEYS["azimuth_window"], log),
-        range_window=_odd(int(c[OPTION_KEYS["range_window"]]), OPTION_KEYS["range_window"], log),
-        ministack_size=int(c[OPTION_KEYS["ministack_size"]]),
-        stbas_num_con=int(c[OPTION_KEYS["stbas_num_con"]]),
-        ps_rule=str(c[OPTION_KEYS["ps_rule"]]),
-        ps_min_scr=float(c[OPTION_KEYS["ps_min_scr"]]),
-        ps_num_shp=int(c[OPTION_KEYS["ps_num_shp"]]),
-        ps_amp_dispersion=float(c[OPTION_KEYS["ps_amp_dispersion"]]),
-        ps_top_eigen_percent=float(c[OPTION_KEYS["ps_top_eigen_percent"]]),
-        emi_beta=float(c[OPTION_KEYS["emi_beta"]]),
-        min_num_shp=int(c[OPTION_KEYS["min_num_shp"]]),
-        strides=parse_strides(c[OPTION_KEYS["strides"]]),
-    )
-
-
 def read_stack_info(slc_file: Path) -> StackInfo:
     """Read the size and dates of ``slcStack.h5``.
 
@@ -215,23 +158,23 @@ def validate(config: Any, options: Any, stack: StackInfo) -> None:
     n, length, width = stack.num_dates, stack.length, stack.width
     if n < 3:
         raise InputDataError(f"{stack.path} has {n} dates; phase linking needs at least 3")
-    patch = int(config["minopy.inversion.patchSize"])
+    patch = int(config.inversion.patch_size)
     for field, size in (("azimuth_window", length), ("range_window", width)):
         win = getattr(options, field)
         axis = "rows (length)" if field == "azimuth_window" else "columns (width)"
         if win > size:
-            raise ConfigError(f"{OPTION_KEYS[field]} = {win} is larger than the image "
+            raise ConfigError(f"{template_key(field)} = {win} is larger than the image "
                               f"({size} {axis} in {stack.path.name}); use at most {size}")
         if patch < win:
-            raise ConfigError(f"minopy.inversion.patchSize = {patch} is smaller than "
-                              f"{OPTION_KEYS[field]} = {win}; use a patch of at least {win}")
+            raise ConfigError(f"{option_key('inversion', 'patch_size')} = {patch} is smaller than "
+                              f"{template_key(field)} = {win}; use a patch of at least {win}")
     try:
         options.validate(n, length, width)
     except ConfigError:
         raise
     except ValueError as exc:
         text = str(exc)
-        key = next((k for f, k in OPTION_KEYS.items() if re.search(rf"\b{f}\b", text)), None)
+        key = next((template_key(f) for f in FIELDS if re.search(rf"\b{f}\b", text)), None)
         prefix = f"{key}: " if key else "minopy.inversion options: "
         raise ConfigError(f"{prefix}{text}") from exc
 
@@ -243,20 +186,20 @@ def make_plan(ctx: StepContext, log: logging.Logger | None = None) -> Plan:
     """
     config = ctx.config
     stack = read_stack_info(ctx.slc_stack_file)
-    options = phase_link_options(config, log or ctx.log)
+    options = phase_link_options(config.inversion, log or ctx.log)
     validate(config, options, stack)
     if options.uses_full_stack(stack.num_dates):
         ctx.log.info(
             "%s with %s = %d on %d dates (fewer than 2 x %d): one mini-stack of all dates, i.e. "
             "the full-stack %s estimator (as MiNoPy)", options.method,
-            OPTION_KEYS["ministack_size"], options.ministack_size, stack.num_dates,
+            template_key("ministack_size"), options.ministack_size, stack.num_dates,
             options.ministack_size, options.method.removeprefix("sequential_"))
-    mask_value = config["minopy.inversion.mask"]
+    mask_value = config.inversion.mask
     mask_file = Path(config.resolve_path(str(mask_value))) if mask_value else None
     if mask_file is not None:
         read_mask_array(mask_file, (stack.length, stack.width), box=(0, 1, 0, 1))  # checks only
     margin = (options.azimuth_window // 2, options.range_window // 2)
-    boxes = patch_grid(stack.length, stack.width, int(config["minopy.inversion.patchSize"]),
+    boxes = patch_grid(stack.length, stack.width, int(config.inversion.patch_size),
                        margin, options.strides)
     common = {"format": PATCH_FORMAT, "options": dataclasses.asdict(options),
               "slc": file_signature(stack.path), "mask": file_signature(mask_file)}
@@ -353,39 +296,16 @@ def warm_up_kernels(options: Any, num_dates: int, log: logging.Logger | None = N
 
 def _run_tasks(ctx: StepContext, tasks: list[PatchTask], execution: parallel.Execution,
                options: Any, num_dates: int) -> dict[int, np.ndarray]:
-    """Run the tasks in-process or on dask, with a progress bar; return valid counts per patch."""
-    from minopy.progress import ProgressBar
-
-    counts: dict[int, np.ndarray] = {}
+    """Run the tasks as ``execution`` says (:func:`minopy.parallel.run_tasks`), with a progress
+    bar; return the valid counts per patch."""
     if not tasks:
-        return counts
-    if execution.in_process or not cluster_options(ctx.config).remote:
+        return {}
+    if execution.in_process or not ctx.execution.remote:
         warm_up_kernels(options, num_dates, ctx.log)
-    if execution.in_process:
-        with numba_threads(execution.threads), \
-                ProgressBar(len(tasks), "phase linking", log=ctx.log, unit="patch") as bar:
-            for task in tasks:
-                index, valid = compute_patch(task)
-                counts[index] = valid
-                bar.update()
-        return counts
-    from distributed import as_completed
-
-    with parallel.get_client(ctx.config, workers=execution.workers,
-                             work_dir=ctx.work_dir) as client, \
-            ProgressBar(len(tasks), "phase linking", log=ctx.log, unit="patch") as bar:
-        futures = [client.submit(compute_patch, t, pure=False,
-                                 key=f"phase_linking-{t.box.name}-{t.fingerprint[:12]}")
-                   for t in tasks]
-        try:
-            for future in as_completed(futures):
-                index, valid = future.result()
-                counts[index] = valid
-                bar.update()
-        except BaseException:
-            client.cancel(futures)
-            raise
-    return counts
+    jobs = [(f"{t.box.name}-{t.fingerprint[:12]}", (t,)) for t in tasks]
+    results = parallel.run_tasks(ctx.execution, execution, compute_patch, jobs, "phase linking",
+                                 ctx.log, "patch", key_prefix="phase_linking")
+    return dict(results.values())
 
 
 def _stored_valid_counts(path: Path) -> np.ndarray:
@@ -409,7 +329,7 @@ def run(ctx: StepContext, execution: str = "auto") -> None:
     ----------
     ctx : StepContext
     execution : {"auto", "inprocess", "dask"}
-        ``auto`` applies the rule of :func:`minopy.parallel.choose_execution` (see the module
+        ``auto`` applies the rule of :meth:`minopy.parallel.ExecutionPolicy.plan` (see the module
         docstring); the others force a mode (benchmarks, tests).
     """
     plan = make_plan(ctx)
@@ -421,7 +341,7 @@ def run(ctx: StepContext, execution: str = "auto") -> None:
         out = result_path(patches_dir, box)
         if not (out.is_file() and result_fingerprint(out) == fp):
             todo.append((box, fp, out))
-    how = parallel.choose_execution(ctx.config, len(todo), execution)
+    how = ctx.execution.plan(len(todo), parallel_inside=True, mode=execution)
     tasks = [PatchTask(str(plan.stack.path), None if plan.mask_file is None
                        else str(plan.mask_file), box, plan.options, fp, str(out), how.threads,
                        (plan.stack.length, plan.stack.width)) for box, fp, out in todo]
@@ -451,7 +371,7 @@ def run(ctx: StepContext, execution: str = "auto") -> None:
 def inputs(ctx: StepContext) -> list[Path]:
     """The SLC stack and, if set, the processing mask."""
     files = [ctx.slc_stack_file]
-    mask_value = ctx.config["minopy.inversion.mask"]
+    mask_value = ctx.config.inversion.mask
     if mask_value:
         files.append(Path(ctx.config.resolve_path(str(mask_value))))
     return files

@@ -40,21 +40,21 @@ from pathlib import Path
 import h5py
 
 from minopy import mintpy_bridge, nodata
-from minopy.cli.correct_geolocation import FLAG, correct_geometry_file
 from minopy.errors import InputDataError
+from minopy.geolocation_file import FLAG, correct_geometry_file
 from minopy.mintpy_staging import StagedInput, published_files, staging
+from minopy.step_context import StepContext
 from minopy.steps import ifgram_correction, troposphere
-from minopy.steps.context import StepContext
-from minopy.steps.invert_network import output_files
-from minopy.steps.load_ifgram import geometry_copy, hdfeos5_defaults, stack_file
+from minopy.steps.load_ifgram import hdfeos5_defaults
 from minopy.steps.outputs import H5Output, Output
 
-OPTION_PREFIXES: tuple[str, ...] = (
+#: the options the step reads (:data:`minopy.runner` fingerprints them).
+READS: tuple[str, ...] = (
     "mintpy.solidEarthTides", "mintpy.ionosphericDelay.", "mintpy.troposphericDelay.",
     "mintpy.deramp", "mintpy.topographicResidual", "mintpy.residualRMS.", "mintpy.reference.date",
     "mintpy.timeFunc.", "mintpy.velocity.", "mintpy.geocode", "mintpy.save.", "mintpy.plot",
-    "mintpy.compute.", "minopy.timeseries.correctGeolocation", "minopy.timeseries.minTempCoh",
-    "minopy.timeseries.shadowMask",
+    "mintpy.compute.", "timeseries.correct_geolocation", "timeseries.min_temp_coh",
+    "timeseries.shadow_mask",
 )
 STEP = "timeseries_correction"
 #: folders of the network folder that MintPy writes (not user data to hand to MintPy).
@@ -66,8 +66,8 @@ _THROUGH_VELOCITY = mintpy_bridge.TIMESERIES_STEPS.index("velocity") + 1
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    files = output_files(ctx)
-    return [files["timeseries"], files["maskTempCoh"], geometry_copy(ctx),
+    files = ctx.inversion_files()
+    return [files["timeseries"], files["maskTempCoh"], ctx.network_geometry_file,
             *([files["timeseriesDecorCov"]] if "timeseriesDecorCov" in files else []),
             *troposphere.input_files(ctx)]
 
@@ -91,10 +91,10 @@ def staged_inputs(ctx: StepContext) -> list[StagedInput]:
     any folder the user keeps there (e.g. ``GACOS/`` for ``mintpy.troposphericDelay.gacosDir``).
     """
     net = ctx.network_dir
-    files = output_files(ctx)
-    items = [StagedInput(files["timeseries"], copy=True), StagedInput(geometry_copy(ctx),
+    files = ctx.inversion_files()
+    items = [StagedInput(files["timeseries"], copy=True), StagedInput(ctx.network_geometry_file,
                                                                       copy=True),
-             StagedInput(stack_file(ctx))]
+             StagedInput(ctx.ifgram_stack_file)]
     items += [StagedInput(files[k]) for k in ("temporalCoherence", "numInvIfgram", "maskTempCoh",
                                               "timeseriesDecorCov") if k in files]
     earlier = [Path(p) for p in ifgram_correction.outputs(ctx)]
@@ -110,7 +110,7 @@ def staged_inputs(ctx: StepContext) -> list[StagedInput]:
 
 
 def hdfeos5_requested(ctx: StepContext) -> bool:
-    value = ctx.config.mintpy_value("mintpy.save.hdfEos5") or ""
+    value = ctx.config.mintpy.value("mintpy.save.hdfEos5") or ""
     return value.strip().lower() in ("yes", "y", "true", "on", "1")
 
 
@@ -133,7 +133,7 @@ def check_hdfeos5_attributes(ctx: StepContext) -> None:
     """
     from mintpy.objects.sensor import get_unavco_mission_name
 
-    ts_file = output_files(ctx)["timeseries"]
+    ts_file = ctx.inversion_files()["timeseries"]
     with h5py.File(ts_file, "r+") as f:
         attrs = {k: str(v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
         filled = hdfeos5_defaults(attrs)
@@ -155,8 +155,9 @@ def check_hdfeos5_attributes(ctx: StepContext) -> None:
         raise InputDataError(
             f"mintpy.save.hdfEos5 = yes, but {ts_file} lacks the HDF-EOS5 attribute(s) "
             f"{'; '.join(problems)}. They come from the ISCE metadata read by load_data. Add "
-            f"them to {stack_file(ctx)} (e.g. MintPy's add_attribute.py FILE relative_orbit=42 "
-            "PLATFORM=Sen) and re-run from invert_network, or set mintpy.save.hdfEos5 = no"
+            f"them to {ctx.ifgram_stack_file} (e.g. MintPy's add_attribute.py FILE "
+            "relative_orbit=42 PLATFORM=Sen) and re-run from invert_network, or set "
+            "mintpy.save.hdfEos5 = no"
         )
     with contextlib.redirect_stdout(io.StringIO()):
         mission = get_unavco_mission_name(attrs)
@@ -166,7 +167,7 @@ def check_hdfeos5_attributes(ctx: StepContext) -> None:
 
 
 def _correct_geolocation(ctx: StepContext) -> None:
-    geom = geometry_copy(ctx)
+    geom = ctx.network_geometry_file
     dem_err = ctx.network_dir / "demErr.h5"
     if not dem_err.is_file():
         ctx.log.warning("minopy.timeseries.correctGeolocation: no %s (mintpy.topographicResidual "
@@ -187,14 +188,14 @@ def _mask_velocity(ctx: StepContext) -> None:
         return
     with h5py.File(velocity, "r") as f:
         ref = (int(f.attrs["REF_Y"]), int(f.attrs["REF_X"])) if "REF_Y" in f.attrs else None
-    count = nodata.mask_velocity_file(velocity, output_files(ctx)["maskTempCoh"], keep=ref)
+    count = nodata.mask_velocity_file(velocity, ctx.inversion_files()["maskTempCoh"], keep=ref)
     ctx.log.info("velocity.h5: %d pixels that are not reliable (maskTempCoh) set to NaN", count)
 
 
 def run(ctx: StepContext) -> None:
     """Run the MintPy time-series steps in a staging copy of the network folder
     (:mod:`minopy.mintpy_staging`), then publish what they wrote."""
-    ts_file = output_files(ctx)["timeseries"]
+    ts_file = ctx.inversion_files()["timeseries"]
     if not ts_file.is_file():
         raise InputDataError(f"{ts_file} does not exist; run the invert_network step")
     # weather files first: a missing one stops the step before any work
@@ -213,7 +214,7 @@ def correct(ctx: StepContext, delay: Path | None = None) -> None:
     if hdfeos5_requested(ctx):
         check_hdfeos5_attributes(ctx)
     steps = list(mintpy_bridge.TIMESERIES_STEPS)
-    if ctx.config["minopy.timeseries.correctGeolocation"]:
+    if ctx.config.timeseries.correct_geolocation:
         mintpy_bridge.run_steps(ctx, _BEFORE_GEOLOCATION, replace)
         _correct_geolocation(ctx)
         steps = list(_AFTER_GEOLOCATION)

@@ -31,9 +31,7 @@ import numpy as np
 
 from minopy import mintpy_bridge
 from minopy.errors import ConfigError, InputDataError
-from minopy.steps.context import StepContext
-from minopy.steps.invert_network import output_files
-from minopy.steps.load_ifgram import geometry_copy
+from minopy.step_context import StepContext
 from minopy.weather import era5, gacos
 from minopy.weather.delay_file import is_current, signature, write_delay_file
 from minopy.weather.stack_info import StackWeatherInfo, read_stack_info
@@ -88,13 +86,13 @@ def delay_file(ctx: StepContext, meth: str) -> Path:
 
 def stack_info(ctx: StepContext) -> StackWeatherInfo:
     """Dates and time of ``timeseries.h5``, area of the network's ``geometryRadar.h5``."""
-    return read_stack_info(output_files(ctx)["timeseries"], geometry_copy(ctx))
+    return read_stack_info(ctx.inversion_files()["timeseries"], ctx.network_geometry_file)
 
 
 def download_command(ctx: StepContext, meth: str) -> str:
     """The ``minopy weather`` command that lists (gacos) or downloads (pyaps) the files."""
-    args = ["minopy", "weather", "--stack", str(output_files(ctx)["timeseries"]),
-            "--geometry", str(geometry_copy(ctx))]
+    args = ["minopy", "weather", "--stack", str(ctx.inversion_files()["timeseries"]),
+            "--geometry", str(ctx.network_geometry_file)]
     if meth == "pyaps":
         args += ["--weather-dir", str(weather_dir(ctx)), "--download"]
     else:
@@ -179,7 +177,7 @@ def prepare(ctx: StepContext) -> Path | None:
         gacos.check_files(inv)
     files = [inv.files[d] for d in info.dates]
     out = delay_file(ctx, meth)
-    geom = geometry_copy(ctx)
+    geom = ctx.network_geometry_file
     sig = signature(meth, files, geom, info.dates, {"minopy_wet_integral": "from_each_height"})
     if is_current(out, sig):
         ctx.log.info("tropospheric delays: %s is up to date", out)
@@ -189,7 +187,7 @@ def prepare(ctx: StepContext) -> Path | None:
         lat = f["latitude"][()].astype(np.float64)
         lon = f["longitude"][()].astype(np.float64)
         dem = f["height"][()].astype(np.float64) if meth == "pyaps" else None
-    with h5py.File(output_files(ctx)["timeseries"], "r") as f:
+    with h5py.File(ctx.inversion_files()["timeseries"], "r") as f:
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
 
     def delay_of(i: int) -> np.ndarray:

@@ -33,29 +33,23 @@ from pathlib import Path
 
 import numpy as np
 
-from minopy import parallel
 from minopy.errors import InputDataError
-from minopy.interferogram.pair_runner import run_pairs
+from minopy.interferogram.pair_runner import pair_execution, run_pairs
 from minopy.io.isce import read_info, write_raster
 from minopy.network.pairs import parse_pair_list_text
-from minopy.steps.context import StepContext
-from minopy.steps.generate_ifgram import pair_list_file
+from minopy.step_context import StepContext
 from minopy.steps.outputs import Output, RasterOutput
 from minopy.unwrap.mask import unwrap_mask
 from minopy.unwrap.pair import CONNCOMP_NAME, UNW_NAME, UnwrapSettings, unwrap_pair_task
 from minopy.unwrap.ps_dem import PsDemModel, load_ps_dem_model
 
-OPTION_PREFIXES: tuple[str, ...] = ("minopy.interferograms.", "minopy.unwrap.")
-
-
-def mask_file(ctx: StepContext) -> Path:
-    """``inverted/mask_unwrap``: the unwrap mask (BYTE, 1 = unwrap)."""
-    return ctx.inverted_dir / "mask_unwrap"
+#: the options the step reads (:data:`minopy.runner` fingerprints them).
+READS: tuple[str, ...] = ("interferograms", "unwrap")
 
 
 def listed_pairs(ctx: StepContext) -> list[str]:
     """Pair names ``d1_d2`` of the network's pair list."""
-    path = pair_list_file(ctx)
+    path = ctx.pair_list_file
     if not path.is_file():
         raise InputDataError(f"no pair list {path}; run the generate_ifgram step first")
     return [f"{a}_{b}" for a, b in parse_pair_list_text(path.read_text(), str(path))]
@@ -63,7 +57,7 @@ def listed_pairs(ctx: StepContext) -> list[str]:
 
 def coherence_file(ctx: StepContext) -> Path | None:
     """Coherence raster for all pairs, or None for each pair's own ``filt_fine.cor``."""
-    kind = ctx.config["minopy.unwrap.coherence"]
+    kind = ctx.config.unwrap.coherence
     if kind == "pair":
         return None
     path = ctx.temp_coh_raster(kind.split("_", 1)[1])
@@ -78,25 +72,25 @@ def coherence_file(ctx: StepContext) -> Path | None:
 
 def nlooks(ctx: StepContext) -> float:
     """Equivalent looks of the coherence (see the module docstring)."""
-    return float(ctx.config["minopy.unwrap.snaphu.numLooks"])
+    return float(ctx.config.unwrap.snaphu_num_looks)
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    files = [pair_list_file(ctx), ctx.output_geometry_file]
-    kind = ctx.config["minopy.unwrap.coherence"]
+    files = [ctx.pair_list_file, ctx.output_geometry_file]
+    kind = ctx.config.unwrap.coherence
     if kind != "pair":
         files.append(ctx.temp_coh_raster(kind.split("_", 1)[1]))
-    custom = ctx.config["minopy.unwrap.mask"]
+    custom = ctx.config.unwrap.mask
     if custom:
         files.append(Path(ctx.config.resolve_path(custom)))
-    if ctx.config["minopy.unwrap.psDemCorrection"]:
+    if ctx.config.unwrap.ps_dem_correction:
         files += [ctx.ps_mask_file, ctx.phase_series_file]
     return files
 
 
 def outputs(ctx: StepContext) -> list[Path | Output]:
     """Each listed pair's unwrapped phase (2 bands) and connected components."""
-    files: list[Path | Output] = [pair_list_file(ctx)]
+    files: list[Path | Output] = [ctx.pair_list_file]
     try:
         names = listed_pairs(ctx)
     except InputDataError:
@@ -110,11 +104,11 @@ def outputs(ctx: StepContext) -> list[Path | Output]:
 def _write_mask(ctx: StepContext, shape: tuple[int, int]) -> tuple[str | None, list[str]]:
     """Build the unwrap mask; write it to ``inverted/mask_unwrap``; return its path and id."""
     cfg = ctx.config
-    custom = cfg["minopy.unwrap.mask"]
+    custom = cfg.unwrap.mask
     mask = unwrap_mask(shape, ctx.output_geometry_file,
                        cfg.resolve_path(custom) if custom else None,
-                       cfg["minopy.unwrap.maskWater"], cfg["minopy.unwrap.maskShadow"])
-    path = mask_file(ctx)
+                       cfg.unwrap.mask_water, cfg.unwrap.mask_shadow)
+    path = ctx.unwrap_mask_file
     if mask is None:
         path.unlink(missing_ok=True)
         return None, []
@@ -125,7 +119,7 @@ def _write_mask(ctx: StepContext, shape: tuple[int, int]) -> tuple[str | None, l
 
 def ps_dem_model(ctx: StepContext) -> PsDemModel | None:
     """The PS DEM-error model of the step (None when the option is off or there are no PS)."""
-    if not ctx.config["minopy.unwrap.psDemCorrection"]:
+    if not ctx.config.unwrap.ps_dem_correction:
         return None
     model, message = load_ps_dem_model(ctx.phase_series_file, ctx.ps_mask_file,
                                        ctx.output_geometry_file)
@@ -137,25 +131,24 @@ def run(ctx: StepContext) -> None:
     cfg = ctx.config
     names = listed_pairs(ctx)
     if not names:
-        raise InputDataError(f"pair list {pair_list_file(ctx)} is empty")
+        raise InputDataError(f"pair list {ctx.pair_list_file} is empty")
     first = ctx.ifgram_dir / names[0] / "fine.int"
     info = read_info(first)
     shape = (info.length, info.width)
     coh = coherence_file(ctx)
     mask_path, mask_id = _write_mask(ctx, shape)
-    in_process = parallel.use_in_process(cfg, min(ctx.num_workers, len(names)))
-    threads = parallel.threads_per_worker(cfg)
+    how = pair_execution(ctx, len(names))
     settings = UnwrapSettings(
-        method=cfg["minopy.unwrap.method"],
+        method=cfg.unwrap.method,
         nlooks=nlooks(ctx),
-        max_discontinuity=float(cfg["minopy.unwrap.snaphu.maxDiscontinuity"]),
-        init=cfg["minopy.unwrap.snaphu.initMethod"],
-        tile_num_pixels=float(cfg["minopy.unwrap.snaphu.tileNumPixels"]),
-        tile_overlap=int(cfg["minopy.unwrap.snaphu.tileOverlap"]),
-        nproc=ctx.num_workers if in_process else threads,
-        two_stage=bool(cfg["minopy.unwrap.two-stage"]),
-        filtered=float(cfg["minopy.interferograms.filterStrength"]) > 0,
-        remove_filter=bool(cfg["minopy.unwrap.removeFilter"]),
+        max_discontinuity=float(cfg.unwrap.snaphu_max_discontinuity),
+        init=cfg.unwrap.snaphu_init_method,
+        tile_num_pixels=float(cfg.unwrap.snaphu_tile_num_pixels),
+        tile_overlap=int(cfg.unwrap.snaphu_tile_overlap),
+        nproc=how.threads,
+        two_stage=bool(cfg.unwrap.two_stage),
+        filtered=float(cfg.interferograms.filter_strength) > 0,
+        remove_filter=bool(cfg.unwrap.remove_filter),
         coherence_file=str(coh) if coh is not None else None,
         mask_id=mask_id,
     )
@@ -166,8 +159,8 @@ def run(ctx: StepContext) -> None:
                  f", {ntiles[0]}x{ntiles[1]} tiles" if settings.method == "snaphu"
                  and ntiles != (1, 1) else "", ctx.ifgram_dir)
     jobs = [(name, (str(ctx.ifgram_dir / name), settings, mask_path,
-                    ctx.num_workers if in_process else threads, ps_dem)) for name in names]
-    done = run_pairs(ctx, unwrap_pair_task, jobs, "unwrap_ifgram")
+                    how.threads, ps_dem)) for name in names]
+    done = run_pairs(ctx, unwrap_pair_task, jobs, "unwrap_ifgram", how)
     skipped = len(done) - sum(bool(d) for d in done)
     if skipped:
         ctx.log.info("unwrap_ifgram: %d of %d pairs were complete and skipped", skipped, len(done))

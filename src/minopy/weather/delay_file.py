@@ -11,8 +11,6 @@ input recomputes it. The file is written under a temporary name and renamed when
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -20,14 +18,13 @@ import h5py
 import numpy as np
 
 from minopy.io.atomic import atomic_path
+from minopy.io.signature import digest, file_signature
 
 SIGNATURE_ATTR = "MINOPY_WEATHER_SIGNATURE"
 _DROP = ("REF_DATE", "REF_X", "REF_Y", "REF_LAT", "REF_LON")
 
 
-def _stat(path: Path) -> list[object]:
-    st = Path(path).stat()
-    return [str(Path(path).resolve()), st.st_size, st.st_mtime_ns]
+_stat = file_signature
 
 
 def signature(method: str, files: Sequence[Path], geometry_file: Path,
@@ -35,7 +32,11 @@ def signature(method: str, files: Sequence[Path], geometry_file: Path,
     """Digest of the inputs of a delay file (file names, sizes, modification times, dates)."""
     payload = {"method": method, "files": [_stat(p) for p in files],
                "geometry": _stat(geometry_file), "dates": list(dates), "extra": extra or {}}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return digest(payload, default=_no_default)
+
+
+def _no_default(value: object) -> object:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def is_current(path: Path, sig: str) -> bool:

@@ -2,7 +2,7 @@
 
 The phase of date ``d`` is ``p[d] = wrap(v * t_d * bowl + noise)`` with ``bowl`` a paraboloid
 peaking at 1 in the image centre, so pair ``d1_d2`` has the unwrapped phase
-``truth(d1, d2) = v * (t_d1 - t_d2) * bowl`` (ISCE convention of :mod:`.form`).
+``truth(d1, d2) = v * (t_d1 - t_d2) * bowl`` (ISCE convention of :mod:`minopy.interferogram.form`).
 """
 
 from __future__ import annotations
