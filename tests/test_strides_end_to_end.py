@@ -11,7 +11,7 @@ import pytest
 from minopy.io.multilook import cell_centre
 from minopy.runner import run_steps
 from minopy.simulate import demo_template_text, write_stack
-from minopy.steps import STEP_NAMES
+from minopy.workflow import STEP_NAMES
 
 pytestmark = pytest.mark.slow  # the nine steps on the demo (phase linking at a quarter of it)
 
