@@ -34,7 +34,7 @@ from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
 
 READS: tuple[str, ...] = ("load.unw_file", "load.cor_file", "load.conn_comp_file",
-                          "load.int_file", "interferograms")
+                          "load.int_file", "interferograms", "inversion.strides")
 #: refused when set (never a different output).
 VALIDATES: tuple[str, ...] = ("load.iono_file",)
 PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")

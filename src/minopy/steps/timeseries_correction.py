@@ -54,6 +54,7 @@ READS: tuple[str, ...] = (
     "mintpy.deramp", "mintpy.topographicResidual", "mintpy.residualRMS.", "mintpy.reference.date",
     "mintpy.timeFunc.", "mintpy.velocity.", "mintpy.geocode", "mintpy.save.", "mintpy.plot",
     "mintpy.compute.", "timeseries.correct_geolocation", "timeseries.min_temp_coh",
+    "timeseries.calc_cov",
     "timeseries.shadow_mask",
 )
 STEP = "timeseries_correction"

@@ -44,7 +44,7 @@ from minopy.unwrap.pair import CONNCOMP_NAME, UNW_NAME, UnwrapSettings, unwrap_p
 from minopy.unwrap.ps_dem import PsDemModel, load_ps_dem_model
 
 #: the options the step reads (:data:`minopy.runner` fingerprints them).
-READS: tuple[str, ...] = ("interferograms", "unwrap")
+READS: tuple[str, ...] = ("interferograms", "unwrap", "inversion.strides")
 
 
 def listed_pairs(ctx: StepContext) -> list[str]:
