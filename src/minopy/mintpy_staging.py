@@ -97,7 +97,26 @@ def _place_inputs(stage: Path, net: Path, inputs: Sequence[StagedInput]
             target.symlink_to(item.path)
             if item.path.is_file():
                 linked[item.path] = _signature(item.path)
+    _link_geocoded_geometry(stage)
     return linked
+
+
+def _link_geocoded_geometry(stage: Path) -> None:
+    """MintPy looks for ``inputs/geometryGeo.h5`` when the stack is geocoded (``Y_FIRST``):
+    link it to minopy's ``inputs/geometryRadar.h5`` (a link, so it is never published)."""
+    import h5py
+
+    geom = stage / "inputs" / "geometryRadar.h5"
+    alias = stage / "inputs" / "geometryGeo.h5"
+    if not geom.exists() or alias.exists():
+        return
+    try:
+        with h5py.File(geom, "r") as f:
+            geocoded = "Y_FIRST" in f.attrs
+    except OSError:
+        return
+    if geocoded:
+        alias.symlink_to(geom.name)
 
 
 def _made_files(stage: Path, inputs: Sequence[StagedInput], net: Path) -> list[Path]:

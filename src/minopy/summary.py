@@ -198,7 +198,8 @@ def pixel_stats(work_dir: Path, network_dir: Path) -> dict[str, Any] | None:
 
 def reference_info(network_dir: Path) -> dict[str, Any] | None:
     """Reference point and date from ``velocity.h5`` (or ``timeseries.h5``); latitude and
-    longitude from its attributes, else from the network's ``inputs/geometryRadar.h5``."""
+    longitude from its attributes (not on projected grids, where MintPy stores metres there),
+    else from the network's ``inputs/geometryRadar.h5``."""
     for name in ("velocity.h5", "timeseries.h5"):
         path = network_dir / name
         if path.is_file():
@@ -206,6 +207,9 @@ def reference_info(network_dir: Path) -> dict[str, Any] | None:
                 attrs = dict(f.attrs)
             y, x = _attr(attrs, "REF_Y"), _attr(attrs, "REF_X")
             lat, lon = _attr(attrs, "REF_LAT"), _attr(attrs, "REF_LON")
+            if "Y_FIRST" in attrs and not str(_attr(attrs, "X_UNIT") or "degrees").startswith(
+                    "deg"):
+                lat = lon = None  # a projected grid (UTM): MintPy's REF_LAT/LON are y/x in metres
             if lat is None and y is not None and x is not None:
                 lat, lon = _geometry_lalo(network_dir, int(y), int(x))
             return {"y": None if y is None else int(y), "x": None if x is None else int(x),

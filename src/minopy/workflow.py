@@ -20,7 +20,8 @@ STEP_NAMES: tuple[str, ...] = (
 
 #: one line per step, for ``-h``, ``minopy steps`` and the log.
 STEP_DESCRIPTIONS: dict[str, str] = {
-    "load_data": "read the ISCE SLCs and geometry into inputs/slcStack.h5, geometryRadar.h5",
+    "load_data": "read the SLCs and geometry (ISCE, GDAL, GAMMA or OPERA) into "
+                 "inputs/slcStack.h5, geometryRadar.h5",
     "phase_linking": "SHP selection and phase linking per patch (inverted/PATCHES)",
     "concatenate_patch": "merge the patches into inverted/phase_series.h5, maskPS.h5, tempCoh_*",
     "generate_ifgram": "form the interferograms of the chosen network from the linked phase",

@@ -336,4 +336,4 @@ def test_resolve_params_errors() -> None:
     with pytest.raises(ConfigError, match="gamma"):
         resolve_params("tiny", classes=[CoherenceClass("bad", 0.2, 0.5, 10.0)])
     with pytest.raises(ConfigError, match="layout"):
-        write_stack(Path("/nonexistent"), "tiny", layout="gamma")
+        write_stack(Path("/nonexistent"), "tiny", layout="snap")

@@ -27,6 +27,7 @@ from minopy.cli import (
 from minopy.errors import ConfigError, StepError
 from minopy.io.atomic import write_text_atomic
 from minopy.runner import check_step_name, run_steps
+from minopy.simulate.params import LAYOUTS
 from minopy.workflow import STEP_NAMES
 
 PROG = "minopy"
@@ -227,8 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--out", type=Path, required=True, help="output folder")
     simulate.add_argument("--preset", default="demo", metavar="PRESET",
                           help=f"simulation preset: {preset_list()} (default: demo)")
-    simulate.add_argument("--layout", choices=("tops", "stripmap"), default="tops",
-                          help="ISCE stack layout (default: tops)")
+    simulate.add_argument("--layout", choices=LAYOUTS, default="tops",
+                          help="stack layout: ISCE tops/stripmap, gdal (GeoTIFFs in radar "
+                               "coordinates), geo (geocoded GeoTIFFs on a UTM grid), gamma "
+                               "(*.rslc + *.rslc.par), opera (OPERA CSLC-S1 HDF5) "
+                               "(default: tops)")
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     simulate.add_argument("--tropo-model", choices=("height", "weather"),
                           help="stratified delay: a height coefficient per date, or a synthetic "

@@ -87,9 +87,12 @@ class GeneralOptions:
 class LoadOptions:
     """The ``load`` section: load_data / load_ifgram: input files."""
 
-    processor: Literal["isce"] = "isce"
-    """``minopy.load.processor``: Processor of the coregistered stack (ISCE topsStack or
-    stripmapStack).
+    processor: Literal["auto", "isce", "gdal", "gamma", "opera"] = "auto"
+    """``minopy.load.processor``: Processor of the coregistered stack: isce
+    (topsStack/stripmapStack), gdal (any single-band complex rasters GDAL reads: GeoTIFF, VRT,
+    ENVI, ...; geocoded when they carry a CRS), gamma (*.rslc + *.par), opera (OPERA CSLC-S1
+    HDF5); auto = detected from the folder with autoPath, else from the slcFile names (isce
+    otherwise).
     """
     update_mode: bool = True
     """``minopy.load.updateMode``: Skip steps whose outputs are complete and whose inputs and
@@ -98,12 +101,14 @@ class LoadOptions:
     compression: Literal["no", "lzf", "gzip"] = "no"
     """``minopy.load.compression``: HDF5 compression of slcStack.h5."""
     auto_path: bool = False
-    """``minopy.load.autoPath``: Find SLC, geometry, metadata and baseline files from the ISCE
-    layout (topsStack or stripmapStack) under the project directory.
+    """``minopy.load.autoPath``: Find SLC, geometry, metadata and baseline files from the
+    processor's layout under the project directory (ISCE topsStack/stripmapStack, gdal slc/ +
+    geometry/, gamma rslc/ + geometry/, opera cslc/ + static/).
     """
     slc_file: str | None = None
-    """``minopy.load.slcFile``: Glob of the SLC files, e.g. ../merged/SLC/*/*.slc.full (relative
-    paths are relative to the template's folder).
+    """``minopy.load.slcFile``: Glob of the SLC files, or a .txt file listing one per line, e.g.
+    ../merged/SLC/*/*.slc.full or slc/*.tif (relative paths are relative to the template's
+    folder). gdal/gamma/opera: the date of each file is the first YYYYMMDD in its name.
     """
     start_date: str | None = None
     """``minopy.load.startDate``: First date (YYYYMMDD) of the SLCs to load."""
@@ -111,10 +116,16 @@ class LoadOptions:
     """``minopy.load.endDate``: Last date (YYYYMMDD) of the SLCs to load."""
     meta_file: str | None = None
     """``minopy.load.metaFile``: Metadata: topsStack reference/IW*.xml, or stripmapStack reference
-    XML / data.rsc.
+    XML / data.rsc; gamma: the .par files (default: each *.rslc's .rslc.par or .par); opera: the
+    CSLC-STATIC HDF5 file of the burst.
     """
     baseline_dir: str | None = None
     """``minopy.load.baselineDir``: ISCE baselines directory."""
+    baseline_file: str | None = None
+    """``minopy.load.baselineFile``: Per-date perpendicular baselines: a text file of 'YYYYMMDD
+    bperp_metres' lines (gdal, gamma, opera stacks; relative to the first date). Without it and
+    without baselineDir, bperp is 0 (with a warning).
+    """
     dem_file: str | None = None
     """``minopy.load.demFile``: Height in radar coordinates (hgt.rdr[.full])."""
     lookup_y_file: str | None = None

@@ -34,6 +34,7 @@ from minopy.errors import InputDataError
 from minopy.interferogram.coherence import WINDOW, phase_coherence_rows
 from minopy.interferogram.goldstein import PATCH_SIZE, goldstein_rows
 from minopy.interferogram.stamp import file_fingerprint, is_done, write_stamp
+from minopy.io.geogrid import georef_from_attrs
 from minopy.io.isce import create_raster, open_raster
 
 INT_NAME = "fine.int"
@@ -136,10 +137,12 @@ def generate_pair(
         i1, i2 = dates.index(d1), dates.index(d2)
         phase, amp = f["phase"], f["amplitude"]
         _, length, width = phase.shape
+        georef = georef_from_attrs({k: (v.decode() if isinstance(v, bytes) else v)
+                                    for k, v in f.attrs.items()})
         rows = block_rows or block_rows_for(width)
         rows = max(step, (rows // step) * step)
         with create_raster(pair_dir / INT_NAME, width, length, 1, np.complex64, "BIP",
-                           "int") as out:
+                           "int", georef) as out:
             for r0 in range(0, length, rows):
                 r1 = min(length, r0 + rows)
                 out[0, r0:r1] = form_interferogram(phase[i1, r0:r1], amp[i1, r0:r1],
@@ -147,7 +150,7 @@ def generate_pair(
     ifg = open_raster(pair_dir / INT_NAME)[0]
     if filtered:
         with create_raster(pair_dir / FILT_INT_NAME, width, length, 1, np.complex64, "BIP",
-                           "int") as out:
+                           "int", georef) as out:
             for r0 in range(0, length, rows):
                 r1 = min(length, r0 + rows)
                 out[0, r0:r1] = goldstein_rows(ifg, r0, r1, filter_strength)
@@ -155,7 +158,8 @@ def generate_pair(
         (pair_dir / FILT_INT_NAME).unlink(missing_ok=True)
         for side in (".xml", ".vrt"):
             (pair_dir / (FILT_INT_NAME + side)).unlink(missing_ok=True)
-    with create_raster(pair_dir / COR_NAME, width, length, 1, np.float32, "BIP", "cor") as out:
+    with create_raster(pair_dir / COR_NAME, width, length, 1, np.float32, "BIP", "cor",
+                       georef) as out:
         for r0 in range(0, length, rows):
             r1 = min(length, r0 + rows)
             out[0, r0:r1] = phase_coherence_rows(ifg, r0, r1)

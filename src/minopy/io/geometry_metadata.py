@@ -5,7 +5,7 @@ Only the rows needed are read (the first and last valid rows of the box, the cen
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,15 @@ import numpy as np
 from minopy.io.isce import open_raster
 
 Box = tuple[int, int, int, int]
+
+
+def as_band(source: Any, band: int = 1) -> Any:
+    """A 2-D band: band ``band`` of the ISCE raster at a path, or ``source`` itself when it is
+    already a band (anything sliceable with a ``shape``)."""
+    if isinstance(source, (str, os.PathLike)):
+        arr = open_raster(source)
+        return arr[band - 1] if band <= arr.shape[0] else None
+    return source
 
 
 def _valid(row: np.ndarray) -> bool:
@@ -37,11 +46,14 @@ def _edge_rows(arr: np.ndarray, box: Box, max_search: int = 64) -> tuple[np.ndar
     return top, bottom
 
 
-def footprint(lat_file: str | Path, lon_file: str | Path, box: Box) -> dict[str, float]:
-    """``LAT_REF1..4``/``LON_REF1..4``: first-row start/end, last-row start/end of the box."""
+def footprint(lat_file: Any, lon_file: Any, box: Box) -> dict[str, float]:
+    """``LAT_REF1..4``/``LON_REF1..4``: first-row start/end, last-row start/end of the box.
+
+    ``lat_file``/``lon_file`` are ISCE raster paths or 2-D bands.
+    """
     out: dict[str, float] = {}
     for name, path in (("LAT", lat_file), ("LON", lon_file)):
-        arr = open_raster(path)[0]
+        arr = as_band(path)
         top, bottom = _edge_rows(arr, box)
         out[f"{name}_REF1"] = float(top[0])
         out[f"{name}_REF2"] = float(top[-1])
@@ -60,12 +72,12 @@ def azimuth_to_heading(azimuth_deg: float) -> float:
     return float(heading - np.round(heading / 360.0) * 360.0)
 
 
-def _centre_value(path: str | Path, band: int, box: Box) -> float | None:
-    arr = open_raster(path)
-    if band > arr.shape[0]:
+def _centre_value(source: Any, band: int, box: Box) -> float | None:
+    arr = as_band(source, band)
+    if arr is None:
         return None
     x0, y0, x1, y1 = box
-    block = np.asarray(arr[band - 1, (y0 + y1) // 2, x0:x1], dtype=np.float64)
+    block = np.asarray(arr[(y0 + y1) // 2, x0:x1], dtype=np.float64)
     good = block[np.isfinite(block) & (block != 0)]
     if good.size == 0:
         return None
@@ -73,16 +85,18 @@ def _centre_value(path: str | Path, band: int, box: Box) -> float | None:
 
 
 def geometry_attributes(
-    lat_file: str | Path | None,
-    lon_file: str | Path | None,
-    los_file: str | Path | None,
+    lat_file: Any,
+    lon_file: Any,
+    los_file: Any,
     azimuth_band: int,
     box: Box,
+    azimuth: Any = None,
 ) -> dict[str, Any]:
     """Footprint corners, ``CENTER_INCIDENCE_ANGLE`` and (from the LOS azimuth) ``HEADING``.
 
-    The heading from the geometry is returned under ``HEADING`` only as a fallback value; the
-    caller prefers the orbit's.
+    Each source is an ISCE raster path or a 2-D band (then ``los_file`` is the incidence band and
+    ``azimuth``, if given, ISCE's LOS azimuth band). The heading from the geometry is returned
+    under ``HEADING`` only as a fallback value; the caller prefers the orbit's.
     """
     out: dict[str, Any] = {}
     if lat_file is not None and lon_file is not None:
@@ -91,7 +105,11 @@ def geometry_attributes(
         inc = _centre_value(los_file, 1, box)
         if inc is not None:
             out["CENTER_INCIDENCE_ANGLE"] = inc
-        az = _centre_value(los_file, azimuth_band, box) if azimuth_band else None
+        az = None
+        if azimuth is not None:
+            az = _centre_value(azimuth, 1, box)
+        elif azimuth_band and isinstance(los_file, (str, os.PathLike)):
+            az = _centre_value(los_file, azimuth_band, box)
         if az is not None:
             out["HEADING"] = azimuth_to_heading(az)
     return out

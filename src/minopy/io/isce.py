@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -50,6 +51,22 @@ SCHEMES = ("BIP", "BIL", "BSQ")
 
 
 @dataclass(frozen=True)
+class Georef:
+    """Map georeferencing of a geocoded raster, written into its sidecars.
+
+    Attributes
+    ----------
+    transform : tuple of 6 floats
+        GDAL geotransform ``(x0, dx, 0, y0, 0, dy)`` (upper-left corner of the upper-left pixel).
+    srs_wkt : str
+        Coordinate reference system as WKT (written as the VRT's ``<SRS>``).
+    """
+
+    transform: tuple[float, float, float, float, float, float]
+    srs_wkt: str
+
+
+@dataclass(frozen=True)
 class RasterInfo:
     """Layout of a raw raster file.
 
@@ -67,6 +84,9 @@ class RasterInfo:
         ``"l"`` (little-endian) or ``"b"`` (big-endian).
     image_type : str
         ISCE IMAGE_TYPE (``slc``, ``int``, ``unw``, ``cor`` ...), informational.
+    georef : Georef or None
+        Map georeferencing written into the sidecars (geocoded stacks); None in radar
+        coordinates.
     """
 
     path: Path
@@ -77,6 +97,7 @@ class RasterInfo:
     scheme: str = "BIP"
     byte_order: str = "l"
     image_type: str = ""
+    georef: Georef | None = None
 
     @property
     def dtype(self) -> np.dtype:
@@ -287,19 +308,29 @@ def _isce_xml_text(info: RasterInfo, file_name: str) -> str:
         return f'    <property name="{name}">\n        <value>{value}</value>\n    </property>\n'
 
     def coord(idx: int, size: int, doc: str) -> str:
+        # ISCE: startingvalue is the first pixel's centre; image coordinates without georef
+        start, delta = 0.0, 1.0
+        if info.georef is not None:
+            t = info.georef.transform
+            first, delta = (t[0], t[1]) if idx == 1 else (t[3], t[5])
+            start = first + delta / 2.0
+        end = start + delta * size
+        fmt = (lambda v: repr(float(v))) if info.georef is not None else (lambda v: int(v))
         return (
             f'    <component name="coordinate{idx}">\n'
             "        <factorymodule>isceobj.Image</factorymodule>\n"
             "        <factoryname>createCoordinate</factoryname>\n"
             f"        <doc>{doc}</doc>\n"
-            '        <property name="delta">\n            <value>1</value>\n        </property>\n'
-            f'        <property name="endingvalue">\n            <value>{size}</value>\n'
+            f'        <property name="delta">\n            <value>{fmt(delta)}</value>\n'
+            "        </property>\n"
+            f'        <property name="endingvalue">\n            <value>'
+            f'{fmt(end) if info.georef is not None else size}</value>\n'
             "        </property>\n"
             '        <property name="family">\n            <value>imagecoordinate</value>\n'
             "        </property>\n"
             f'        <property name="size">\n            <value>{size}</value>\n'
             "        </property>\n"
-            '        <property name="startingvalue">\n            <value>0</value>\n'
+            f'        <property name="startingvalue">\n            <value>{fmt(start)}</value>\n'
             "        </property>\n"
             "    </component>\n"
         )
@@ -330,6 +361,11 @@ def _vrt_text(info: RasterInfo, file_name: str) -> str:
     w, ln, nb = info.width, info.length, info.bands
     order = "LSB" if info.byte_order == "l" else "MSB"
     lines = [f'<VRTDataset rasterXSize="{w}" rasterYSize="{ln}">']
+    if info.georef is not None:
+        srs = escape(info.georef.srs_wkt)
+        lines += [f"    <SRS>{srs}</SRS>",
+                  "    <GeoTransform>" + ", ".join(repr(float(v)) for v in info.georef.transform)
+                  + "</GeoTransform>"]
     for b in range(nb):
         if info.scheme == "BIP":
             img, pix, line = b * size, nb * size, nb * w * size
@@ -380,19 +416,22 @@ def create_raster(
     dtype: np.dtype | type = np.float32,
     scheme: str = "BIP",
     image_type: str = "",
+    georef: Georef | None = None,
 ) -> Iterator[np.ndarray]:
     """Create an ISCE-format raster and yield a writable ``(bands, length, width)`` memmap.
 
     The data go to a temporary file; on normal exit they are flushed and renamed to ``path`` and the
     ``.xml``/``.vrt`` sidecars are written. On an exception the temporary file is removed, so a
     complete-looking raster never holds partial data. Memory use is bounded: write block by block.
+    With ``georef`` the sidecars carry the map georeferencing (VRT ``<SRS>``/``<GeoTransform>``,
+    ISCE ``coordinate1``/``coordinate2`` starting values and steps).
     """
     path = Path(path)
     scheme = scheme.upper()
     if scheme not in SCHEMES:
         raise ValueError(f"scheme {scheme!r} is not one of {SCHEMES}")
     info = RasterInfo(path, int(width), int(length), int(bands), isce_type_of(dtype), scheme, "l",
-                      image_type)
+                      image_type, georef)
     shape = {
         "BIP": (info.length, info.width, info.bands),
         "BIL": (info.length, info.bands, info.width),
@@ -422,6 +461,7 @@ def write_raster(
     data: np.ndarray,
     scheme: str = "BIP",
     image_type: str = "",
+    georef: Georef | None = None,
 ) -> RasterInfo:
     """Write an array as an ISCE-format raster with ``.xml`` and ``.vrt`` sidecars, atomically.
 
@@ -435,6 +475,8 @@ def write_raster(
         Band interleave.
     image_type : str
         ISCE IMAGE_TYPE to record (``slc``, ``int``, ``cor``, ``unw`` ...).
+    georef : Georef or None
+        Map georeferencing for the sidecars (geocoded stacks).
     """
     arr = np.asarray(data)
     if arr.dtype == np.bool_:
@@ -444,9 +486,28 @@ def write_raster(
     if arr.ndim != 3:
         raise ValueError(f"data must be 2-D or 3-D (bands, length, width), got shape {arr.shape}")
     nb, ln, w = arr.shape
-    with create_raster(path, w, ln, nb, arr.dtype, scheme, image_type) as out:
+    with create_raster(path, w, ln, nb, arr.dtype, scheme, image_type, georef) as out:
         out[:] = arr
     return read_info(path)
+
+
+def read_georef(path: str | os.PathLike) -> Georef | None:
+    """The georeferencing in a raster's ``.vrt`` (``<SRS>`` and ``<GeoTransform>``), if any."""
+    vrt = _vrt_path(data_path(path))
+    try:
+        root = ET.parse(vrt).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    srs, gt = root.find("SRS"), root.find("GeoTransform")
+    if srs is None or gt is None or not (srs.text or "").strip():
+        return None
+    try:
+        values = tuple(float(v) for v in (gt.text or "").split(","))
+    except ValueError:
+        return None
+    if len(values) != 6:
+        return None
+    return Georef(values, srs.text.strip())  # type: ignore[arg-type]
 
 
 def is_complete(path: str | os.PathLike) -> bool:

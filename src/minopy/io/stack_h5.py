@@ -20,6 +20,7 @@ import numpy as np
 from minopy.errors import InputDataError
 from minopy.io.atomic import atomic_path
 from minopy.io.autopath import RasterSource
+from minopy.io.geometry_metadata import as_band
 from minopy.io.isce import open_raster
 
 Box = tuple[int, int, int, int]
@@ -69,7 +70,7 @@ def _compression(name: str) -> dict[str, Any]:
 
 def write_slc_stack(
     path: str | os.PathLike,
-    slc_files: Sequence[str | os.PathLike],
+    slc_files: Sequence[Any],
     dates: Sequence[str],
     bperp: np.ndarray,
     attrs: Mapping[str, Any],
@@ -79,14 +80,15 @@ def write_slc_stack(
     block_bytes: int = BLOCK_BYTES,
     progress: Callable[[int, int], None] | None = None,
 ) -> Path:
-    """Write ``slcStack.h5`` from ISCE SLC rasters, atomically and with bounded memory.
+    """Write ``slcStack.h5`` from SLC rasters, atomically and with bounded memory.
 
     Parameters
     ----------
     path : path-like
         Output file.
-    slc_files : sequence of path-like
-        One complex ISCE raster per date (same size, checked by the caller).
+    slc_files : sequence of path-like or 2-D bands
+        One complex ISCE raster (or an opened band of a stack reader) per date (same size,
+        checked by the caller).
     dates : sequence of str
         YYYYMMDD, sorted, one per file.
     bperp : array (N,)
@@ -113,7 +115,7 @@ def write_slc_stack(
     ct, cy, cx = chunks
     per_col = ct * cy * 8
     cw = max(cx, (block_bytes // per_col) // cx * cx)
-    sources = [open_raster(f)[0] for f in slc_files]
+    sources = [as_band(f) for f in slc_files]
     spans = [(t0, r0, c0) for t0 in range(0, n, ct) for r0 in range(0, length, cy)
              for c0 in range(0, width, cw)]
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
@@ -137,13 +139,16 @@ def write_slc_stack(
 
 def write_geometry(
     path: str | os.PathLike,
-    sources: Mapping[str, RasterSource],
+    sources: Mapping[str, Any],
     attrs: Mapping[str, Any],
     box: Box,
     patch_size: int,
     block_rows: int = 512,
 ) -> Path:
-    """Write ``geometryRadar.h5`` (MintPy layout) from ISCE geometry rasters, atomically.
+    """Write ``geometryRadar.h5`` (MintPy layout) from geometry rasters, atomically.
+
+    ``sources`` maps dataset names to a :class:`RasterSource` (band of an ISCE raster) or an
+    opened 2-D band of a stack reader.
 
     Float datasets are float32; ``shadowMask`` is True in shadow/layover (raster value != 0) and
     ``waterMask`` True on land (ISCE value 0 = water). ``slantRangeDistance`` is computed from
@@ -154,7 +159,8 @@ def write_geometry(
     x0, y0, x1, y1 = box
     length, width = y1 - y0, x1 - x0
     chunks = (min(patch_size, length), min(patch_size, width))
-    bands = {name: open_raster(src.path)[src.band - 1] for name, src in sources.items()}
+    bands = {name: (open_raster(src.path)[src.band - 1] if isinstance(src, RasterSource)
+                    else src) for name, src in sources.items()}
     compute_range = "slantRangeDistance" not in bands
     slant0 = float(attrs["STARTING_RANGE"]) if compute_range else 0.0
     step = float(attrs["RANGE_PIXEL_SIZE"]) if compute_range else 0.0

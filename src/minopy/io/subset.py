@@ -7,12 +7,12 @@ to the tightest radar box holding every pixel inside the latitude/longitude box.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from minopy.errors import InputDataError
-from minopy.io.isce import open_raster
+from minopy.io.geometry_metadata import as_band
 
 Box = tuple[int, int, int, int]
 
@@ -32,8 +32,8 @@ def box_from_yx(
 
 def box_from_lalo(
     lalo: tuple[tuple[float, float], tuple[float, float]],
-    lat_file: str | Path,
-    lon_file: str | Path,
+    lat_file: Any,
+    lon_file: Any,
     block_rows: int = 256,
 ) -> Box:
     """Tightest radar box covering ``minopy.subset.lalo = S:N,W:E`` through the lookup rasters.
@@ -42,8 +42,9 @@ def box_from_lalo(
     ----------
     lalo : ((S, N), (W, E))
         Latitude and longitude ranges in degrees.
-    lat_file, lon_file : path-like
-        Latitude/longitude of each radar pixel (ISCE ``lat.rdr[.full]``, ``lon.rdr[.full]``).
+    lat_file, lon_file : path-like or 2-D band
+        Latitude/longitude of each radar pixel (ISCE ``lat.rdr[.full]``, ``lon.rdr[.full]``, or
+        bands opened by a stack reader).
     block_rows : int
         Rows read at a time (memory bound).
 
@@ -53,8 +54,8 @@ def box_from_lalo(
         If no pixel of the image falls in the box.
     """
     (south, north), (west, east) = lalo
-    lat = open_raster(lat_file)[0]
-    lon = open_raster(lon_file)[0]
+    lat = as_band(lat_file)
+    lon = as_band(lon_file)
     if lat.shape != lon.shape:
         raise InputDataError(
             f"latitude {lat_file} is {lat.shape[0]} x {lat.shape[1]} but longitude {lon_file} is "

@@ -59,6 +59,11 @@ DEFAULT_CLASSES: tuple[CoherenceClass, ...] = (
 )
 
 
+#: ISCE file layouts of a simulated stack.
+ISCE_LAYOUTS = ("tops", "stripmap")
+#: every file layout ``minopy simulate --layout`` writes.
+LAYOUTS = (*ISCE_LAYOUTS, "gdal", "geo", "gamma", "opera")
+
 #: values of :attr:`SimulationParams.tropo_model`.
 TROPO_MODELS = ("height", "weather")
 

@@ -26,6 +26,7 @@ angle between the line of sight and the DEM surface normal, band 2 the terrain s
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +39,11 @@ from minopy.io.isce import write_raster
 from minopy.simulate import metadata, signals
 from minopy.simulate.atmosphere import date_atmospheres, los_delay
 from minopy.simulate.geometry import SceneGeometry, build_geometry
-from minopy.simulate.params import SimulationParams, resolve_params
+from minopy.simulate.params import ISCE_LAYOUTS, LAYOUTS, SimulationParams, resolve_params
 from minopy.simulate.scene import SceneMaps, make_scene
 from minopy.simulate.slc import class_square_roots, write_slcs
 from minopy.simulate.truth import TRUTH_FILE, create_truth, reference_pixel
 from minopy.simulate.weather_files import write_weather_products
-
-LAYOUTS = ("tops", "stripmap")
 
 
 def pixel_geometry(params: SimulationParams, geom: SceneGeometry,
@@ -114,6 +113,34 @@ def _class_model_maps(params: SimulationParams, scene: SceneMaps) -> dict[str, n
     return maps
 
 
+def _write_other_layout(out_dir: Path, layout: str, params: SimulationParams,
+                        geom: SceneGeometry, slcs: dict[str, Path], scene: SceneMaps,
+                        geo: dict[str, np.ndarray], bperp: np.ndarray) -> None:
+    """Write a non-ISCE layout from the SLC rasters written into a temporary folder."""
+    from minopy.simulate.gdal_layout import parse_rsc, write_gdal_layout
+
+    dates = list(slcs)
+    rsc = parse_rsc(metadata.stripmap_rsc(params, geom, dates[0]))
+    geometry = {"height": scene.height, "latitude": geo["latitude"],
+                "longitude": geo["longitude"], "incidenceAngle": geo["incidence"],
+                "azimuthAngle": geo["azimuth"], "shadowMask": scene.shadow,
+                "waterMask": ~scene.water}
+    if layout in ("gdal", "geo"):
+        write_gdal_layout(out_dir, layout == "geo", dict(slcs), geometry, bperp, rsc,
+                          (params.center_lat, params.center_lon))
+    elif layout == "opera":
+        from minopy.simulate.opera_layout import write_opera_layout
+
+        write_opera_layout(out_dir, dict(slcs), geometry, bperp, rsc,
+                           (params.center_lat, params.center_lon))
+    elif layout == "gamma":
+        from minopy.simulate.gamma_layout import write_gamma_layout
+
+        write_gamma_layout(out_dir, dict(slcs), geometry, bperp, rsc, geom)
+    else:
+        raise ConfigError(f"unknown stack layout {layout!r}; choose one of {LAYOUTS}")
+
+
 def write_stack(out_dir: Path, preset: str = "demo", layout: str = "tops", seed: int = 0,
                 **overrides: Any) -> Path:
     """Simulate a stack and write it in an ISCE layout, with ``truth.h5`` beside it.
@@ -124,8 +151,11 @@ def write_stack(out_dir: Path, preset: str = "demo", layout: str = "tops", seed:
         Project folder to write (created if needed; existing files are replaced).
     preset : str
         Name in :data:`minopy.simulate.PRESETS`.
-    layout : {"tops", "stripmap"}
-        ISCE topsStack or stripmapStack file layout.
+    layout : {"tops", "stripmap", "gdal", "geo", "gamma", "opera"}
+        ISCE topsStack or stripmapStack file layout, GDAL rasters in radar coordinates
+        (``gdal``) or on a UTM grid (``geo``), see :mod:`minopy.simulate.gdal_layout`, or a
+        GAMMA stack (:mod:`minopy.simulate.gamma_layout`), or OPERA CSLC-S1 products
+        (:mod:`minopy.simulate.opera_layout`).
     seed : int
         Random seed; the output is a deterministic function of (parameters, seed).
     **overrides
@@ -221,11 +251,23 @@ def write_stack(out_dir: Path, preset: str = "demo", layout: str = "tops", seed:
 
     ext = ".full" if layout == "tops" else ""
     slc_dir = out_dir / "merged" / "SLC"
+    if layout not in ISCE_LAYOUTS:
+        slc_dir = out_dir / ".simulated_slc"
     slc_paths = [slc_dir / d / f"{d}.slc{ext}" for d in dates]
     roots = class_square_roots(params, t_doy)
     with h5py.File(truth_path, "r") as f:
         ts = f["timeseries"]
         write_slcs(slc_paths, params, seed, scene, roots, lambda rows: ts[:, rows, :])
+    if layout not in ISCE_LAYOUTS:
+        _write_other_layout(out_dir, layout, params, geom, dict(zip(dates, slc_paths,
+                                                                    strict=True)),
+                            scene, geo, bperp)
+        shutil.rmtree(slc_dir, ignore_errors=True)
+        if weather:
+            hh, mm, ss = (float(v) for v in params.acquisition_time.split(":"))
+            write_weather_products(out_dir, dates, hh * 3600 + mm * 60 + ss, atmospheres,
+                                   geo["latitude"], geo["longitude"], scene.height)
+        return out_dir
 
     _write_geometry(out_dir, ext, scene, geo, az_step, rg_step)
     if weather:

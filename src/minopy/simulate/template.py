@@ -28,6 +28,10 @@ def _demo_reference() -> tuple[tuple[int, int], tuple[int, int]]:
     return (params.length, params.width), reference_pixel(scene.coherence_class, velocity)
 
 
+#: simulator layout -> minopy.load.processor.
+LAYOUT_PROCESSOR = {"tops": "isce", "stripmap": "isce", "gdal": "gdal", "geo": "gdal",
+                    "gamma": "gamma", "opera": "opera"}
+
 #: tropospheric methods a demo template can use.
 TROPO_METHODS = ("pyaps", "gacos", "height_correlation", "no")
 
@@ -92,7 +96,7 @@ def demo_template_text(project_dir: Path | None = None, tropo: str | None = None
         f"{size[0]} x {size[1]} pixels)",
         "## truth (displacement, velocity, DEM error, masks) is in truth.h5 beside this file",
         "minopy.multiprocessing.numProcessor = 2",
-        "minopy.load.processor       = isce",
+        f"minopy.load.processor       = {LAYOUT_PROCESSOR.get(layout, 'isce')}",
         "minopy.load.autoPath        = yes",
         "minopy.load.updateMode      = yes",
         "minopy.load.compression     = no",

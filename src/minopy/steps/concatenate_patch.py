@@ -30,6 +30,7 @@ import numpy as np
 
 from minopy.errors import MinopyError, StepError
 from minopy.io.atomic import atomic_path
+from minopy.io.geogrid import georef_from_attrs
 from minopy.io.isce import create_raster
 from minopy.io.multilook import coarse_shape, multilook_attrs, write_multilooked_geometry
 from minopy.step_context import StepContext
@@ -118,8 +119,9 @@ def concatenate(ctx: StepContext, plan: Plan) -> None:
     with ExitStack() as stack:
         ps_tmp = stack.enter_context(atomic_path(ctx.phase_series_file))
         mask_tmp = stack.enter_context(atomic_path(ctx.ps_mask_file))
+        georef = georef_from_attrs(attrs)
         rasters = {name: stack.enter_context(create_raster(ctx.inverted_dir / name, width, length,
-                                                           bands, dtype, scheme))
+                                                           bands, dtype, scheme, "", georef))
                    for name, (bands, dtype, scheme) in RASTERS.items()}
         out = stack.enter_context(h5py.File(ps_tmp, "w"))
         _create_phase_series(out, plan, attrs)

@@ -183,6 +183,12 @@ def _correct_geolocation(ctx: StepContext) -> None:
     ctx.log.info("corrected the geolocation of %s for the DEM error %s", geom, dem_err)
 
 
+def _is_geocoded(ctx: StepContext) -> bool:
+    """Whether the network's time series is on a map grid (a geocoded input stack)."""
+    with h5py.File(ctx.inversion_files()["timeseries"], "r") as f:
+        return "Y_FIRST" in f.attrs
+
+
 def _mask_velocity(ctx: StepContext) -> None:
     velocity = ctx.network_dir / "velocity.h5"
     if not velocity.is_file():
@@ -215,7 +221,12 @@ def correct(ctx: StepContext, delay: Path | None = None) -> None:
     if hdfeos5_requested(ctx):
         check_hdfeos5_attributes(ctx)
     steps = list(mintpy_bridge.TIMESERIES_STEPS)
-    if ctx.config.timeseries.correct_geolocation:
+    geocoded = _is_geocoded(ctx)
+    if geocoded:
+        ctx.log.info("timeseries_correction: the stack is geocoded (X_FIRST/Y_FIRST); MintPy's "
+                     "geocode step is skipped and its products are in map coordinates")
+        steps.remove("geocode")
+    if ctx.config.timeseries.correct_geolocation and not geocoded:
         mintpy_bridge.run_steps(ctx, _BEFORE_GEOLOCATION, replace)
         _correct_geolocation(ctx)
         steps = list(_AFTER_GEOLOCATION)

@@ -32,7 +32,7 @@ import numpy as np
 from minopy.errors import InputDataError
 from minopy.interferogram.form import FILT_INT_NAME, INT_NAME
 from minopy.interferogram.stamp import file_fingerprint, is_done, write_stamp
-from minopy.io.isce import open_raster, read_info, read_raster, write_raster
+from minopy.io.isce import open_raster, read_georef, read_info, read_raster, write_raster
 from minopy.unwrap.components import join_components
 from minopy.unwrap.filter_removal import remove_filter
 from minopy.unwrap.ps_dem import PsDemModel
@@ -233,9 +233,10 @@ def unwrap_pair(
         unw[y, x] += phi.astype(np.float32)
     unw[~valid] = 0
     cc8 = np.where(cc > MAX_LABEL, 0, cc).astype(np.uint8)
-    write_raster(pair_dir / CONNCOMP_NAME, cc8, image_type="cc")
+    georef = read_georef(pair_dir / INT_NAME)  # geocoded stacks: the map grid of fine.int
+    write_raster(pair_dir / CONNCOMP_NAME, cc8, image_type="cc", georef=georef)
     bands = np.stack([np.abs(fine).astype(np.float32), unw.astype(np.float32)])
-    write_raster(pair_dir / UNW_NAME, bands, scheme="BIL", image_type="unw")
+    write_raster(pair_dir / UNW_NAME, bands, scheme="BIL", image_type="unw", georef=georef)
     write_stamp(stamp, params)
     return True
 
