@@ -102,7 +102,7 @@ def cell_mean(data: np.ndarray, strides: tuple[int, int]) -> np.ndarray:
     """NaN-ignoring mean of each ``sa x sr`` cell of a 2-D array, shape ``coarse_shape``
     (float32; NaN where a cell holds no finite value)."""
     sa, sr = (int(v) for v in strides)
-    length, width = coarse_shape(*data.shape, (sa, sr))
+    length, width = coarse_shape(data.shape[0], data.shape[1], (sa, sr))
     cells = np.asarray(data[:length * sa, :width * sr], dtype=np.float64).reshape(
         length, sa, width, sr)
     finite = np.isfinite(cells)
@@ -116,7 +116,7 @@ def cell_centre(data: np.ndarray, strides: tuple[int, int]) -> np.ndarray:
     """The centre pixel ``(i sa + sa // 2, j sr + sr // 2)`` of each cell, shape
     ``coarse_shape``, dtype kept."""
     sa, sr = (int(v) for v in strides)
-    length, width = coarse_shape(*data.shape, (sa, sr))
+    length, width = coarse_shape(data.shape[0], data.shape[1], (sa, sr))
     return np.ascontiguousarray(data[sa // 2:length * sa:sa, sr // 2:width * sr:sr])
 
 

@@ -302,7 +302,8 @@ def select_shp_planar(
     if stats is None:
         stats = window_stats(amplitude, valid)
     if dependence is None:
-        dependence = window_dependence(re, im, valid, tuple(core), ha, hr, strides)
+        box = (int(core[0]), int(core[1]), int(core[2]), int(core[3]))
+        dependence = window_dependence(re, im, valid, box, ha, hr, strides)
     cutoff = np.full((h, w), np.inf) if bright_cutoff is None else bright_cutoff
     rlo, rhi = max(r0 - ha, 0), min(r1 + ha, height)
     clo, chi = max(c0 - hr, 0), min(c1 + hr, width)

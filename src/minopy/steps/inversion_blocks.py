@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,8 @@ def save_block(path: Path, fingerprint: str, arrays: dict[str, np.ndarray]) -> N
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, fingerprint=np.array(fingerprint), **arrays)
+        payload: dict[str, Any] = {"fingerprint": np.array(fingerprint), **arrays}
+        np.savez(fh, **payload)
 
 
 def load_block(path: Path) -> dict[str, np.ndarray]:
