@@ -39,6 +39,8 @@ UNWRAP_DATASETS = {"bridging": "unwrapPhase_bridging",
                    "bridging+phase_closure": "unwrapPhase_bridging_phaseClosure"}
 #: user keys that describe loading, which minopy does itself.
 _SKIP_PREFIXES = ("mintpy.load.", "mintpy.subset.")
+#: invert_network's time-series covariance (``minopy.timeseries.calcCov``), MintPy's file name.
+TS_COV_NAME = "timeseriesDecorCov.h5"
 _OFF = ("", "auto", "none", "no", "false", "off", "n")
 
 
@@ -142,6 +144,8 @@ def check_reference_point(ctx: StepContext) -> None:
             length, width = int(f.attrs["LENGTH"]), int(f.attrs["WIDTH"])
     except (OSError, KeyError, ValueError):
         return
+    # with output strides MintPy works on the coarse grid of the phase-linking outputs
+    length, width = length // ctx.strides[0], width // ctx.strides[1]
     yx = user_value(ctx, "mintpy.reference.yx")
     if yx is not None and yx.lower() not in _OFF:
         try:
@@ -152,7 +156,8 @@ def check_reference_point(ctx: StepContext) -> None:
         if not (0 <= y < length and 0 <= x < width):
             raise ConfigError(
                 f"mintpy.reference.yx = {yx} is outside the image, which has {length} rows and "
-                f"{width} columns ({ctx.slc_stack_file}): expected 0 <= row < {length} and "
+                f"{width} columns ({ctx.slc_stack_file}, minopy.inversion.strides = "
+                f"{ctx.strides[0]},{ctx.strides[1]}): expected 0 <= row < {length} and "
                 f"0 <= column < {width}")
         return
     reference_yx_from_lalo(ctx, ctx.geometry_file)
@@ -175,6 +180,11 @@ def mintpy_options(ctx: StepContext) -> dict[str, str]:
     if user_value(ctx, "mintpy.save.kmz") is None:
         # MintPy's auto is yes, and its KMZ writer needs ~1.6 GB even for a 48 x 64 stack
         opts["mintpy.save.kmz"] = "no"
+    if cfg.timeseries.calc_cov and user_value(
+            ctx, "mintpy.timeFunc.uncertaintyQuantification") is None:
+        # invert_network's decorrelation covariance gives the velocity uncertainty
+        opts["mintpy.timeFunc.uncertaintyQuantification"] = "covariance"
+        opts["mintpy.timeFunc.timeSeriesCovFile"] = str(ctx.network_dir / TS_COV_NAME)
     ref = reference_yx_from_lalo(ctx)
     if ref is not None:
         opts["mintpy.reference.yx"] = f"{ref[0]},{ref[1]}"

@@ -27,6 +27,10 @@ progress, returns their results and cancels the rest on the first failure. The r
   absolute path on every machine). Start the workers with ``--nthreads 1`` and
   ``OMP_NUM_THREADS``/``NUMBA_NUM_THREADS`` set to ``threadsPerWorker``, e.g.
   ``OMP_NUM_THREADS=1 dask worker tcp://host:8786 --nworkers 16 --nthreads 1``.
+- ``minopy.compute.cluster = slurm | pbs | sge | lsf``: the run's dask-jobqueue cluster
+  (:func:`minopy.cluster.jobqueue_cluster`: scheduler in this process, batch jobs of workers,
+  kept for the run's later steps). ``minopy.compute.cluster = tcp://...`` is the same as
+  ``minopy.compute.scheduler``; :func:`minopy.cluster.cluster_options` reads both.
 
 A dask ``LocalCluster`` spawns its workers with ``multiprocessing`` "spawn": start it from an
 importable module or under ``if __name__ == "__main__":``, never from code typed on stdin.
@@ -41,6 +45,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+from minopy.cluster import ClusterOptions, cluster_options, jobqueue_cluster
 from minopy.config.sections import ComputeOptions
 from minopy.errors import ConfigError, StepError
 from minopy.parallel_env import THREAD_ENV_VARS, limit_threads, numba_threads
@@ -129,21 +134,28 @@ class ExecutionPolicy:
     threads: int = 1
     scheduler: str | None = None
     dashboard: str | None = None
+    cluster: ClusterOptions | None = None
 
     @classmethod
     def from_options(cls, options: ComputeOptions) -> ExecutionPolicy:
         """The policy of the ``compute`` section."""
+        spec = cluster_options(options)
         return cls(int(options.num_processor), max(1, int(options.threads_per_worker)),
-                   options.scheduler or None, options.dashboard or None)
+                   spec.address if spec.kind == "tcp" else None, options.dashboard or None,
+                   spec if spec.remote else None)
 
     @property
     def remote(self) -> bool:
-        """Whether an existing dask scheduler runs the tasks."""
-        return bool(self.scheduler)
+        """Whether the tasks run elsewhere than on this machine: an existing dask scheduler or
+        batch jobs (:mod:`minopy.cluster`)."""
+        return bool(self.scheduler) or self.cluster is not None
 
     @property
     def workers(self) -> int:
-        """Number of workers: ``numProcessor``, capped at the CPU count for a local cluster."""
+        """Number of workers: ``numProcessor``, capped at the CPU count for a local cluster;
+        ``jobs x processes`` for batch jobs."""
+        if self.cluster is not None and self.cluster.workers:
+            return self.cluster.workers
         if self.remote:
             return max(1, self.num_processor)
         return max(1, min(self.num_processor, os.cpu_count() or 1))
@@ -156,7 +168,8 @@ class ExecutionPolicy:
 
     def describe(self) -> str:
         """One line for the log at the start of a run."""
-        where = (f"the dask scheduler {self.scheduler}" if self.remote
+        where = (self.cluster.describe() if self.cluster is not None
+                 else f"the dask scheduler {self.scheduler}" if self.remote
                  else f"this machine ({os.cpu_count() or 1} CPU cores)")
         return (f"execution: {where}, {self.workers} worker{'s' if self.workers > 1 else ''} x "
                 f"{self.threads} thread{'s' if self.threads > 1 else ''}; tasks that are "
@@ -201,7 +214,9 @@ class ExecutionPolicy:
         if mode == "dask":
             return Execution(False, max(1, min(k, num_tasks)), t, "requested", parallel_inside)
         if self.remote:
-            return Execution(False, k, t, "minopy.compute.scheduler is set", parallel_inside)
+            return Execution(False, k, t, "minopy.compute.cluster: " + (
+                self.cluster.describe() if self.cluster is not None
+                else f"the dask scheduler at {self.scheduler}"), parallel_inside)
         if not parallel_inside:
             pool = max(1, min(k, num_tasks))
             if pool <= 1:
@@ -361,6 +376,14 @@ def get_client(policy: ExecutionPolicy, workers: int | None = None) -> Iterator[
     address = policy.scheduler
     with _quiet_dask_logs(), dask.config.set({"distributed.nanny.pre-spawn-environ": env,
                                                "distributed.nanny.environ": env}):
+        if policy.cluster is not None and policy.cluster.workers:
+            # slurm / pbs / sge / lsf: the run's jobs, kept for its later steps
+            client = Client(jobqueue_cluster(policy.cluster))
+            try:
+                yield client
+            finally:
+                client.close()
+            return
         if address:
             _check_scheduler(address)
             try:

@@ -15,6 +15,7 @@ from typing import Any
 
 from minopy.config.schema import option_key
 from minopy.config.sections import InversionOptions
+from minopy.io.multilook import parse_strides
 from minopy.phaselink.patch import PhaseLinkOptions
 
 #: PhaseLinkOptions field -> field of the ``inversion`` section it comes from.
@@ -35,6 +36,7 @@ FIELDS: dict[str, str] = {
     "ps_top_eigen_percent": "ps_top_eigen_percent",
     "emi_beta": "emi_regularization",
     "min_num_shp": "min_num_shp",
+    "strides": "strides",
 }
 
 
@@ -76,6 +78,7 @@ def phase_link_options(inversion: InversionOptions,
         ps_top_eigen_percent=float(i.ps_top_eigen_percent),
         emi_beta=float(i.emi_regularization),
         min_num_shp=int(i.min_num_shp),
+        strides=parse_strides(i.strides),
     )
 
 

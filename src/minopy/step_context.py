@@ -10,6 +10,7 @@ through its paths, which the fingerprints of its inputs hold.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -54,6 +55,11 @@ class StepContext:
         self.staging_dir = staging_dir
         self.execution = (execution if execution is not None
                           else ExecutionPolicy.from_options(config.compute))
+        spec = self.execution.cluster
+        if spec is not None and spec.workers and spec.log_directory is None:
+            # batch jobs write their output into the work directory
+            self.execution = dataclasses.replace(self.execution, cluster=dataclasses.replace(
+                spec, log_directory=str(self.work_dir / "dask_jobs")))
         self.network_name = kinds.network_name(config.interferograms)
 
     def staged(self, staging_dir: Path) -> StepContext:
@@ -82,6 +88,22 @@ class StepContext:
     def geometry_file(self) -> Path:
         """``inputs/geometryRadar.h5``: height, latitude, longitude, angles, masks (L, W)."""
         return self.inputs_dir / "geometryRadar.h5"
+
+    @property
+    def strides(self) -> tuple[int, int]:
+        """Output strides ``(azimuth, range)`` of phase linking (``minopy.inversion.strides``)."""
+        from minopy.io.multilook import parse_strides
+
+        return parse_strides(self.config.inversion.strides)
+
+    @property
+    def output_geometry_file(self) -> Path:
+        """The geometry on the grid of the phase-linking outputs: ``inputs/geometryRadar.h5``, or
+        with output strides its multilooked copy ``inverted/geometryRadar.h5`` (written by
+        concatenate_patch)."""
+        if self.strides == (1, 1):
+            return self.geometry_file
+        return self.inverted_dir / "geometryRadar.h5"
 
     @property
     def inverted_dir(self) -> Path:
@@ -147,11 +169,15 @@ class StepContext:
         return self.network_dir / "inputs" / "geometryRadar.h5"
 
     def inversion_files(self) -> dict[str, Path]:
-        """The network inversion's products in ``<net>_network/``, by MintPy name."""
+        """The network inversion's products in ``<net>_network/``, by MintPy name
+        (``timeseriesDecorCov`` only with ``minopy.timeseries.calcCov``)."""
         net = self.network_dir
-        return {"timeseries": net / "timeseries.h5",
-                "temporalCoherence": net / "temporalCoherence.h5",
-                "numInvIfgram": net / "numInvIfgram.h5", "maskTempCoh": net / "maskTempCoh.h5"}
+        files = {"timeseries": net / "timeseries.h5",
+                 "temporalCoherence": net / "temporalCoherence.h5",
+                 "numInvIfgram": net / "numInvIfgram.h5", "maskTempCoh": net / "maskTempCoh.h5"}
+        if self.config.timeseries.calc_cov:
+            files["timeseriesDecorCov"] = net / "timeseriesDecorCov.h5"
+        return files
 
     @property
     def pic_dir(self) -> Path:

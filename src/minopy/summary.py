@@ -383,8 +383,16 @@ def compare_with_truth(network_dir: str | os.PathLike, truth_file: str | os.Path
     with h5py.File(vel_file, "r") as f:
         vel = np.asarray(f["velocity"][()], dtype=np.float64)
         ry, rx = int(f.attrs["REF_Y"]), int(f.attrs["REF_X"])
+        strides = f.attrs.get("minopy.inversion.strides")
     with h5py.File(mask_file, "r") as f:
         good = np.asarray(f["mask"][()]).astype(bool)
+    if strides is not None and truth.shape != vel.shape:
+        # output strides: the truth at the centre pixels of the coarse grid's cells
+        from minopy.io.multilook import cell_centre, coarse_shape, parse_strides
+
+        step = parse_strides(strides.decode() if isinstance(strides, bytes) else str(strides))
+        if coarse_shape(*truth.shape, step) == vel.shape:
+            truth = cell_centre(truth, step)
     if not (truth.shape == vel.shape == good.shape):
         raise InputDataError(f"{truth_file} is {truth.shape} but {vel_file} is {vel.shape}: "
                              "not the same grid")

@@ -20,7 +20,7 @@ SRC = Path(minopy.__file__).resolve().parent
 #: tier of each top-level part of the package (a package or a module), from the top.
 TIERS: dict[str, int] = {
     "cli": 5,
-    "runner": 4,
+    "runner": 4, "plan": 4,
     "steps": 3,
     # domain packages: the science and the tools the steps use
     "plot": 2, "summary": 2, "network": 2, "interferogram": 2, "unwrap": 2, "mintpy_bridge": 2,
@@ -29,7 +29,7 @@ TIERS: dict[str, int] = {
     # base: input/output, configuration, the pure phase-linking numerics and shared plumbing
     "io": 1, "config": 1, "phaselink": 1, "workflow": 1, "workdir": 1,
     "run_lock": 1, "parallel": 1, "parallel_env": 1, "progress": 1, "logging_setup": 1,
-    "numba_setup": 1, "geolocation": 1, "errors": 1, "__init__": 1,
+    "numba_setup": 1, "geolocation": 1, "errors": 1, "__init__": 1, "cluster": 1,
 }
 #: parts of the base that may import only these parts (besides themselves).
 PURE: dict[str, set[str]] = {

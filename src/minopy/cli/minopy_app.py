@@ -33,6 +33,8 @@ examples:
   {PROG} PichinchaSenDT142.txt --dostep phase_linking    # one step
   {PROG} PichinchaSenDT142.txt --start generate_ifgram   # from a step to the end
   {PROG} PichinchaSenDT142.txt --start load_data --end concatenate_patch
+  {PROG} PichinchaSenDT142.txt --runfiles                # the plan: steps, files, up to date?
+  {PROG} PichinchaSenDT142.txt --jobfiles                # batch script for the cluster
   {PROG} -H                                              # all options, documented
   {PROG} -g                                              # write {TEMPLATE_NAME} here
 
@@ -64,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="re-run the selected steps even when they are up to date (intact "
                              "phase-linking patches and interferogram pairs made with the same "
                              "options and inputs are still reused)")
+    parser.add_argument("--jobfiles", action="store_true",
+                        help="write the batch script that runs the whole workflow on the "
+                             "minopy.compute.cluster scheduler (slurm, pbs, sge, lsf) into "
+                             "<work dir>/run_files/, plus the worker job it submits; runs nothing")
+    parser.add_argument("--runfiles", action="store_true",
+                        help="print the plan: the selected steps, what each reads and writes, "
+                             "and which are up to date; runs nothing")
     parser.add_argument("-H", dest="print_template", action="store_true",
                         help="print the full documented template (all options) and exit")
     parser.add_argument("-g", dest="generate_template", action="store_true",
@@ -128,6 +137,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     work_dir = args.work_dir if args.work_dir is not None else default_work_dir(template)
     command = [PROG, *(sys.argv[1:] if argv is None else argv)]
+    if args.jobfiles or args.runfiles:
+        from minopy import plan
+
+        def dry() -> None:
+            if args.runfiles:
+                plan.print_plan(template, work_dir, steps, force=args.force)
+            if args.jobfiles:
+                for path in plan.write_job_files(template, work_dir, command):
+                    print(f"wrote {path}")
+
+        return run_reporting_errors(PROG, dry)
     return run_reporting_errors(
         PROG,
         lambda: run_steps(template, work_dir, steps, verbosity=verbosity_of(args), argv=command,

@@ -23,6 +23,43 @@ class ComputeOptions:
     """``minopy.compute.scheduler``: Address of an existing dask scheduler (e.g. tcp://host:8786) to
     spread work over many machines; none = start a local cluster with numProcessor workers.
     """
+    cluster: str = "local"
+    """``minopy.compute.cluster``: Where the dask workers run: local (this machine), slurm, pbs, sge
+    or lsf (dask-jobqueue submits minopy.compute.jobs worker jobs; the work directory must be on
+    a file system they share), or tcp://host:port (a dask scheduler started by hand).
+    """
+    queue: str | None = None
+    """``minopy.compute.queue``: Batch queue (partition) of the worker jobs (slurm/pbs/sge/lsf)."""
+    account: str | None = None
+    """``minopy.compute.account``: Account (allocation/project) charged for the jobs (slurm/pbs -A,
+    sge -P, lsf -P).
+    """
+    walltime: str = "02:00:00"
+    """``minopy.compute.walltime``: Wall-clock limit of each job, HH:MM:SS (worker jobs and the
+    --jobfiles driver job).
+    """
+    cores: int = 4
+    """``minopy.compute.cores``: Cores of one worker job; it runs cores / threadsPerWorker worker
+    processes.
+    """
+    memory: str = "16GB"
+    """``minopy.compute.memory``: Memory of one worker job (e.g. 96GB), shared by its worker
+    processes: each gets memory / processes as its dask memory limit.
+    """
+    jobs: int = 2
+    """``minopy.compute.jobs``: Number of worker jobs submitted (slurm/pbs/sge/lsf)."""
+    job_directives: str | None = None
+    """``minopy.compute.jobDirectives``: Extra job header directives, ';'-separated, without the
+    #SBATCH/#PBS prefix (e.g. --constraint=skx; --exclusive).
+    """
+    setup_commands: str | None = None
+    """``minopy.compute.setupCommands``: Shell lines run at the start of every job before minopy or
+    the worker starts, ';'-separated (e.g. module load python; source ~/minopy/bin/activate).
+    """
+    local_directory: str | None = None
+    """``minopy.compute.localDirectory``: Node-local scratch folder of the workers (dask spill
+    files; MiNoPy's --tmp), e.g. /tmp or $SCRATCH_LOCAL; none = dask's default.
+    """
     threads_per_worker: int = 1
     """``minopy.compute.threadsPerWorker``: numba/BLAS threads per worker; workers x threads should
     not exceed the cores.
@@ -188,6 +225,13 @@ class InversionOptions:
     patch_size: int = 200
     """``minopy.inversion.patchSize``: Edge of the square patches processed in parallel, in pixels;
     bounds memory.
+    """
+    strides: str = "1,1"
+    """``minopy.inversion.strides``: Output strides azimuth,range (e.g. 3,6): one output pixel per
+    cell of that many full-resolution pixels, its SHP window centred on the cell; SHPs and
+    coherence use the full-resolution data, the outputs and every later step (interferograms,
+    unwrapping, MintPy) are on the coarse grid, with the geometry and metadata (ALOOKS/RLOOKS,
+    pixel sizes) multilooked; time and storage drop by about the product. 1,1 = full resolution.
     """
     ministack_size: int = 10
     """``minopy.inversion.ministackSize``: Images per mini-stack for the sequential_* estimators;
@@ -380,6 +424,13 @@ class TimeseriesOptions:
     shadow_mask: bool = False
     """``minopy.timeseries.shadowMask``: Exclude shadow pixels (geometryRadar.h5 shadowMask) from
     the inversion.
+    """
+    calc_cov: bool = False
+    """``minopy.timeseries.calcCov``: MiNoPy's --calc-cov: propagate the interferograms'
+    decorrelation variance (Cramer-Rao, from coherence and looks) through the inversion into
+    timeseriesDecorCov.h5 (N x N x L x W, m^2, MintPy's layout); MintPy's velocity step then
+    gives the velocity uncertainty from it (mintpy.timeFunc.uncertaintyQuantification =
+    covariance, unless set).
     """
     correct_geolocation: bool = False
     """``minopy.timeseries.correctGeolocation``: Correct the latitude/longitude of

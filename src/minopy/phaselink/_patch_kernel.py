@@ -120,7 +120,7 @@ def _family(base: int, seq: bool) -> int:
 
 
 @njit(cache=True, parallel=True)
-def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, ha, hr, masks, counts,
+def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, sa, sr, ha, hr, masks, counts,
                  logp, null_var, opt: KernelOptions, bias, log_n, log_l, ctable,
                  out: KernelOutputs) -> None:
     """Fill ``out`` for the core pixels of a block.
@@ -136,7 +136,9 @@ def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, ha, hr, masks
     scr_ps : ndarray, shape (h, w), bool
         ``scr`` rule decisions of the core pixels (ignored by the MiNoPy rule).
     r0, c0 : int
-        Block coordinates of the first core pixel.
+        Block coordinates of the first centre (output pixel).
+    sa, sr : int
+        Steps between centres (output strides, azimuth and range; 1 = every core pixel).
     ha, hr : int
         Half window sizes.
     masks : ndarray, shape (h, w, 2 ha + 1, 2 hr + 1), bool
@@ -195,8 +197,8 @@ def patch_kernel(re, im, valid, process, amp_disp, scr_ps, r0, c0, ha, hr, masks
         state = np.empty((az, rg), dtype=np.int8)
         stack = np.empty(az * rg, dtype=np.int64)
         for j in range(w):
-            r = r0 + i
-            c = c0 + j
+            r = r0 + i * sa
+            c = c0 + j * sr
             for k in range(3):
                 top_eig[k, i, j] = np.nan
             ps_mask[i, j] = False

@@ -44,6 +44,7 @@ from numba import njit
 from scipy import special, stats
 
 from ._linalg import FASTMATH
+from .centres import centre_grid
 from .shp_tests import log_power_variance
 from .window_stats import WindowStats, window_mean
 
@@ -247,13 +248,13 @@ def prune_mask(mask, w, lo, hi, ha, hr, similar) -> None:
 
 
 @njit(cache=True)  # cheap per pixel: serial, which compiles much faster
-def _null_variance(cv2_sat, count_sat, valid, dep, r0, c0, ha, hr, nd):
+def _null_variance(cv2_sat, count_sat, valid, dep, r0, c0, sa, sr, ha, hr, nd):
     h, w = dep.shape
     out = np.full((h, w), np.inf)
     for i in range(h):
         for j in range(w):
-            r = r0 + i
-            c = c0 + j
+            r = r0 + i * sa
+            c = c0 + j * sr
             if valid[r, c]:
                 cv2 = window_mean(cv2_sat, count_sat, r, c, ha, hr)
                 out[i, j] = log_power_variance(nd, dep[i, j], cv2)
@@ -262,10 +263,12 @@ def _null_variance(cv2_sat, count_sat, valid, dep, r0, c0, ha, hr, nd):
 
 def log_power_null_variance(stats: WindowStats, valid: np.ndarray, dependence: np.ndarray,
                             core: tuple[int, int, int, int], half_az: int, half_rg: int,
-                            num_dates: int) -> np.ndarray:
-    """Null variance of ``ln P̄`` of the core pixels (the gate of the test), shape (h, w)."""
-    return _null_variance(stats.cv2_sat, stats.count_sat, valid, dependence, int(core[0]),
-                          int(core[2]), int(half_az), int(half_rg), int(num_dates))
+                            num_dates: int, strides: tuple[int, int] = (1, 1)) -> np.ndarray:
+    """Null variance of ``ln P̄`` of the core centres (the gate of the test), shape (h, w)
+    (centres of :func:`minopy.phaselink.centres.centre_grid` with ``strides``)."""
+    g = centre_grid(core, strides)
+    return _null_variance(stats.cv2_sat, stats.count_sat, valid, dependence, g.r0, g.c0, g.sa,
+                          g.sr, int(half_az), int(half_rg), int(num_dates))
 
 
 @njit(cache=True)

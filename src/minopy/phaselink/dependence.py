@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .centres import centre_grid
+
 #: Factor on the mean per-pair ``ĉ²`` (its low bias is at most about 30 %).
 PAIR_MEAN_FACTOR = 1.25
 
@@ -114,14 +116,13 @@ def _box(tab: np.ndarray, k: int, m: int, r0: int, r1: int, c0: int, c1: int) ->
 
 
 @njit(cache=True)  # cheap per pixel: serial, which compiles much faster
-def _centre_dependence(tab, offs, height, width, r0, r1, c0, c1, ha, hr, nd):
-    h, w = r1 - r0, c1 - c0
+def _centre_dependence(tab, offs, height, width, r0, h, sa, c0, w, sr, ha, hr, nd):
     out = np.empty((h, w))
     nk = offs.shape[0]
     for i in range(h):
         for j in range(w):
-            r = r0 + i
-            c = c0 + j
+            r = r0 + i * sa
+            c = c0 + j * sr
             wr0 = max(r - ha, 0)
             wr1 = min(r + ha + 1, height)
             wc0 = max(c - hr, 0)
@@ -158,6 +159,7 @@ def window_dependence(
     core: tuple[int, int, int, int],
     half_az: int,
     half_rg: int,
+    strides: tuple[int, int] = (1, 1),
 ) -> np.ndarray:
     """Dependence ``s`` of the core pixels of a block, each from its own window.
 
@@ -170,14 +172,18 @@ def window_dependence(
         ``(row0, row1, col0, col1)`` of the centres.
     half_az, half_rg : int
         Half window sizes.
+    strides : tuple of int
+        Output strides (azimuth, range): the centres are :func:`centre_grid` of the core.
 
     Returns
     -------
-    ndarray, shape (row1 - row0, col1 - col0), float64
-        ``s`` in ``[1/N, 1]`` (``1/N`` where the window has no usable pair).
+    ndarray, shape (h, w), float64
+        ``s`` in ``[1/N, 1]`` (``1/N`` where the window has no usable pair); ``h, w`` the
+        numbers of centres (``row1 - row0``, ``col1 - col0`` without strides).
     """
     height, width, nd = re.shape
-    r0, r1, c0, c1 = core
+    g = centre_grid(core, strides)
+    r0, r1, c0, c1 = g.span
     offs = dependence_offsets(half_az, half_rg)
     # only the rows/columns that some core window reaches are needed
     lo_r, hi_r = max(r0 - half_az, 0), min(r1 + half_az, height)
@@ -185,5 +191,5 @@ def window_dependence(
     sub = (slice(lo_r, hi_r), slice(lo_c, hi_c))
     tab = _pair_tables(np.ascontiguousarray(re[sub]), np.ascontiguousarray(im[sub]),
                        np.ascontiguousarray(valid[sub]), offs)
-    return _centre_dependence(tab, offs, hi_r - lo_r, hi_c - lo_c, r0 - lo_r, r1 - lo_r,
-                              c0 - lo_c, c1 - lo_c, half_az, half_rg, nd)
+    return _centre_dependence(tab, offs, hi_r - lo_r, hi_c - lo_c, g.r0 - lo_r, g.h, g.sa,
+                              g.c0 - lo_c, g.w, g.sr, half_az, half_rg, nd)

@@ -50,6 +50,7 @@ import numpy as np
 from minopy.errors import ConfigError
 
 from ._patch_kernel import SEQUENTIAL_OFFSET, KernelOptions, KernelOutputs, patch_kernel
+from .centres import centre_grid
 from .coherence_bias import bias_table
 from .consistency import interval_table, log_power_null_variance, num_blocks
 from .covariance import planar_pixel_major
@@ -134,6 +135,10 @@ class PhaseLinkOptions:
         with estimator code 7 and get a debiased coherence [minNumShp], >= 1.
     emi_beta : float
         Initial shrinkage of ``|Γ|`` towards identity for EMI/PTA/StBAS [emiRegularization].
+    strides : tuple of int
+        Output strides ``(azimuth, range)`` [strides]: one output pixel per cell of
+        ``sa x sr`` full-resolution pixels, its window centred on the cell's centre pixel
+        (:mod:`.centres`); SHPs and coherence use the full-resolution data.
     """
 
     method: str
@@ -152,6 +157,7 @@ class PhaseLinkOptions:
     ps_top_eigen_percent: float
     min_num_shp: int
     emi_beta: float
+    strides: tuple[int, int] = (1, 1)
 
     def validate_stack(self, num_dates: int) -> None:
         """Check every option that does not depend on the image size.
@@ -197,6 +203,9 @@ class PhaseLinkOptions:
             _fail("psTopEigenPercent", self.ps_top_eigen_percent, "must be in [0, 100]")
         if not 0.0 <= self.emi_beta < 1.0:
             _fail("emiRegularization", self.emi_beta, "must be in [0, 1)")
+        if (len(tuple(self.strides)) != 2
+                or any(int(v) != v or v < 1 for v in tuple(self.strides))):
+            _fail("strides", self.strides, "must be two positive integers (azimuth, range)")
 
     def uses_full_stack(self, num_dates: int) -> bool:
         """Whether a sequential method runs as its full-stack base method on ``num_dates`` dates
@@ -222,6 +231,9 @@ class PhaseLinkOptions:
             _fail(
                 "rangeWindow", self.range_window, f"larger than the image width ({width} columns)"
             )
+        sa, sr = (int(v) for v in self.strides)
+        if sa > length or sr > width:
+            _fail("strides", f"{sa},{sr}", f"larger than the image ({length} x {width})")
 
 
 @dataclass
@@ -298,7 +310,9 @@ def process_patch(
     Returns
     -------
     PatchResult
-        Products of the ``h = row1 - row0`` by ``w = col1 - col0`` core pixels.
+        Products of the ``h = row1 - row0`` by ``w = col1 - col0`` core pixels; with
+        ``options.strides = (sa, sr)``, of the ``h = (row1 - row0) // sa`` by
+        ``w = (col1 - col0) // sr`` output pixels (:func:`.centres.centre_grid`).
     """
     slc = np.asarray(slc)
     if slc.ndim != 3:
@@ -320,12 +334,15 @@ def process_patch(
     re, im = planar_pixel_major(slc)
     ha, hr = int(options.azimuth_window) // 2, int(options.range_window) // 2
     box = (r0, r1, c0, c1)
+    strides = (int(options.strides[0]), int(options.strides[1]))
+    grid = centre_grid(box, strides)
     stats = window_stats(amp, valid)
-    dependence = window_dependence(re, im, valid, box, ha, hr)
+    dependence = window_dependence(re, im, valid, box, ha, hr, strides)
     if options.ps_rule == "scr":
-        scr_ps, cutoff = scr_test(stats, valid, dependence, box, ha, hr, nd, options.ps_min_scr)
+        scr_ps, cutoff = scr_test(stats, valid, dependence, box, ha, hr, nd, options.ps_min_scr,
+                                  strides)
     else:
-        scr_ps = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+        scr_ps = np.zeros((grid.h, grid.w), dtype=bool)
         cutoff = None
     shp = select_shp_planar(
         amp,
@@ -341,22 +358,25 @@ def process_patch(
         stats=stats,
         dependence=dependence,
         bright_cutoff=cutoff,
+        strides=strides,
     )
-    null_var = log_power_null_variance(stats, valid, dependence, box, ha, hr, nd)
+    null_var = log_power_null_variance(stats, valid, dependence, box, ha, hr, nd, strides)
     logp = stats.log_power
     with np.errstate(invalid="ignore"):
         adisp = amplitude_dispersion(amp, cap=1.0)
     adisp[~valid] = np.nan
     del amp, stats
 
-    h, w = r1 - r0, c1 - c0
+    h, w = grid.h, grid.w
+    centres = (slice(grid.r0, grid.r0 + h * grid.sa, grid.sa),
+               slice(grid.c0, grid.c0 + w * grid.sr, grid.sr))
     res = PatchResult(
         phase=np.empty((nd, h, w), dtype=np.float32),
         amplitude=np.empty((nd, h, w), dtype=np.float32),
         shp_count=np.empty((h, w), dtype=np.int32),
         temporal_coherence=np.empty((2, h, w), dtype=np.float32),
         ps_mask=np.empty((h, w), dtype=bool),
-        amp_dispersion=np.ascontiguousarray(adisp[r0:r1, c0:c1]),
+        amp_dispersion=np.ascontiguousarray(adisp[centres]),
         top_eigenvalues=np.empty((3, h, w), dtype=np.float32),
         estimator=np.empty((h, w), dtype=np.uint8),
         crlb_std=np.empty((nd, h, w), dtype=np.float32),
@@ -378,7 +398,8 @@ def process_patch(
     )
     out = KernelOutputs(res.phase, res.amplitude, res.shp_count, res.temporal_coherence,
                         res.ps_mask, res.top_eigenvalues, res.estimator, res.crlb_std)
-    patch_kernel(re, im, valid, process, adisp, scr_ps, r0, c0, shp.half_az, shp.half_rg,
+    patch_kernel(re, im, valid, process, adisp, scr_ps, grid.r0, grid.c0, grid.sa, grid.sr,
+                 shp.half_az, shp.half_rg,
                  shp.masks, shp.counts, logp, null_var, kopt, *bias_table(),
                  interval_table(float(options.shp_alpha)), out)
     if keep_masks:

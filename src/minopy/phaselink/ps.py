@@ -37,6 +37,7 @@ from numba import njit, prange
 from scipy import special, stats
 
 from ._linalg import FASTMATH, normalize, power_iteration
+from .centres import centre_grid
 from .estimators import start_vector
 from .window_stats import WindowStats, ensemble_cv2, window_mean
 
@@ -185,15 +186,15 @@ def _threshold_at(log_k: float, table: np.ndarray) -> float:
 
 
 @njit(cache=True)  # cheap per pixel: serial, which compiles much faster
-def _scr_kernel(power, cv2, logp_sat, cv2_sat, count_sat, valid, dep, r0, c0, ha, hr, nd,
-                table):
+def _scr_kernel(power, cv2, logp_sat, cv2_sat, count_sat, valid, dep, r0, c0, sa, sr, ha, hr,
+                nd, table):
     h, w = dep.shape
     is_ps = np.zeros((h, w), dtype=np.bool_)
     cutoff = np.full((h, w), np.inf)
     for i in range(h):
         for j in range(w):
-            r = r0 + i
-            c = c0 + j
+            r = r0 + i * sa
+            c = c0 + j * sr
             if not valid[r, c]:
                 continue
             g = np.exp(window_mean(logp_sat, count_sat, r, c, ha, hr))
@@ -210,7 +211,7 @@ def _scr_kernel(power, cv2, logp_sat, cv2_sat, count_sat, valid, dep, r0, c0, ha
 
 def scr_test(stats: WindowStats, valid: np.ndarray, dependence: np.ndarray,
              core: tuple[int, int, int, int], half_az: int, half_rg: int, num_dates: int,
-             min_scr: float) -> tuple[np.ndarray, np.ndarray]:
+             min_scr: float, strides: tuple[int, int] = (1, 1)) -> tuple[np.ndarray, np.ndarray]:
     """The ``scr`` PS rule for the core pixels of a block.
 
     Parameters
@@ -227,6 +228,8 @@ def scr_test(stats: WindowStats, valid: np.ndarray, dependence: np.ndarray,
     num_dates : int
     min_scr : float
         ``SCR_min``.
+    strides : tuple of int
+        Output strides (azimuth, range) (:func:`minopy.phaselink.centres.centre_grid`).
 
     Returns
     -------
@@ -236,8 +239,7 @@ def scr_test(stats: WindowStats, valid: np.ndarray, dependence: np.ndarray,
         invalid centres.
     """
     table = brightness_thresholds(min_scr)
-    r0, _, c0, _ = core
+    g = centre_grid(core, strides)
     return _scr_kernel(stats.power, stats.cv2, stats.logp_sat, stats.cv2_sat, stats.count_sat,
-                       valid,
-                       dependence, int(r0), int(c0), int(half_az), int(half_rg), int(num_dates),
-                       table)
+                       valid, dependence, g.r0, g.c0, g.sa, g.sr, int(half_az), int(half_rg),
+                       int(num_dates), table)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from .centres import centre_grid
 from .covariance import planar_pixel_major
 from .dependence import window_dependence
 from .shp_connectivity import centre_component, half_offsets, offset_index
@@ -183,16 +184,16 @@ def _pair_kernel(height, width, rlo, rhi, clo, chi, ha, hr, valid, test, srt, me
 
 
 @njit(cache=True)  # cheap per pixel: serial, which compiles much faster
-def _thresholds(height, width, r0, r1, c0, c1, ha, hr, valid, dep, cv2_sat, cnt_sat, test, nd,
-                par, gpar):
+def _thresholds(height, width, r0, h, sa, c0, w, sr, ha, hr, valid, dep, cv2_sat, cnt_sat, test,
+                nd, par, gpar):
     """Per-pixel critical values of the core centres, and of their scale guard (the GLRT with
     ``gpar``), flat (NaN for every pixel that is not a valid core centre)."""
     thr = np.full(height * width, np.nan)
     guard = np.full(height * width, np.nan)
-    for i in range(r1 - r0):
-        r = r0 + i
-        for j in range(c1 - c0):
-            c = c0 + j
+    for i in range(h):
+        r = r0 + i * sa
+        for j in range(w):
+            c = c0 + j * sr
             if not valid[r * width + c]:
                 continue
             cv2 = window_mean(cv2_sat, cnt_sat, r, c, ha, hr)
@@ -202,8 +203,8 @@ def _thresholds(height, width, r0, r1, c0, c1, ha, hr, valid, dep, cv2_sat, cnt_
 
 
 @njit(cache=True, parallel=True)
-def _shp_kernel(height, width, r0, r1, c0, c1, ha, hr, valid, power, cutoff, bits, rlo, clo):
-    h, w = r1 - r0, c1 - c0
+def _shp_kernel(height, width, r0, h, sa, c0, w, sr, ha, hr, valid, power, cutoff, bits, rlo,
+                clo):
     az, rg = 2 * ha + 1, 2 * hr + 1
     oidx = offset_index(ha, hr)
     masks = np.zeros((h, w, az, rg), dtype=np.bool_)
@@ -215,8 +216,8 @@ def _shp_kernel(height, width, r0, r1, c0, c1, ha, hr, valid, power, cutoff, bit
         state = np.empty((az, rg), dtype=np.int8)
         stack = np.empty(az * rg, dtype=np.int64)
         for j in range(w):
-            r = r0 + i
-            c = c0 + j
+            r = r0 + i * sa
+            c = c0 + j * sr
             if not valid[r * width + c]:
                 continue
             cut = cutoff[i, j]
@@ -254,6 +255,7 @@ def select_shp_planar(
     stats: WindowStats | None = None,
     dependence: np.ndarray | None = None,
     bright_cutoff: np.ndarray | None = None,
+    strides: tuple[int, int] = (1, 1),
 ) -> ShpSelection:
     """:func:`select_shp` on arrays the phase-linking kernel already holds.
 
@@ -273,13 +275,18 @@ def select_shp_planar(
     bright_cutoff : ndarray, shape (h, w), optional
         Per centre: window pixels whose mean power is at least this are never its SHPs (the
         centre itself excepted); default none.
+    strides : tuple of int
+        Output strides (azimuth, range): SHPs of the centres of
+        :func:`minopy.phaselink.centres.centre_grid` only (the tests still use every
+        full-resolution pixel of their windows).
     """
     if test not in SHP_TESTS:
         raise ValueError(f"unknown SHP test {test!r}; allowed: {sorted(SHP_TESTS)}")
     n, height, width = amplitude.shape
-    r0, r1, c0, c1 = (int(v) for v in core)
+    grid = centre_grid(core, strides)
+    r0, r1, c0, c1 = grid.span
     ha, hr = int(azimuth_window) // 2, int(range_window) // 2
-    h, w = r1 - r0, c1 - c0
+    h, w = grid.h, grid.w
     az, rg = 2 * ha + 1, 2 * hr + 1
     if h <= 0 or w <= 0:
         h, w = max(h, 0), max(w, 0)
@@ -295,21 +302,23 @@ def select_shp_planar(
     if stats is None:
         stats = window_stats(amplitude, valid)
     if dependence is None:
-        dependence = window_dependence(re, im, valid, (r0, r1, c0, c1), ha, hr)
+        box = (int(core[0]), int(core[1]), int(core[2]), int(core[3]))
+        dependence = window_dependence(re, im, valid, box, ha, hr, strides)
     cutoff = np.full((h, w), np.inf) if bright_cutoff is None else bright_cutoff
     rlo, rhi = max(r0 - ha, 0), min(r1 + ha, height)
     clo, chi = max(c0 - hr, 0), min(c1 + hr, width)
     code = SHP_TESTS[test]
     gpar = test_parameters("glrt", n, GUARD_FACTOR * alpha)
-    thr, guard = _thresholds(height, width, r0, r1, c0, c1, ha, hr, vflat, dependence,
+    thr, guard = _thresholds(height, width, grid.r0, h, grid.sa, grid.c0, w, grid.sr, ha, hr,
+                             vflat, dependence,
                              stats.cv2_sat, stats.count_sat, code, n, par, gpar)
     logp = np.ascontiguousarray(stats.log_power.reshape(-1))
     bits = _pair_kernel(height, width, rlo, rhi, clo, chi, ha, hr, vflat, code, srt, mean, var,
                         math.sqrt(1.0 + float(margin)), thr, logp, guard)
     # invalid pixels get an infinite power so that no cutoff admits them
     power = np.where(valid, stats.power, np.inf).reshape(-1)
-    masks, counts = _shp_kernel(height, width, r0, r1, c0, c1, ha, hr, vflat, power, cutoff, bits,
-                                rlo, clo)
+    masks, counts = _shp_kernel(height, width, grid.r0, h, grid.sa, grid.c0, w, grid.sr, ha, hr,
+                                vflat, power, cutoff, bits, rlo, clo)
     return ShpSelection(masks=masks, counts=counts, half_az=ha, half_rg=hr, dependence=dependence)
 
 

@@ -11,6 +11,11 @@ Writes, each atomically and patch by patch (memory bounded by one patch, never t
   ``amp_dispersion_index`` (float32), ``top_eigenvalues`` (3-band BSQ float32: λ1, λ2, top
   percent), ``shp_count`` (int32).
 
+With output strides (``minopy.inversion.strides``) every product is on the coarse grid of
+``L // sa x W // sr`` pixels, with MintPy's multilook metadata (``ALOOKS``/``RLOOKS``, pixel sizes;
+:mod:`minopy.io.multilook`), and the geometry is multilooked to it in
+``inverted/geometryRadar.h5`` (:attr:`StepContext.output_geometry_file`), which the later steps use.
+
 A patch without a current result is an error naming the patch and its rows and columns.
 """
 
@@ -27,6 +32,7 @@ from minopy.errors import MinopyError, StepError
 from minopy.io.atomic import atomic_path
 from minopy.io.geogrid import georef_from_attrs
 from minopy.io.isce import create_raster
+from minopy.io.multilook import coarse_shape, multilook_attrs, write_multilooked_geometry
 from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output, RasterOutput
 from minopy.steps.patches import read_result, result_fingerprint, result_path
@@ -66,11 +72,14 @@ def _check_patches(ctx: StepContext, plan: Plan) -> None:
 def _phase_series_attrs(ctx: StepContext, plan: Plan) -> dict[str, Any]:
     with h5py.File(plan.stack.path, "r") as f:
         attrs = dict(f.attrs)
+    attrs["LENGTH"], attrs["WIDTH"] = str(plan.stack.length), str(plan.stack.width)
+    attrs = multilook_attrs(attrs, plan.options.strides)
+    length, width = coarse_shape(plan.stack.length, plan.stack.width, plan.options.strides)
     attrs.update({
         "FILE_TYPE": "timeseries", "UNIT": "radian", "DATA_TYPE": "float32",
         "data_type": "FLOAT", "family": "wrappedphase", "file_name": str(ctx.phase_series_file),
         "description": "Inverted wrapped phase time series (phase linking)",
-        "LENGTH": str(plan.stack.length), "WIDTH": str(plan.stack.width),
+        "LENGTH": str(length), "WIDTH": str(width),
         "REF_DATE": plan.stack.dates[0],
         "minopy.inversion.phaseLinkingMethod": plan.options.method,
     })
@@ -78,7 +87,8 @@ def _phase_series_attrs(ctx: StepContext, plan: Plan) -> dict[str, Any]:
 
 
 def _create_phase_series(f: h5py.File, plan: Plan, attrs: dict[str, Any]) -> None:
-    n, length, width = plan.stack.num_dates, plan.stack.length, plan.stack.width
+    n = plan.stack.num_dates
+    length, width = coarse_shape(plan.stack.length, plan.stack.width, plan.options.strides)
     from minopy.phaselink.patch import ESTIMATOR_CODES
 
     chunk = (1, min(length, 256), min(width, 256))
@@ -98,8 +108,9 @@ def _create_phase_series(f: h5py.File, plan: Plan, attrs: dict[str, Any]) -> Non
 
 
 def concatenate(ctx: StepContext, plan: Plan) -> None:
-    """Write phase_series.h5, maskPS.h5 and the ISCE quality rasters from the patch results."""
-    length, width = plan.stack.length, plan.stack.width
+    """Write phase_series.h5, maskPS.h5 and the ISCE quality rasters from the patch results
+    (on the coarse grid of the output strides)."""
+    length, width = coarse_shape(plan.stack.length, plan.stack.width, plan.options.strides)
     attrs = _phase_series_attrs(ctx, plan)
     mask_attrs = {k: v for k, v in attrs.items() if k not in ("UNIT", "REF_DATE")}
     mask_attrs.update({"FILE_TYPE": "mask", "DATA_TYPE": "bool", "data_type": "BYTE",
@@ -120,7 +131,8 @@ def concatenate(ctx: StepContext, plan: Plan) -> None:
         mask_file.attrs.update(mask_attrs)
         for box in plan.boxes:
             res = read_result(result_path(ctx.patches_dir, box), box)
-            rows, cols = slice(box.row0, box.row1), slice(box.col0, box.col1)
+            r0, r1, c0, c1 = box.output_bounds(plan.options.strides)
+            rows, cols = slice(r0, r1), slice(c0, c1)
             out["phase"][:, rows, cols] = res["phase"]
             out["amplitude"][:, rows, cols] = res["amplitude"]
             out["crlbStd"][:, rows, cols] = res["crlb_std"]
@@ -142,18 +154,29 @@ def run(ctx: StepContext) -> None:
     _check_patches(ctx, plan)
     ctx.log.info("concatenating %d patches into %s", len(plan.boxes), ctx.phase_series_file)
     concatenate(ctx, plan)
+    if plan.options.strides != (1, 1):
+        write_multilooked_geometry(ctx.geometry_file, ctx.output_geometry_file,
+                                   plan.options.strides)
+        ctx.log.info("output strides %d,%d: products on a %d x %d grid; geometry multilooked to "
+                     "%s", *plan.options.strides,
+                     *coarse_shape(plan.stack.length, plan.stack.width, plan.options.strides),
+                     ctx.output_geometry_file)
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    """The SLC stack (attributes, dates) and the phase-linking completion file."""
-    return [ctx.slc_stack_file, ctx.patches_dir / DONE_NAME]
+    """The SLC stack (attributes, dates) and the phase-linking completion file; with output
+    strides also the full-resolution geometry (multilooked here)."""
+    files = [ctx.slc_stack_file, ctx.patches_dir / DONE_NAME]
+    return files + ([ctx.geometry_file] if ctx.strides != (1, 1) else [])
 
 
 def outputs(ctx: StepContext) -> list[Output]:
-    """phase_series.h5, maskPS.h5 and the ISCE quality rasters, of the size of slcStack.h5."""
+    """phase_series.h5, maskPS.h5 and the ISCE quality rasters, of the size of slcStack.h5
+    (divided by the output strides; then also the multilooked geometry)."""
     try:
         stack = read_stack_info(ctx.slc_stack_file)
-        dims = {"N": stack.num_dates, "L": stack.length, "W": stack.width}
+        length, width = coarse_shape(stack.length, stack.width, ctx.strides)
+        dims = {"N": stack.num_dates, "L": length, "W": width}
     except MinopyError:
         dims = {}
     cube, image = ("N", "L", "W"), ("L", "W")
@@ -166,4 +189,6 @@ def outputs(ctx: StepContext) -> list[Output]:
         H5Output(ctx.ps_mask_file, {"mask": image}, dims=dims),
         *(RasterOutput(ctx.inverted_dir / name, bands, shape)
           for name, (bands, _, _) in RASTERS.items()),
+        *([H5Output(ctx.output_geometry_file, {"height": image}, dims=dims)]
+          if ctx.strides != (1, 1) else []),
     ]

@@ -32,7 +32,7 @@ from minopy.steps.outputs import H5Output, Output
 READS: tuple[str, ...] = (
     "mintpy.network.", "mintpy.reference.", "mintpy.unwrapError.", "mintpy.compute.",
     "timeseries.temp_coh_type", "timeseries.min_temp_coh", "timeseries.water_mask",
-    "timeseries.shadow_mask",
+    "timeseries.shadow_mask", "inversion.strides",
 )
 #: bytes of unwrapped phase read per block when counting unwrapped pairs.
 BLOCK_BYTES = 128 * 2**20

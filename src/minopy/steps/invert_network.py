@@ -23,7 +23,14 @@ Outputs in ``<net>_network`` (MintPy layout, each written block by block and ato
 ``timeseries.h5`` (metres, ``-wavelength / 4 pi * phase``, REF_DATE = first date),
 ``temporalCoherence.h5`` (the phase-linking coherence; NaN on water/shadow and where <= 0),
 ``numInvIfgram.h5`` and ``maskTempCoh.h5`` (temporalCoherence >= minTempCoh and inverted, computed
-afresh).
+afresh). With ``minopy.timeseries.calcCov`` also ``timeseriesDecorCov.h5`` (MintPy's layout:
+``timeseries`` (N, N, L, W) float32 in m², ``date``): the decorrelation covariance of each pixel's
+time series (:mod:`minopy.network.covariance`), which MintPy's velocity step turns into the
+velocity uncertainty.
+
+The bands of rows run as tasks (in this process or on the run's dask workers, see
+:mod:`minopy.steps.inversion_blocks`); each writes its result file, so a killed run resumes with
+the bands it finished, and the outputs are the same bytes wherever a band ran.
 """
 
 from __future__ import annotations
@@ -37,13 +44,25 @@ import h5py
 import numpy as np
 
 from minopy.errors import ConfigError, InputDataError, StepError
+from minopy.interferogram.pair_runner import run_pairs
 from minopy.io.atomic import atomic_path
 from minopy.io.isce import read_raster
+from minopy.io.multilook import parse_strides
 from minopy.mintpy_bridge import UNWRAP_DATASETS, user_reference_given
+from minopy.network.covariance import decorrelation_variance, timeseries_covariance
 from minopy.network.design import date_groups, dates_of, phase_design_matrix
 from minopy.network.inversion import coherence_to_weight, invert_pixels
 from minopy.step_context import StepContext
+from minopy.steps.inversion_blocks import (
+    BLOCK_FORMAT,
+    block_path,
+    load_block,
+    remove_blocks,
+    save_block,
+    stored_fingerprint,
+)
 from minopy.steps.outputs import H5Output, Output
+from minopy.steps.patches import file_signature, fingerprint
 
 #: the options the step reads (:data:`minopy.runner` fingerprints them).
 READS: tuple[str, ...] = (
@@ -51,6 +70,8 @@ READS: tuple[str, ...] = (
 )
 #: bytes of input read per block (all pairs, a band of rows).
 BLOCK_BYTES = 128 * 2**20
+#: bytes of time-series covariance (N x N per pixel) computed per block with calcCov.
+COV_BLOCK_BYTES = 256 * 2**20
 
 
 def inputs(ctx: StepContext) -> list[Path]:
@@ -68,7 +89,10 @@ def outputs(ctx: StepContext) -> list[Output]:
                                            "bperp": ("N",)}),
             H5Output(files["temporalCoherence"], {"temporalCoherence": image}),
             H5Output(files["numInvIfgram"], {"mask": image}),
-            H5Output(files["maskTempCoh"], {"mask": image})]
+            H5Output(files["maskTempCoh"], {"mask": image}),
+            *([H5Output(files["timeseriesDecorCov"], {"timeseries": ("N", "N", "L", "W"),
+                                                     "date": ("N",)})]
+              if "timeseriesDecorCov" in files else [])]
 
 
 def observation_dataset(ctx: StepContext, names: list[str]) -> str:
@@ -132,9 +156,19 @@ def pixel_masks(ctx: StepContext, shape: tuple[int, int]) -> tuple[np.ndarray, n
 
 
 def _num_looks(attrs: dict[str, Any]) -> float:
+    """Looks of the interferograms' coherence: ``NCORRLOOKS``, else ``ALOOKS x RLOOKS / 1.94``.
+
+    Output strides multiply ``ALOOKS``/``RLOOKS`` (MintPy's grid metadata), but a strided pixel is
+    the phase-linked pixel at the cell's centre, not an average over the cell: they are divided
+    out again.
+    """
     if "NCORRLOOKS" in attrs:
         return max(float(attrs["NCORRLOOKS"]), 1.0)
     looks = float(attrs.get("ALOOKS", 1)) * float(attrs.get("RLOOKS", 1))
+    strides = attrs.get("minopy.inversion.strides")
+    if strides is not None:
+        sa, sr = parse_strides(strides.decode() if isinstance(strides, bytes) else str(strides))
+        looks /= sa * sr
     return max(float(np.rint(looks / 1.94)), 1.0)
 
 
@@ -240,6 +274,7 @@ class InversionSettings:
     min_redundancy: float
     looks: float
     wavelength: float
+    calc_cov: bool = False
 
 
 @dataclass
@@ -301,6 +336,7 @@ class BlockResult:
     num_inv: np.ndarray
     inverted: np.ndarray
     low_redundancy: int
+    covariance: np.ndarray | None = None  # (N, N, P) float32 m², with calcCov
 
 
 def settings(ctx: StepContext, attrs: dict[str, Any]) -> InversionSettings:
@@ -311,7 +347,8 @@ def settings(ctx: StepContext, attrs: dict[str, Any]) -> InversionSettings:
         weight_func=ts.l2_weight_func, norm=ts.residual_norm, min_tcoh=float(ts.min_temp_coh),
         min_norm_velocity=ts.min_norm_velocity, smoothing=float(ts.l1_smoothing_factor),
         mask_name=mask_name, mask_threshold=mask_thr, min_redundancy=min_redundancy(ctx),
-        looks=_num_looks(attrs), wavelength=float(attrs["WAVELENGTH"]))
+        looks=_num_looks(attrs), wavelength=float(attrs["WAVELENGTH"]),
+        calc_cov=bool(ts.calc_cov))
 
 
 def read_network(ctx: StepContext, f: h5py.File) -> Network:
@@ -415,7 +452,15 @@ def invert_block(raw: np.ndarray, comp: np.ndarray, coh: np.ndarray | None,
     num_inv[pix] = res.num_inv
     inverted = np.zeros(num_pixels, bool)
     inverted[pix] = res.inverted
-    return BlockResult(displacement, num_inv, inverted, low_redundancy)
+    cov = None
+    if opts.calc_cov:
+        assert coh is not None
+        cov = np.zeros((len(net.dates), len(net.dates), num_pixels), np.float32)
+        cov[:, :, pix] = timeseries_covariance(
+            net.pairs, net.dates, use & res.inverted[None, :],
+            decorrelation_variance(coh[:, pix], opts.looks), weight
+        ) * (opts.wavelength / (4 * np.pi)) ** 2
+    return BlockResult(displacement, num_inv, inverted, low_redundancy, cov)
 
 
 def _read_block(f: h5py.File, net: Network, opts: InversionSettings, y0: int, y1: int
@@ -426,9 +471,61 @@ def _read_block(f: h5py.File, net: Network, opts: InversionSettings, y0: int, y1
     comp = (f["connectComponent"][:, y0:y1, :][idx].reshape(len(idx), -1)
             if "connectComponent" in f else np.ones_like(raw))
     coh = None
-    if opts.weight_func != "no" or opts.mask_name == "coherence":
+    if opts.weight_func != "no" or opts.mask_name == "coherence" or opts.calc_cov:
         coh = f["coherence"][:, y0:y1, :][idx].reshape(len(idx), -1).astype(np.float64)
     return raw, comp, coh
+
+
+@dataclass(frozen=True)
+class BlockTask:
+    """One band of rows ``y0..y1`` as a task (in this process or on a dask worker)."""
+
+    stack_file: str
+    net: Network
+    opts: InversionSettings
+    y0: int
+    y1: int
+    tcoh: np.ndarray  # (y1 - y0, W) float32, NaN where excluded
+    out_file: str
+    fingerprint: str
+    threads: int = 1
+
+
+def invert_block_task(task: BlockTask) -> int:
+    """Read the band of ``task``, invert it (:func:`invert_block`) and write its block file
+    (:func:`minopy.steps.inversion_blocks.save_block`); returns ``y0``."""
+    from minopy.parallel import limit_task_threads
+
+    limit_task_threads(task.threads)
+    with h5py.File(task.stack_file, "r") as f:
+        raw, comp, coh = _read_block(f, task.net, task.opts, task.y0, task.y1)
+    block = invert_block(raw, comp, coh, task.tcoh.ravel(), task.net, task.opts)
+    arrays = {"displacement": block.displacement, "num_inv": block.num_inv,
+              "inverted": block.inverted, "low_redundancy": np.array(block.low_redundancy)}
+    if block.covariance is not None:
+        arrays["covariance"] = block.covariance
+    save_block(Path(task.out_file), task.fingerprint, arrays)
+    return task.y0
+
+
+def _block_tasks(ctx: StepContext, net: Network, opts: InversionSettings, tcoh: np.ndarray
+                 ) -> list[BlockTask]:
+    """The bands of rows of the run, each with the fingerprint its block file must carry."""
+    num_pair, length, width = net.shape
+    rows = max(1, int(BLOCK_BYTES // max(1, 4 * num_pair * width)))
+    if opts.calc_cov:
+        rows = max(1, min(rows, COV_BLOCK_BYTES // max(1, 8 * len(net.dates) ** 2 * width)))
+    common = fingerprint({"format": BLOCK_FORMAT, "options": repr(opts), "pairs": net.pairs,
+                          "dates": net.dates, "ref": [net.ref_y, net.ref_x],
+                          "inputs": [file_signature(p) for p in inputs(ctx)]})
+    tasks = []
+    for y0 in range(0, length, rows):
+        y1 = min(length, y0 + rows)
+        tasks.append(BlockTask(str(ctx.ifgram_stack_file), net, opts, y0, y1, tcoh[y0:y1],
+                               str(block_path(ctx.network_dir, y0, y1)),
+                               fingerprint({"run": common, "rows": [y0, y1]}),
+                               ctx.execution.threads))
+    return tasks
 
 
 def _write_attrs(ctx: StepContext, out: dict[str, h5py.File], net: Network,
@@ -467,6 +564,13 @@ def run(ctx: StepContext) -> None:
                 "series; prefer a coherent reference (mintpy.reference.yx/lalo)", net.ref_y,
                 net.ref_x, ctx.config.timeseries.temp_coh_type, tcoh[net.ref_y, net.ref_x],
                 opts.min_tcoh)
+        tasks = _block_tasks(ctx, net, opts, tcoh)
+        todo = [t for t in tasks if stored_fingerprint(Path(t.out_file)) != t.fingerprint]
+        ctx.log.info("invert_network: %d x %d pixels, %d pairs, %d dates: %d blocks of rows "
+                     "(%d to compute, %d reused)", length, width, len(net.pairs), len(dates),
+                     len(tasks), len(todo), len(tasks) - len(todo))
+        run_pairs(ctx, invert_block_task, [(f"rows{t.y0}", (t,)) for t in todo],
+                  "invert_network")
         tmp = {k: stack.enter_context(atomic_path(p)) for k, p in files.items()}
         out = {k: stack.enter_context(h5py.File(p, "w")) for k, p in tmp.items()}
         ts = out["timeseries"].create_dataset(
@@ -475,21 +579,30 @@ def run(ctx: StepContext) -> None:
         out["timeseries"]["date"] = np.array(dates, dtype="S8")
         out["timeseries"]["bperp"] = net.bperp
         num_inv = out["numInvIfgram"].create_dataset("mask", (length, width), np.float32)
+        cov = None
+        if "timeseriesDecorCov" in out:
+            n = len(dates)
+            cov = out["timeseriesDecorCov"].create_dataset(
+                "timeseries", (n, n, length, width), np.float32,
+                chunks=(n, n, 1, min(width, max(1, 2**20 // (4 * n * n)))))
+            out["timeseriesDecorCov"]["date"] = np.array(dates, dtype="S8")
         out["temporalCoherence"]["temporalCoherence"] = tcoh
         done = np.zeros((length, width), bool)
-        rows = max(1, int(BLOCK_BYTES // max(1, 4 * num_pair * width)))
         inverted = low_redundancy = 0
-        for y0 in range(0, length, rows):
-            y1 = min(length, y0 + rows)
-            raw, comp, coh = _read_block(f, net, opts, y0, y1)
-            block = invert_block(raw, comp, coh, tcoh[y0:y1].ravel(), net, opts)
-            ts[:, y0:y1, :] = block.displacement.reshape(len(dates), y1 - y0, width)
-            num_inv[y0:y1, :] = block.num_inv.reshape(y1 - y0, width)
-            inverted += int(block.inverted.sum())
-            low_redundancy += block.low_redundancy
-            done[y0:y1] = block.inverted.reshape(y1 - y0, width)
-            ctx.log.debug("invert_network: rows %d-%d, %d pixels", y0, y1,
-                          int(np.sum(tcoh[y0:y1] >= opts.min_tcoh)))
+        for task in tasks:
+            y0, y1 = task.y0, task.y1
+            if stored_fingerprint(Path(task.out_file)) != task.fingerprint:
+                raise StepError(f"invert_network: the result of rows {y0}-{y1} "
+                                f"({task.out_file}) is missing or stale after the run")
+            block = load_block(Path(task.out_file))
+            ts[:, y0:y1, :] = block["displacement"].reshape(len(dates), y1 - y0, width)
+            num_inv[y0:y1, :] = block["num_inv"].reshape(y1 - y0, width)
+            done[y0:y1] = block["inverted"].reshape(y1 - y0, width)
+            if cov is not None:
+                cov[:, :, y0:y1, :] = block["covariance"].reshape(len(dates), len(dates),
+                                                                  y1 - y0, width)
+            inverted += int(block["inverted"].sum())
+            low_redundancy += int(block["low_redundancy"])
         if inverted == 0:
             raise InputDataError(
                 f"every pixel is masked: {int(land.sum())} of {land.size} pixels are on land/not "
@@ -505,7 +618,10 @@ def run(ctx: StepContext) -> None:
                 opts.min_redundancy)
         out["maskTempCoh"]["mask"] = (np.nan_to_num(tcoh, nan=-1.0) >= opts.min_tcoh) & done
         _write_attrs(ctx, out, net, opts)
+        if cov is not None:
+            out["timeseriesDecorCov"].attrs.update(_ts_attrs(net.attrs, dates, ctx, net.obs_name))
         for h5 in out.values():
             h5.close()
+    remove_blocks(ctx.network_dir)
     ctx.log.info("invert_network: %d pixels inverted, %d dates -> %s", inverted, len(dates),
                  files["timeseries"])

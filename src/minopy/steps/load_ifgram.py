@@ -34,7 +34,7 @@ from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
 
 READS: tuple[str, ...] = ("load.unw_file", "load.cor_file", "load.conn_comp_file",
-                          "load.int_file", "interferograms")
+                          "load.int_file", "interferograms", "inversion.strides")
 #: refused when set (never a different output).
 VALIDATES: tuple[str, ...] = ("load.iono_file",)
 PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")
@@ -150,7 +150,7 @@ def find_pairs(ctx: StepContext) -> list[PairFiles]:
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    files = [ctx.phase_series_file, ctx.geometry_file]
+    files = [ctx.phase_series_file, ctx.output_geometry_file]
     try:
         for pair in find_pairs(ctx):
             files += [p for p in (pair.unw, pair.cor, pair.conncomp, pair.wrapped)
@@ -259,10 +259,12 @@ def write_stack(ctx: StepContext, pairs: list[PairFiles]) -> Path:
 
 
 def copy_geometry(ctx: StepContext, stack_attrs: dict[str, Any]) -> Path:
-    """Copy ``inputs/geometryRadar.h5`` for MintPy (no 3-D bperp; hdfeos5 attributes added)."""
-    src = ctx.geometry_file
+    """Copy ``inputs/geometryRadar.h5`` for MintPy (no 3-D bperp; hdfeos5 attributes added);
+    with output strides its multilooked copy ``inverted/geometryRadar.h5``."""
+    src = ctx.output_geometry_file
     if not src.is_file():
-        raise InputDataError(f"{src} does not exist; run the load_data step")
+        step = "load_data" if src == ctx.geometry_file else "concatenate_patch"
+        raise InputDataError(f"{src} does not exist; run the {step} step")
     out = ctx.network_geometry_file
     with h5py.File(src, "r") as fin, atomic_path(out) as tmp, h5py.File(tmp, "w") as fout:
         if "height" not in fin:

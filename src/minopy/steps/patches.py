@@ -72,14 +72,28 @@ class PatchBox:
         """Core shape ``(rows, cols)``."""
         return self.row1 - self.row0, self.col1 - self.col0
 
+    def output_bounds(self, strides: tuple[int, int] = (1, 1)) -> tuple[int, int, int, int]:
+        """``(row0, row1, col0, col1)`` of the core's output pixels on the coarse grid of
+        ``strides`` (the core itself for 1,1)."""
+        sa, sr = (int(v) for v in strides)
+        r0, c0 = self.row0 // sa, self.col0 // sr
+        return (r0, r0 + (self.row1 - self.row0) // sa, c0, c0 + (self.col1 - self.col0) // sr)
+
     def describe(self) -> str:
         """``PATCH_0003 (rows 0:200, cols 400:600)``."""
         return f"{self.name} (rows {self.row0}:{self.row1}, cols {self.col0}:{self.col1})"
 
 
-def _starts(size: int, patch: int) -> list[tuple[int, int]]:
-    """Split ``[0, size)`` into pieces of ``patch``; a last piece < patch/4 joins the previous."""
-    edges = list(range(0, size, patch)) + [size]
+def _starts(size: int, patch: int, stride: int = 1) -> list[tuple[int, int]]:
+    """Split ``[0, size)`` into pieces of ``patch``; a last piece < patch/4 joins the previous.
+
+    With an output ``stride`` the pieces start at multiples of it (``patch`` rounded down to a
+    multiple, at least one stride) and the last one runs to ``size``, so each piece holds whole
+    stride cells (its output pixels: ``start // stride`` up to the next piece's)."""
+    patch = max(stride, patch - patch % stride)
+    edges = list(range(0, size - size % stride if size >= stride else size, patch)) + [size]
+    if len(edges) > 2 and edges[-1] - edges[-2] < stride:  # a tail shorter than a cell
+        edges.pop(-2)
     pieces = list(zip(edges[:-1], edges[1:], strict=True))
     if len(pieces) > 1 and pieces[-1][1] - pieces[-1][0] < max(1, patch // 4):
         last = pieces.pop()
@@ -88,7 +102,7 @@ def _starts(size: int, patch: int) -> list[tuple[int, int]]:
 
 
 def patch_grid(length: int, width: int, patch_size: int,
-               margin: tuple[int, int]) -> list[PatchBox]:
+               margin: tuple[int, int], strides: tuple[int, int] = (1, 1)) -> list[PatchBox]:
     """Tile a ``length`` x ``width`` image into patches with read margins.
 
     Parameters
@@ -99,6 +113,9 @@ def patch_grid(length: int, width: int, patch_size: int,
         Edge of the square cores (the last row/column of cores may be up to 1.25x larger).
     margin : (int, int)
         Rows and columns added on each side of a core when reading (half the SHP window).
+    strides : (int, int)
+        Output strides: cores start at multiples of them (see :func:`_starts`), so a core's
+        output pixels are :meth:`PatchBox.output_bounds`.
 
     Returns
     -------
@@ -109,8 +126,8 @@ def patch_grid(length: int, width: int, patch_size: int,
         raise ValueError(f"bad patch grid request: image {length}x{width}, patch {patch_size}")
     mr, mc = int(margin[0]), int(margin[1])
     boxes: list[PatchBox] = []
-    for r0, r1 in _starts(length, patch_size):
-        for c0, c1 in _starts(width, patch_size):
+    for r0, r1 in _starts(length, patch_size, int(strides[0])):
+        for c0, c1 in _starts(width, patch_size, int(strides[1])):
             boxes.append(PatchBox(len(boxes), r0, r1, c0, c1, max(0, r0 - mr),
                                   min(length, r1 + mr), max(0, c0 - mc), min(width, c1 + mc)))
     return boxes

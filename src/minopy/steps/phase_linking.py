@@ -200,7 +200,7 @@ def make_plan(ctx: StepContext, log: logging.Logger | None = None) -> Plan:
         read_mask_array(mask_file, (stack.length, stack.width), box=(0, 1, 0, 1))  # checks only
     margin = (options.azimuth_window // 2, options.range_window // 2)
     boxes = patch_grid(stack.length, stack.width, int(config.inversion.patch_size),
-                       margin)
+                       margin, options.strides)
     common = {"format": PATCH_FORMAT, "options": dataclasses.asdict(options),
               "slc": file_signature(stack.path), "mask": file_signature(mask_file)}
     fps = [fingerprint({**common, "box": dataclasses.astuple(b)}) for b in boxes]

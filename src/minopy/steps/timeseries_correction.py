@@ -54,6 +54,7 @@ READS: tuple[str, ...] = (
     "mintpy.deramp", "mintpy.topographicResidual", "mintpy.residualRMS.", "mintpy.reference.date",
     "mintpy.timeFunc.", "mintpy.velocity.", "mintpy.geocode", "mintpy.save.", "mintpy.plot",
     "mintpy.compute.", "timeseries.correct_geolocation", "timeseries.min_temp_coh",
+    "timeseries.calc_cov",
     "timeseries.shadow_mask",
 )
 STEP = "timeseries_correction"
@@ -66,8 +67,10 @@ _THROUGH_VELOCITY = mintpy_bridge.TIMESERIES_STEPS.index("velocity") + 1
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    return [ctx.inversion_files()["timeseries"], ctx.inversion_files()["maskTempCoh"],
-            ctx.network_geometry_file, *troposphere.input_files(ctx)]
+    files = ctx.inversion_files()
+    return [files["timeseries"], files["maskTempCoh"], ctx.network_geometry_file,
+            *([files["timeseriesDecorCov"]] if "timeseriesDecorCov" in files else []),
+            *troposphere.input_files(ctx)]
 
 
 def outputs(ctx: StepContext) -> list[Output]:
@@ -93,7 +96,8 @@ def staged_inputs(ctx: StepContext) -> list[StagedInput]:
     items = [StagedInput(files["timeseries"], copy=True), StagedInput(ctx.network_geometry_file,
                                                                       copy=True),
              StagedInput(ctx.ifgram_stack_file)]
-    items += [StagedInput(files[k]) for k in ("temporalCoherence", "numInvIfgram", "maskTempCoh")]
+    items += [StagedInput(files[k]) for k in ("temporalCoherence", "numInvIfgram", "maskTempCoh",
+                                              "timeseriesDecorCov") if k in files]
     earlier = [Path(p) for p in ifgram_correction.outputs(ctx)]
     earlier += [p for p in published_files(net, "ifgram_correction") if p.parent == net]
     placed = {item.path for item in items}

@@ -44,7 +44,7 @@ from minopy.unwrap.pair import CONNCOMP_NAME, UNW_NAME, UnwrapSettings, unwrap_p
 from minopy.unwrap.ps_dem import PsDemModel, load_ps_dem_model
 
 #: the options the step reads (:data:`minopy.runner` fingerprints them).
-READS: tuple[str, ...] = ("interferograms", "unwrap")
+READS: tuple[str, ...] = ("interferograms", "unwrap", "inversion.strides")
 
 
 def listed_pairs(ctx: StepContext) -> list[str]:
@@ -76,7 +76,7 @@ def nlooks(ctx: StepContext) -> float:
 
 
 def inputs(ctx: StepContext) -> list[Path]:
-    files = [ctx.pair_list_file, ctx.geometry_file]
+    files = [ctx.pair_list_file, ctx.output_geometry_file]
     kind = ctx.config.unwrap.coherence
     if kind != "pair":
         files.append(ctx.temp_coh_raster(kind.split("_", 1)[1]))
@@ -105,7 +105,7 @@ def _write_mask(ctx: StepContext, shape: tuple[int, int]) -> tuple[str | None, l
     """Build the unwrap mask; write it to ``inverted/mask_unwrap``; return its path and id."""
     cfg = ctx.config
     custom = cfg.unwrap.mask
-    mask = unwrap_mask(shape, ctx.geometry_file,
+    mask = unwrap_mask(shape, ctx.output_geometry_file,
                        cfg.resolve_path(custom) if custom else None,
                        cfg.unwrap.mask_water, cfg.unwrap.mask_shadow)
     path = ctx.unwrap_mask_file
@@ -122,7 +122,7 @@ def ps_dem_model(ctx: StepContext) -> PsDemModel | None:
     if not ctx.config.unwrap.ps_dem_correction:
         return None
     model, message = load_ps_dem_model(ctx.phase_series_file, ctx.ps_mask_file,
-                                       ctx.geometry_file)
+                                       ctx.output_geometry_file)
     ctx.log.info(message)
     return model
 
