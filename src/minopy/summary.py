@@ -206,7 +206,9 @@ def reference_info(network_dir: Path) -> dict[str, Any] | None:
             with h5py.File(path, "r") as f:
                 attrs = dict(f.attrs)
             y, x = _attr(attrs, "REF_Y"), _attr(attrs, "REF_X")
-            lat, lon = _attr(attrs, "REF_LAT"), _attr(attrs, "REF_LON")
+            # degrees as text from MintPy, or floats from the geometry below
+            lat: str | float | None = _attr(attrs, "REF_LAT")
+            lon: str | float | None = _attr(attrs, "REF_LON")
             if "Y_FIRST" in attrs and not str(_attr(attrs, "X_UNIT") or "degrees").startswith(
                     "deg"):
                 lat = lon = None  # a projected grid (UTM): MintPy's REF_LAT/LON are y/x in metres
@@ -391,7 +393,7 @@ def compare_with_truth(network_dir: str | os.PathLike, truth_file: str | os.Path
         from minopy.io.multilook import cell_centre, coarse_shape, parse_strides
 
         step = parse_strides(strides.decode() if isinstance(strides, bytes) else str(strides))
-        if coarse_shape(*truth.shape, step) == vel.shape:
+        if coarse_shape(truth.shape[0], truth.shape[1], step) == vel.shape:
             truth = cell_centre(truth, step)
     if not (truth.shape == vel.shape == good.shape):
         raise InputDataError(f"{truth_file} is {truth.shape} but {vel_file} is {vel.shape}: "

@@ -246,7 +246,7 @@ def invert_pixels(
         mat = design[rows]
         y = np.where(valid[np.ix_(rows, pix)], obs[np.ix_(rows, pix)], 0.0)
         w = None if weight is None else weight[np.ix_(rows, pix)]
-        if norm == "L1":
+        if reg is not None:  # L1
             x = _irls(mat, y, w, reg, max_iter, tol)
         elif w is None:
             x = np.linalg.lstsq(mat, y, rcond=1e-10)[0]

@@ -144,7 +144,7 @@ def _update(xr, xi, yr, yi) -> float:
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def power_iteration(ar, ai, xr, xi, yr, yi, max_iter: int, tol: float) -> bool:
+def power_iteration(ar, ai, xr, xi, yr, yi, max_iter: int | np.integer, tol: float) -> bool:
     """Dominant eigenvector of a Hermitian PSD matrix; ``x`` is start and result (unit norm).
 
     Returns True when the squared change of the unit vector fell below ``tol``.

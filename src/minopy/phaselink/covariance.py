@@ -170,7 +170,7 @@ def mean_amplitude(zr: np.ndarray, zi: np.ndarray, t: int, n: int) -> float:
     s = np.float32(0.0)
     for k in range(n):
         s += np.sqrt(zr[t, k] * zr[t, k] + zi[t, k] * zi[t, k])
-    return s / n
+    return float(s / n)
 
 
 @njit(cache=True, parallel=True)

@@ -330,7 +330,8 @@ def smallest_eigvec(mr, mi, mu, lr, li, ur, ui, xr, xi, yr, yi) -> int:
 
 @njit(cache=True, fastmath=FASTMATH)
 def emi_solve(
-    gamma: np.ndarray, beta0: float, x: np.ndarray, refine_pta: bool, ainv: np.ndarray
+    gamma: np.ndarray, beta0: float, x: np.ndarray, refine_pta: bool | np.bool_,
+    ainv: np.ndarray
 ) -> float:
     """EMI (optionally followed by PTA refinement) phase linking, exposing ``|Γ_β|^{-1}``.
 
@@ -393,7 +394,7 @@ def emi_solve(
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def band_matrix(gamma: np.ndarray, lag: int, out: np.ndarray) -> None:
+def band_matrix(gamma: np.ndarray, lag: int | np.integer, out: np.ndarray) -> None:
     """Copy of ``Γ`` with entries ``|i - j| >= lag`` set to zero."""
     n = gamma.shape[0]
     for i in range(n):
@@ -403,7 +404,8 @@ def band_matrix(gamma: np.ndarray, lag: int, out: np.ndarray) -> None:
 
 @njit(cache=True, fastmath=FASTMATH)
 def estimate_vector_inv(
-    gamma: np.ndarray, method: int, beta0: float, lag: int, x: np.ndarray, ainv: np.ndarray
+    gamma: np.ndarray, method: int | np.integer, beta0: float, lag: int | np.integer,
+    x: np.ndarray, ainv: np.ndarray
 ) -> tuple[int, bool]:
     """:func:`estimate_vector` that also returns ``|Γ|^{-1}`` when it was computed.
 
@@ -425,11 +427,12 @@ def estimate_vector_inv(
     beta = emi_solve(gamma, beta0, x, method == CODE_PTA, ainv)
     if beta < 0.0:
         return CODE_EMI_FALLBACK_EVD, False
-    return method, beta == 0.0
+    return int(method), beta == 0.0
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def estimate_vector(gamma: np.ndarray, method: int, beta0: float, lag: int, x: np.ndarray) -> int:
+def estimate_vector(gamma: np.ndarray, method: int | np.integer, beta0: float,
+                    lag: int | np.integer, x: np.ndarray) -> int:
     """Dispatch one phase-linking estimator.
 
     Parameters

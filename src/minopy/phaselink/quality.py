@@ -16,7 +16,7 @@ from ._linalg import FASTMATH, cabs
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def temporal_coherence_vector(gamma: np.ndarray, x: np.ndarray, lag: int) -> float:
+def temporal_coherence_vector(gamma: np.ndarray, x: np.ndarray, lag: int | np.integer) -> float:
     """Temporal coherence of phasors ``x`` against the coherence matrix ``gamma``.
 
     Parameters
