@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -331,16 +332,22 @@ def apply_template_values(meta: dict[str, Any], load: LoadOptions) -> dict[str, 
     return out
 
 
-def check_required(meta: dict[str, Any], source: str) -> None:
-    """Raise InputDataError listing missing required attributes and the keys that set them."""
-    missing = [a for a in REQUIRED_ATTRIBUTES if meta.get(a) in (None, "")]
+#: how to supply ISCE metadata that a stack lacks (the end of :func:`check_required`'s message).
+MISSING_HINT = ("or provide a metadata file that has them (topsStack reference/IW*.xml, or a "
+                "ROI_PAC-style referenceShelve/data.rsc / ISCE product XML for stripmapStack)")
+
+
+def check_required(meta: dict[str, Any], source: str,
+                   required: Sequence[str] = REQUIRED_ATTRIBUTES,
+                   hint: str = MISSING_HINT) -> None:
+    """Raise InputDataError listing the missing ``required`` attributes and the template keys
+    that set them; ``source`` names the metadata files, ``hint`` says how else to supply them."""
+    missing = [a for a in required if meta.get(a) in (None, "")]
     if not missing:
         return
     by_attr = {v: option_key("load", k) for k, v in TEMPLATE_OVERRIDES.items()}
-    keys = ", ".join(f"{by_attr[a]} ({a})" for a in missing)
+    keys = ", ".join(f"{by_attr[a]} ({a})" if a in by_attr else a for a in missing)
     raise InputDataError(
         f"metadata from {source} lacks {', '.join(missing)}; give them in the template with "
-        f"{keys}, "
-        "or provide a metadata file that has them (topsStack reference/IW*.xml, or a ROI_PAC-style "
-        "referenceShelve/data.rsc / ISCE product XML for stripmapStack)"
+        f"{keys}, {hint}"
     )

@@ -17,7 +17,7 @@ from typing import Any
 from minopy.config import option_key
 from minopy.errors import ConfigError, InputDataError
 from minopy.io.geometry_metadata import geometry_attributes
-from minopy.io.isce_metadata import TEMPLATE_OVERRIDES, apply_template_values
+from minopy.io.isce_metadata import apply_template_values, check_required
 from minopy.io.readers import StackInputs, input_files, open_stack
 from minopy.io.readers.defaults import complete_attributes
 from minopy.io.stack_h5 import log_progress, write_geometry, write_slc_stack
@@ -73,19 +73,6 @@ def subset_box(ctx: StepContext, stack: StackInputs) -> Box:
     return box
 
 
-def check_required(attrs: dict[str, Any], stack: StackInputs) -> None:
-    """InputDataError listing the required attributes still unknown and the keys that set them."""
-    missing = [a for a in stack.required if attrs.get(a) in (None, "")]
-    if not missing:
-        return
-    by_attr = {v: option_key("load", k) for k, v in TEMPLATE_OVERRIDES.items()}
-    keys = ", ".join(f"{by_attr[a]} ({a})" for a in missing)
-    raise InputDataError(
-        f"metadata from {stack.meta_source} lacks {', '.join(missing)}; give them in the template "
-        f"with {keys}, {stack.missing_hint}"
-    )
-
-
 def stack_attributes(ctx: StepContext, stack: StackInputs, box: Box) -> dict[str, Any]:
     """Root attributes of slcStack.h5 (MintPy names), for the subset ``box``."""
     from mintpy.utils.attribute import update_attribute4subset
@@ -100,7 +87,7 @@ def stack_attributes(ctx: StepContext, stack: StackInputs, box: Box) -> dict[str
         attrs["HEADING"] = geom_meta["HEADING"]
     attrs.update({k: v for k, v in geom_meta.items() if k != "HEADING"})
     attrs = apply_template_values(attrs, ctx.config.load)
-    check_required(attrs, stack)
+    check_required(attrs, stack.meta_source, stack.required, stack.missing_hint)
     attrs = complete_attributes(attrs, stack, ctx.log)
     template = ctx.config.template_file
     dates, bperp = stack.dates, stack.bperp

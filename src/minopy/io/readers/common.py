@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from minopy.errors import InputDataError
+from minopy.errors import ConfigError, InputDataError
 from minopy.io.autopath import _found_nothing, is_date
 from minopy.io.baselines import read_baselines
 from minopy.io.geogrid import GeoGrid
@@ -28,6 +28,38 @@ from minopy.io.geogrid import GeoGrid
 #: files a glob never takes as rasters (sidecars and metadata).
 SIDECAR_SUFFIXES = (".aux.xml", ".hdr", ".ovr", ".par", ".rsc", ".aux", ".json", ".txt", ".md5")
 _DIGITS = re.compile(r"\d{8,}")
+
+
+def slc_pattern(config: Any, project_dir: Path, layout: str, default_glob: str,
+                what: str) -> tuple[str, str]:
+    """The SLC glob of a stack and the key it came from, for the readers' options.
+
+    Parameters
+    ----------
+    config : Config
+        Reads ``config.load.slc_file`` and ``config.load.auto_path``.
+    project_dir : Path
+        The folder autoPath looks in.
+    layout : str
+        The processor, for messages (``gdal``, ``gamma``, ``opera``).
+    default_glob : str
+        The autoPath glob relative to ``project_dir``, e.g. ``rslc/*.rslc``.
+    what : str
+        What the glob is of, for the message, e.g. ``of the *.rslc files``.
+
+    Raises
+    ------
+    ConfigError
+        Neither ``minopy.load.slcFile`` nor autoPath is set.
+    """
+    slc = config.resolve_path(config.load.slc_file)
+    if slc is not None:
+        return str(slc), "minopy.load.slcFile"
+    if not config.load.auto_path:
+        folder = default_glob.split("/")[0]
+        raise ConfigError(f"no SLC files to load: set minopy.load.slcFile to a glob {what}, "
+                          f"or minopy.load.autoPath = yes with {project_dir}/{folder}/")
+    return str(project_dir / default_glob), f"autoPath ({layout} layout)"
 
 
 def first_date(name: str) -> str | None:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from minopy.config import option_key
-from minopy.errors import ConfigError, InputDataError
+from minopy.errors import InputDataError
 from minopy.io.autopath import GEOMETRY_SOURCES
 from minopy.io.gamma_par import (
     COMPLEX_FORMATS,
@@ -50,7 +50,7 @@ from minopy.io.gamma_par import (
 )
 from minopy.io.gdal_raster import open_band
 from minopy.io.readers.base import StackInputs
-from minopy.io.readers.common import dated_files, expand_files, read_baseline_list
+from minopy.io.readers.common import dated_files, expand_files, read_baseline_list, slc_pattern
 
 #: autoPath geometry file endings under ``geometry/``.
 AUTO_GEOMETRY = {"height": ".hgt", "latitude": ".lat", "longitude": ".lon",
@@ -74,14 +74,7 @@ class GammaOptions:
     @classmethod
     def from_config(cls, config: Any, project_dir: Path) -> GammaOptions:
         auto = bool(config.load.auto_path)
-        slc = config.resolve_path(config.load.slc_file)
-        key = "minopy.load.slcFile"
-        if slc is None:
-            if not auto:
-                raise ConfigError("no SLC files to load: set minopy.load.slcFile to a glob of the "
-                                  "*.rslc files, or minopy.load.autoPath = yes with "
-                                  f"{project_dir}/rslc/")
-            slc, key = str(project_dir / "rslc" / "*.rslc"), "autoPath (gamma layout)"
+        slc, key = slc_pattern(config, project_dir, "gamma", "rslc/*.rslc", "of the *.rslc files")
         geometry: dict[str, str] = {}
         for name, (gkey, _b, _n) in GEOMETRY_SOURCES.items():
             value = config.resolve_path(getattr(config.load, gkey))

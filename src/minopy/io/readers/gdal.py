@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from minopy.config import option_key
-from minopy.errors import ConfigError, InputDataError
+from minopy.errors import InputDataError
 from minopy.io.autopath import GEOMETRY_SOURCES
 from minopy.io.gdal_raster import GdalBand, grid_of, open_band, radar_metadata
 from minopy.io.geogrid import GeoGrid, LatLonBand
@@ -43,6 +43,7 @@ from minopy.io.readers.common import (
     dated_files,
     expand_files,
     gdal_name,
+    slc_pattern,
     stack_baselines,
 )
 
@@ -71,14 +72,8 @@ class GdalOptions:
     @classmethod
     def from_config(cls, config: Any, project_dir: Path) -> GdalOptions:
         auto = bool(config.load.auto_path)
-        slc = config.resolve_path(config.load.slc_file)
-        key = "minopy.load.slcFile"
-        if slc is None:
-            if not auto:
-                raise ConfigError(
-                    "no SLC files to load: set minopy.load.slcFile to a glob (or list file) of the "
-                    f"complex rasters, or minopy.load.autoPath = yes with {project_dir}/slc/")
-            slc, key = str(project_dir / "slc" / "*"), "autoPath (gdal layout)"
+        slc, key = slc_pattern(config, project_dir, "gdal", "slc/*",
+                               "(or list file) of the complex rasters")
         geometry: dict[str, str] = {}
         for name, (gkey, _base, _band) in GEOMETRY_SOURCES.items():
             value = config.resolve_path(getattr(config.load, gkey))

@@ -18,13 +18,10 @@ from minopy.errors import InputDataError
 from minopy.io.autopath import StackFiles, find_stack_files
 from minopy.io.baselines import read_baselines
 from minopy.io.isce import RasterInfo, open_raster, read_info
-from minopy.io.isce_metadata import REQUIRED_ATTRIBUTES, TEMPLATE_OVERRIDES
+from minopy.io.isce_metadata import MISSING_HINT, REQUIRED_ATTRIBUTES, TEMPLATE_OVERRIDES
 from minopy.io.readers.base import StackInputs
 from minopy.io.stripmap_metadata import STRIPMAP_BASE, is_shelve, read_stripmap_metadata
 from minopy.io.tops_metadata import read_tops_metadata
-
-MISSING_HINT = ("or provide a metadata file that has them (topsStack reference/IW*.xml, or a "
-                "ROI_PAC-style referenceShelve/data.rsc / ISCE product XML for stripmapStack)")
 
 
 def _raster_info(path: Path) -> RasterInfo:

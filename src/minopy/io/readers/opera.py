@@ -39,11 +39,17 @@ from typing import Any
 import h5py
 import numpy as np
 
-from minopy.errors import ConfigError, InputDataError
+from minopy.errors import InputDataError
 from minopy.io.gdal_raster import open_band
 from minopy.io.geogrid import GeoGrid, LatLonBand
 from minopy.io.readers.base import StackInputs
-from minopy.io.readers.common import check_same_grid, expand_files, first_date, read_baseline_list
+from minopy.io.readers.common import (
+    check_same_grid,
+    expand_files,
+    first_date,
+    read_baseline_list,
+    slc_pattern,
+)
 
 POLARIZATIONS = ("VV", "HH", "VH", "HV")
 WAVELENGTH_PATH = "/metadata/processing_information/input_burst_metadata/wavelength"
@@ -68,14 +74,8 @@ class OperaOptions:
     @classmethod
     def from_config(cls, config: Any, project_dir: Path) -> OperaOptions:
         auto = bool(config.load.auto_path)
-        slc = config.resolve_path(config.load.slc_file)
-        key = "minopy.load.slcFile"
-        if slc is None:
-            if not auto:
-                raise ConfigError("no SLC files to load: set minopy.load.slcFile to a glob of the "
-                                  "OPERA CSLC-S1 .h5 files, or minopy.load.autoPath = yes with "
-                                  f"{project_dir}/cslc/")
-            slc, key = str(project_dir / "cslc" / "*.h5"), "autoPath (opera layout)"
+        slc, key = slc_pattern(config, project_dir, "opera", "cslc/*.h5",
+                               "of the OPERA CSLC-S1 .h5 files")
         static = config.resolve_path(config.load.meta_file)
         if static is None and auto and glob.glob(str(project_dir / "static" / "*.h5")):
             static = str(project_dir / "static" / "*.h5")
