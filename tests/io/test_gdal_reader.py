@@ -10,6 +10,7 @@ import builders
 import h5py
 import numpy as np
 import pytest
+import rasterio
 
 from minopy.errors import ConfigError, InputDataError
 from minopy.io.readers.common import first_date
@@ -17,8 +18,6 @@ from minopy.io.stack_h5 import SlcStack
 from minopy.simulate import write_stack
 from minopy.simulate.gdal_layout import write_geotiff
 from minopy.steps import load_data
-
-rasterio = pytest.importorskip("rasterio")
 
 EPSG = 32615
 TRANSFORM = (270650.0, 5.0, 0.0, 3293805.0, 0.0, -15.0)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import rasterio
 
 from minopy.errors import InputDataError
 from minopy.io.isce import (
@@ -17,8 +18,6 @@ from minopy.io.isce import (
     read_raster,
     write_raster,
 )
-
-rasterio = pytest.importorskip("rasterio")
 
 
 def _random(dtype: str, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:

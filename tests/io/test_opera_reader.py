@@ -11,13 +11,12 @@ import builders
 import h5py
 import numpy as np
 import pytest
+import rasterio
 
 from minopy.errors import InputDataError
 from minopy.io.stack_h5 import SlcStack
 from minopy.simulate import write_stack
 from minopy.steps import load_data
-
-rasterio = pytest.importorskip("rasterio")
 
 #: the official CSLC-S1 file name pattern (OPERA product specification).
 CSLC_NAME = re.compile(r"OPERA_L2_CSLC-S1_T\d{3}-\d{6}-IW[1-3]_\d{8}T\d{6}Z_\d{8}T\d{6}Z_"

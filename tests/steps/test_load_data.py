@@ -226,7 +226,7 @@ def _mintpy_views(ctx, out_dir: Path) -> None:
 
 
 def test_loads_simulator_output(tmp_path):
-    simulate = pytest.importorskip("minopy.simulate")
+    from minopy import simulate
     for layout in ("tops", "stripmap"):
         project = simulate.write_stack(tmp_path / layout, preset="tiny", layout=layout, seed=0)
         ctx = builders.make_context(project)

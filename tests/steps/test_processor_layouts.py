@@ -15,8 +15,6 @@ from minopy.runner import run_steps
 from minopy.simulate import demo_template_text, write_stack
 from minopy.workflow import STEP_NAMES
 
-pytest.importorskip("rasterio")
-
 
 def _phase_series(project: Path) -> dict[str, np.ndarray]:
     ctx = builders.make_context(project, {"minopy.inversion.patchSize": "32",
