@@ -294,6 +294,20 @@ def warm_up_kernels(options: Any, num_dates: int, log: logging.Logger | None = N
     return seconds
 
 
+def _log_calibration(ctx: StepContext, o: Any) -> None:
+    """Say how SHPs, PS and small samples are decided (README: "Phase linking: what the
+    defaults do, and why")."""
+    ctx.log.info(
+        "SHP selection: %s test at significance %g, its critical value computed for the "
+        "correlated dates of each window (N_eff = N / dependence, from the window's coherence), "
+        "power differences below %.0f %% accepted (shpMargin), covariance-consistency pruning %s; "
+        "PS rule %s%s; pixels with fewer than %d SHPs are flagged few-SHP with a "
+        "neighbour-similarity quality", o.shp_test, o.shp_alpha, 100 * o.shp_margin,
+        "on" if o.shp_refine else "off", o.ps_rule,
+        f" (signal-to-clutter ratio >= {o.ps_min_scr:g})" if o.ps_rule == "scr" else "",
+        o.min_num_shp)
+
+
 def _run_tasks(ctx: StepContext, tasks: list[PatchTask], execution: parallel.Execution,
                options: Any, num_dates: int) -> dict[int, np.ndarray]:
     """Run the tasks as ``execution`` says (:func:`minopy.parallel.run_tasks`), with a progress
@@ -349,6 +363,7 @@ def run(ctx: StepContext, execution: str = "auto") -> None:
                  "%d reused); %s", plan.stack.length, plan.stack.width, plan.stack.num_dates,
                  plan.options.method, len(plan.boxes), len(tasks), len(plan.boxes) - len(tasks),
                  how.describe())
+    _log_calibration(ctx, plan.options)
     done_file = patches_dir / DONE_NAME
     if tasks:
         done_file.unlink(missing_ok=True)
