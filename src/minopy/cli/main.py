@@ -2,7 +2,8 @@
 
 - ``minopy demo``: simulate a small Sentinel-1-like stack, run all nine steps on it and check the
   velocity against the simulation's ``truth.h5`` (PASS or FAIL; exit status 1 on FAIL);
-- ``minopy simulate``: write a simulated ISCE stack (with its ground truth);
+- ``minopy simulate``: write a simulated stack (ISCE, GDAL, geocoded, GAMMA or OPERA layout) with
+  its ground truth;
 - ``minopy weather``: list (and download) the weather files a stack needs;
 - ``minopy steps``: list the workflow steps.
 """
@@ -224,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_verbosity_arguments(demo)
     demo.set_defaults(func=_cmd_demo)
 
-    simulate = sub.add_parser("simulate", help="write a simulated ISCE stack with ground truth")
+    simulate = sub.add_parser("simulate", help="write a simulated stack with ground truth "
+                              "(--layout tops|stripmap|gdal|geo|gamma|opera)")
     simulate.add_argument("--out", type=Path, required=True, help="output folder")
     simulate.add_argument("--preset", default="demo", metavar="PRESET",
                           help=f"simulation preset: {preset_list()} (default: demo)")
