@@ -17,6 +17,7 @@ the check that every required attribute is known.
 from __future__ import annotations
 
 import math
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -125,7 +126,7 @@ def find_property(root: ET.Element | None, *names: str) -> str | None:
     return None
 
 
-def parse_time(text: str, source: str) -> datetime:
+def parse_time(text: str, source: str | os.PathLike[str]) -> datetime:
     """Parse an ISCE time: ``YYYY-MM-DD HH:MM:SS[.ffffff]``, or with ``T`` (stripmap frames).
 
     ISCE2 writes ``str(datetime)``, which has no fraction at whole seconds (orbit state vectors).

@@ -32,7 +32,6 @@ from __future__ import annotations
 import glob
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ import numpy as np
 from minopy.errors import InputDataError
 from minopy.io.gdal_raster import open_band
 from minopy.io.geogrid import GeoGrid, LatLonBand
+from minopy.io.isce_metadata import parse_time
 from minopy.io.readers.base import StackInputs
 from minopy.io.readers.common import (
     check_same_grid,
@@ -97,17 +97,6 @@ def _text(f: h5py.File, path: str, name: Path) -> str:
         raise InputDataError(f"{name} lacks {path}; expected an OPERA CSLC-S1 product")
     value = f[path][()]
     return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def parse_time(text: str, source: Any) -> datetime:
-    """OPERA times: ``YYYY-MM-DD HH:MM:SS.ffffff`` (or with ``T`` and ``Z``)."""
-    cleaned = text.strip().replace("T", " ").rstrip("Z")
-    for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(cleaned, fmt)
-        except ValueError:
-            continue
-    raise InputDataError(f"{source}: time {text!r} is not 'YYYY-MM-DD HH:MM:SS.ffffff'")
 
 
 def grid_of(f: h5py.File, name: Path) -> GeoGrid:
