@@ -142,7 +142,7 @@ def unreadable_folder(pattern: str | os.PathLike) -> Path | None:
     return None
 
 
-def _found_nothing(key: str, pattern: str, thing: str) -> InputDataError:
+def found_nothing(key: str, pattern: str, thing: str) -> InputDataError:
     """The error for a pattern of ``key`` that matched no ``thing`` (naming an unreadable folder
     on its way when that is the cause)."""
     folder = unreadable_folder(pattern)
@@ -168,7 +168,7 @@ def _detect_layout(project_dir: Path, meta_pattern: str | None) -> str:
 def _slc_files(pattern: str, key: str, folder_only: bool) -> dict[str, Path]:
     files = _glob(pattern)
     if not files:
-        raise _found_nothing(key, pattern, "SLC file")
+        raise found_nothing(key, pattern, "SLC file")
     bad = [str(f) for f in files if date_of_slc(f, folder_only) is None]
     if bad:
         raise InputDataError(
@@ -195,7 +195,9 @@ def _slc_files(pattern: str, key: str, folder_only: bool) -> dict[str, Path]:
     return dict(sorted(out.items()))
 
 
-def _filter_dates(slcs: dict[str, Path], start: str | None, end: str | None) -> dict[str, Path]:
+def filter_dates(slcs: dict[str, Path], start: str | None, end: str | None) -> dict[str, Path]:
+    """The SLCs dated within ``start``..``end`` (YYYYMMDD, inclusive; None = open); an
+    InputDataError naming the stack's date range when none is."""
     kept = {d: f for d, f in slcs.items() if (start is None or d >= start)
             and (end is None or d <= end)}
     if not kept:
@@ -265,7 +267,7 @@ def find_stack_files(load: LoadOptions, project_dir: str | Path,
             "metadata); restore the reference/ folder of the topsStack run, or set "
             "minopy.load.metaFile to its IW*.xml files")
     slcs = _slc_files(slc_pattern, slc_key, folder_only=slc_key != slc_option)
-    slcs = _filter_dates(slcs, load.start_date, load.end_date)
+    slcs = filter_dates(slcs, load.start_date, load.end_date)
 
     meta_key = option_key("load", "meta_file")
     if meta_pattern is None:
@@ -274,7 +276,7 @@ def find_stack_files(load: LoadOptions, project_dir: str | Path,
                         else _stripmap_meta(project_dir))
     meta_files = sorted(Path(p) for p in glob.glob(meta_pattern) if Path(p).is_file())
     if not meta_files:
-        raise _found_nothing(meta_key, meta_pattern, "metadata file")
+        raise found_nothing(meta_key, meta_pattern, "metadata file")
     if layout == "stripmap":
         meta_files = meta_files[:1]
 
@@ -298,7 +300,7 @@ def find_stack_files(load: LoadOptions, project_dir: str | Path,
         hits = _glob(pattern)
         if not hits:
             if name in REQUIRED_GEOMETRY or value is not None:
-                raise _found_nothing(where, pattern, f"{name} file ({key})")
+                raise found_nothing(where, pattern, f"{name} file ({key})")
             continue
         geometry[name] = RasterSource(hits[0], band)
     return StackFiles(layout, slcs, meta_files, baseline_dir, geometry)

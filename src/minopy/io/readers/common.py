@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from minopy.errors import ConfigError, InputDataError
-from minopy.io.autopath import _found_nothing, is_date
+from minopy.io.autopath import filter_dates, found_nothing, is_date
 from minopy.io.baselines import read_baselines
 from minopy.io.geogrid import GeoGrid
 
@@ -142,7 +142,7 @@ def expand_files(pattern: str, key: str, thing: str = "SLC file") -> list[Path]:
     names = {str(f) for f in files}
     files = [f for f in files if str(f) + ".vrt" not in names]
     if not files:
-        raise _found_nothing(key, pattern, thing)
+        raise found_nothing(key, pattern, thing)
     return files
 
 
@@ -166,16 +166,7 @@ def dated_files(files: Sequence[Path], key: str, start: str | None = None,
             raise InputDataError(f"{key}: date {date} is in two files, {out[date]} and {f}; "
                                  "keep one SLC per date")
         out[date] = f
-    out = dict(sorted(out.items()))
-    kept = {d: f for d, f in out.items() if (start is None or d >= start)
-            and (end is None or d <= end)}
-    if not kept:
-        found = list(out)
-        raise InputDataError(
-            f"no SLC dates between minopy.load.startDate = {start or 'none'} and "
-            f"minopy.load.endDate = {end or 'none'}; the stack has {len(found)} dates from "
-            f"{found[0]} to {found[-1]}")
-    return kept
+    return filter_dates(dict(sorted(out.items())), start, end)
 
 
 def check_same_grid(name: str, shape: tuple[int, int], grid: GeoGrid | None,
