@@ -42,12 +42,12 @@ import numpy as np
 from minopy import parallel
 from minopy.config import option_key
 from minopy.errors import ConfigError, InputDataError, StepError
+from minopy.io import ministack_store
 from minopy.io.atomic import write_text_atomic
 from minopy.parallel_env import numba_threads, set_numba_threads
+from minopy.phaselink.sequential import ministack_bounds
 from minopy.phaselink_options import FIELDS, phase_link_options, template_key
 from minopy.step_context import StepContext
-from minopy.io import ministack_store
-from minopy.phaselink.sequential import ministack_bounds
 from minopy.steps import streaming
 from minopy.steps.outputs import NpzOutput, Output, TextOutput
 from minopy.steps.patches import (
