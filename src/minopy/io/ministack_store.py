@@ -7,7 +7,8 @@ One folder per mini-stack ``k`` holds
 - ``compressed.h5``: the compressed image ``C_k`` of the whole image, dataset ``compressed``
   ``(length, width)`` complex64, the input of every later mini-stack;
 - ``tempCoh_average`` (ISCE float32 raster): the mean temporal coherence of mini-stacks
-  ``0..k``, the unwrapping coherence of the pairs whose later date is in mini-stack ``k``;
+  ``0..k``, and ``maskPS`` (ISCE uint8 raster): PS in every mini-stack ``0..k``; the unwrapping
+  inputs of the pairs whose later date is in mini-stack ``k``;
 - ``state.json``, written last: the provenance (options, dates and their content digests, the
   previous mini-stack's state hash), the fingerprint and the SHA-256 of every file above. A
   folder whose state does not verify is never used.
@@ -31,6 +32,7 @@ from minopy.io.atomic import atomic_path, write_text_atomic
 FOLDER = "ministacks"
 COMPRESSED_NAME = "compressed.h5"
 COHERENCE_NAME = "tempCoh_average"
+PS_NAME = "maskPS"
 STATE_NAME = "state.json"
 #: bump when the files' layout or meaning changes.
 FORMAT = 1

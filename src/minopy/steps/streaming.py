@@ -222,6 +222,35 @@ def state_hashes(root: Path, count: int) -> list[str | None]:
 
 
 @dataclass(frozen=True)
+class StoredMiniStack:
+    """A linked mini-stack as the later steps see it: its dates ``start .. stop - 1`` of the
+    phase series and its folder (``tempCoh_average``, ``maskPS``)."""
+
+    index: int
+    start: int
+    stop: int
+    folder: Path
+
+
+def stored_ministacks(root: Path, dates: list[str]) -> list[StoredMiniStack] | None:
+    """The linked mini-stacks whose dates, in order, are exactly ``dates``; None when the
+    folder does not hold such a complete set (stack mode, or not linked yet)."""
+    out: list[StoredMiniStack] = []
+    pos = 0
+    k = 0
+    while pos < len(dates):
+        folder = store.ministack_dir(root, k)
+        state, _ = store.read_state(folder)
+        ms_dates = list((state or {}).get("provenance", {}).get("dates") or [])
+        if not ms_dates or dates[pos:pos + len(ms_dates)] != ms_dates:
+            return None
+        out.append(StoredMiniStack(k, pos, pos + len(ms_dates), folder))
+        pos += len(ms_dates)
+        k += 1
+    return out or None
+
+
+@dataclass(frozen=True)
 class MiniStackTask:
     """Everything a worker needs to link one patch of one mini-stack (paths, not arrays)."""
 
@@ -301,13 +330,16 @@ def finish_ministack(root: Path, k: int, boxes: list[PatchBox], shape: tuple[int
     f = store.create_compressed(path, shape, chunk)
     try:
         with create_raster(folder / store.COHERENCE_NAME, shape[1], shape[0], 1, np.float32,
-                           "BIL", "cor") as coh:
+                           "BIL", "cor") as coh, \
+                create_raster(folder / store.PS_NAME, shape[1], shape[0], 1, np.uint8, "BIL",
+                              "msk") as ps:
             for box in boxes:
                 part = store.read_patch(store.patch_file(root, k, box.index),
-                                        ("compressed", "coherence_sum"))
-                f["compressed"][box.row0:box.row1, box.col0:box.col1] = part["compressed"]
-                coh[0, box.row0:box.row1, box.col0:box.col1] = (
-                    part["coherence_sum"] / (k + 1)).astype(np.float32)
+                                        ("compressed", "coherence_sum", "ps_always"))
+                rows, cols = slice(box.row0, box.row1), slice(box.col0, box.col1)
+                f["compressed"][rows, cols] = part["compressed"]
+                coh[0, rows, cols] = (part["coherence_sum"] / (k + 1)).astype(np.float32)
+                ps[0, rows, cols] = part["ps_always"]
     except BaseException:
         name = f.filename
         f.close()
@@ -315,7 +347,7 @@ def finish_ministack(root: Path, k: int, boxes: list[PatchBox], shape: tuple[int
         raise
     store.finish_compressed(f, path)
     files = [store.patch_file(root, k, b.index).name for b in boxes]
-    files += [store.COMPRESSED_NAME, store.COHERENCE_NAME]
+    files += [store.COMPRESSED_NAME, store.COHERENCE_NAME, store.PS_NAME]
     return store.write_state(folder, prov, fp, files)
 
 
