@@ -4,7 +4,7 @@ Run by hand (not a test)::
 
     python bench/houston_phase_linking.py                   # default options, whole crop
     python bench/houston_phase_linking.py --ps-rule minopy  # MiNoPy's PS rule
-    python bench/houston_phase_linking.py --old             # KS without calibration (see below)
+    python bench/houston_phase_linking.py --streaming       # sequentialMode = streaming
 
 The stack is the 93-date pseudo-SLC of ``../shared/data/houston_s1/README.md`` (multilooked
 amplitudes and single-reference multilooked interferograms; ``tests/builders.py`` reads it). It is
@@ -22,6 +22,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.stats import pearsonr, spearmanr
@@ -31,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import builders  # noqa: E402
 
 from minopy.phaselink import ESTIMATOR_CODES, process_patch  # noqa: E402
+from minopy.phaselink.sequential import ministack_bounds  # noqa: E402
+from minopy.phaselink.streaming import RunningStats, link_ministack  # noqa: E402
 from minopy.phaselink_options import default_phase_link_options  # noqa: E402
 
 PS = next(k for k, v in ESTIMATOR_CODES.items() if v.startswith("PS"))
@@ -40,12 +43,30 @@ def crop_map(rel: str) -> np.ndarray:
     return np.fromfile(builders.HOUSTON_CROP / rel, dtype="<f4").reshape(256, 256)
 
 
+def streaming(slc: np.ndarray, opt: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The streaming definition on the whole crop: the last mini-stack's products, the mean
+    mini-stack coherence and PS-in-every-mini-stack."""
+    base = replace(opt, method=opt.method.removeprefix("sequential_"))
+    bounds = ministack_bounds(slc.shape[0], opt.ministack_size)
+    comp = np.empty((0, *slc.shape[1:]), dtype=np.complex64)
+    stats = RunningStats.empty(slc.shape[1:])
+    for k in range(len(bounds) - 1):
+        part = slc[bounds[k]:bounds[k + 1]]
+        linked = link_ministack(part, comp, (0, 256, 0, 256), base)
+        stats = stats.add(linked.result.temporal_coherence[0], part, linked.result.ps_mask)
+        comp = np.concatenate([comp, linked.compressed[None]])
+    return linked.result, stats.average_coherence(), stats.ps_always
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--test", default=None)
     ap.add_argument("--ps-rule", default=None)
     ap.add_argument("--no-refine", action="store_true")
     ap.add_argument("--method", default=None)
+    ap.add_argument("--streaming", action="store_true",
+                    help="link by streaming mini-stacks (sequentialMode = streaming); tcoh is "
+                         "the mean of the mini-stack coherences, PS = PS in every mini-stack")
     args = ap.parse_args(argv)
     dates = builders.houston_dates()
     slc = np.stack([builders.houston_pseudo_slc(d) for d in dates])
@@ -60,10 +81,12 @@ def main(argv: list[str] | None = None) -> None:
         opt = replace(opt, method=args.method)
     print(opt)
     t0 = time.perf_counter()
-    res = process_patch(slc, (0, 256, 0, 256), opt)
+    if args.streaming:
+        res, tcoh, ps = streaming(slc, opt)
+    else:
+        res = process_patch(slc, (0, 256, 0, 256), opt)
+        tcoh, ps = res.temporal_coherence[1], res.ps_mask
     dt = time.perf_counter() - t0
-    tcoh = res.temporal_coherence[1]
-    ps = res.ps_mask
     avg = crop_map("correlation/avg_correlation")
     sim = crop_map("ps_data/max_sim")
     codes, counts = np.unique(res.estimator, return_counts=True)

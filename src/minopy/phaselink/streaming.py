@@ -22,8 +22,11 @@ This module is pure numeric: the caller reads the blocks and keeps the files.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from .patch import PatchResult, process_patch
 
 
 def pseudo_stack(compressed: np.ndarray, slc: np.ndarray) -> np.ndarray:
@@ -132,3 +135,50 @@ class RunningStats:
             out = np.minimum(np.sqrt(var) / mean, cap)
         out[~np.isfinite(self.amplitude_sum)] = np.nan
         return out.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class MiniStackResult:
+    """One mini-stack linked on its pseudo-stack (``h x w`` output pixels, ``n_k`` dates).
+
+    Attributes
+    ----------
+    result : PatchResult
+        The products of the pseudo-stack (rows ``0..k-1`` are the compressed images).
+    phase, amplitude, crlb_std : ndarray, shape (n_k, h, w), float32
+        The rows of the mini-stack's own dates (date-0 frame).
+    compressed : ndarray, shape (h, w), complex64
+        The mini-stack's compressed image at the output pixels.
+    """
+
+    result: PatchResult
+    phase: np.ndarray
+    amplitude: np.ndarray
+    crlb_std: np.ndarray
+    compressed: np.ndarray
+
+
+def link_ministack(slc: np.ndarray, compressed: np.ndarray, core: tuple[int, int, int, int],
+                   options: Any, mask: np.ndarray | None = None) -> MiniStackResult:
+    """Link one mini-stack of a block with the compressed images of the earlier ones.
+
+    Parameters
+    ----------
+    slc : ndarray, shape (n_k, H, W), complex64
+        The mini-stack's dates over the block (with margins; no-data as NaN).
+    compressed : ndarray, shape (k, H, W), complex64
+        ``C_0 .. C_{k-1}`` over the same block.
+    core : tuple of int
+        ``(row0, row1, col0, col1)`` of the output pixels in the block (full resolution).
+    options : PhaseLinkOptions
+        With the base estimator (EVD, EMI or PTA).
+    mask : ndarray, shape (H, W), bool, optional
+        As :func:`~minopy.phaselink.patch.process_patch`.
+    """
+    k = compressed.shape[0]
+    res = process_patch(pseudo_stack(compressed, slc), core, options, mask=mask)
+    r0, r1, c0, c1 = core
+    phase = np.ascontiguousarray(res.phase[k:])
+    return MiniStackResult(res, phase, np.ascontiguousarray(res.amplitude[k:]),
+                           np.ascontiguousarray(res.crlb_std[k:]),
+                           compress(slc[:, r0:r1, c0:c1], phase))

@@ -46,7 +46,7 @@ from minopy.io.isce import create_raster
 from minopy.io.signature import digest
 from minopy.parallel_env import set_numba_threads
 from minopy.phaselink.sequential import ministack_bounds
-from minopy.phaselink.streaming import RunningStats, compress, pseudo_stack
+from minopy.phaselink.streaming import RunningStats, link_ministack
 from minopy.phaselink_options import template_key
 from minopy.step_context import StepContext
 from minopy.steps.patches import PatchBox, file_signature, read_mask_array
@@ -275,8 +275,6 @@ def compute_patch(task: MiniStackTask) -> tuple[int, np.ndarray]:
     (int, ndarray)
         The patch index and the number of valid pixels per date of the mini-stack in its core.
     """
-    from minopy.phaselink.patch import process_patch
-
     set_numba_threads(task.threads)
     box, k, root = task.box, task.k, Path(task.root)
     window = (box.read_row0, box.read_row1, box.read_col0, box.read_col1)
@@ -295,9 +293,9 @@ def compute_patch(task: MiniStackTask) -> tuple[int, np.ndarray]:
     mask = None
     if task.mask_file is not None:
         mask = read_mask_array(task.mask_file, task.image_shape, box=window)
-    res = process_patch(pseudo_stack(comp, slc), box.core_in_block, task.options, mask=mask)
+    linked = link_ministack(slc, comp, box.core_in_block, task.options, mask=mask)
+    res = linked.result
     core = slc[:, r0:r1, c0:c1]
-    phase = np.ascontiguousarray(res.phase[k:])
     if k == 0:
         stats = RunningStats.empty(core.shape[1:])
     else:
@@ -308,14 +306,14 @@ def compute_patch(task: MiniStackTask) -> tuple[int, np.ndarray]:
                              prev["ps_always"])
     stats = stats.add(res.temporal_coherence[0], core, res.ps_mask)
     arrays = {
-        "phase": phase, "amplitude": np.ascontiguousarray(res.amplitude[k:]),
-        "crlb_std": np.ascontiguousarray(res.crlb_std[k:]), "valid_per_date": valid_per_date,
+        "phase": linked.phase, "amplitude": linked.amplitude,
+        "crlb_std": linked.crlb_std, "valid_per_date": valid_per_date,
         "temporal_coherence": res.temporal_coherence, "shp_count": res.shp_count,
         "estimator": res.estimator, "top_eigenvalues": res.top_eigenvalues,
         "coherence_sum": stats.coherence_sum, "amplitude_sum": stats.amplitude_sum,
         "amplitude_sq_sum": stats.amplitude_sq_sum, "ps_always": stats.ps_always,
         "counts": np.array([stats.num_dates, stats.num_ministacks], dtype=np.int64),
-        "compressed": compress(core, phase),
+        "compressed": linked.compressed,
     }
     store.write_patch(store.patch_file(root, k, box.index), arrays, task.fingerprint)
     return box.index, valid_per_date
