@@ -232,3 +232,21 @@ def test_append_into_a_partly_filled_date_chunk(tmp_path, monkeypatch):
     np.testing.assert_array_equal(SlcStack(path).read(), slc)
     assert read_date_digests(path) == read_date_digests(full)
     assert SlcStack(path).attrs["END_DATE"] == dates[4]
+
+
+def test_runner_reruns_load_data_as_an_append_and_force_rewrites(tops_project):
+    from minopy.runner import run_steps
+
+    ctx = _ctx(tops_project, OLD_END)
+    run_steps(ctx.config.template_file, ctx.work_dir, ["load_data"], verbosity="quiet")
+    inode = os.stat(ctx.slc_stack_file).st_ino
+    ctx = _ctx(tops_project)  # endDate removed: two new dates
+    run_steps(ctx.config.template_file, ctx.work_dir, ["load_data"], verbosity="quiet")
+    log = (ctx.work_dir / "log").read_text()
+    assert "appending 2 new dates to slcStack.h5 (3 dates kept as they are)" in log
+    assert os.stat(ctx.slc_stack_file).st_ino == inode
+    assert SlcStack(ctx.slc_stack_file).dates == builders.dates_list(5)
+    run_steps(ctx.config.template_file, ctx.work_dir, ["load_data"], verbosity="quiet",
+              force=True)
+    assert "load_data: writing slcStack.h5 anew: --force" in (ctx.work_dir / "log").read_text()
+    assert os.stat(ctx.slc_stack_file).st_ino != inode
