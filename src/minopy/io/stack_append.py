@@ -4,7 +4,7 @@ When new acquisitions arrive, ``load_data`` asks :func:`plan_append` whether the
 be extended: it can when it holds exactly the first dates of the new date list, loaded from the same
 window, with the same compression, chunk shape, root attributes (but those that follow the last
 date, :data:`DATE_ATTRS`) and baselines, and every old date's source file still has the path, size
-and modification time recorded when it was loaded (``MINOPY_SOURCES``). Then
+and modification time recorded when it was loaded (dataset ``slc_source``). Then
 :func:`append_slc_stack` resizes ``slc`` along the dates, writes only the new dates and rewrites
 ``date``, ``bperp``, ``slc_digest`` and the attributes; chunks holding only old dates are never
 written.
@@ -31,15 +31,16 @@ from minopy.io.slc_digest import DIGEST_DATASET, read_date_digests, write_digest
 from minopy.io.stack_h5 import (
     BLOCK_BYTES,
     BOX_ATTR,
-    SOURCES_ATTR,
     Box,
     append_marker,
     attr_text,
     compression_options,
     copy_dates,
+    read_sources,
     slc_chunks,
     source_identities,
     write_attrs,
+    write_sources,
 )
 
 #: root attributes that follow the date list's end (not compared before appending).
@@ -128,7 +129,7 @@ def plan_append(
             comp: dict[str, Any] = {"compression": ds.compression} if ds.compression else {}
             if ds.compression == "gzip":
                 comp["compression_opts"] = ds.compression_opts
-            recorded = json.loads(ds.attrs.get(SOURCES_ATTR, "null"))
+            recorded = read_sources(f)
             old_box = json.loads(ds.attrs.get(BOX_ATTR, "null"))
             has_digests = DIGEST_DATASET in f
             stored_attrs = {k: (v.decode() if isinstance(v, bytes) else str(v))
@@ -214,7 +215,7 @@ def append_slc_stack(
             f.create_dataset(name, data=data)
         write_digests(f, list(old_digests.values()) + new_digests)
         write_attrs(f, attrs)
-        ds.attrs[SOURCES_ATTR] = json.dumps(identities)
+        write_sources(f, identities)
         ds.attrs["MODIFICATION_TIME"] = str(os.path.getmtime(path))
     marker.unlink()
     return path

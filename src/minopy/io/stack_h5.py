@@ -5,9 +5,9 @@ is renamed at the end. ``slc`` is chunked so that one phase-linking patch (plus 
 touches at most 3 x 3 chunks in space. :class:`SlcStack` reads patches back.
 
 ``slcStack.h5`` also records, per date, a content digest (dataset ``slc_digest``,
-:mod:`minopy.io.slc_digest`) and the identity of the date's source file (attribute
-``MINOPY_SOURCES`` of ``slc``); :mod:`minopy.io.stack_append` uses them to append new dates to the
-file in place instead of writing it anew.
+:mod:`minopy.io.slc_digest`) and the identity of the date's source file (dataset
+``slc_source``); :mod:`minopy.io.stack_append` uses them to append new dates to the file in place
+instead of writing it anew.
 """
 
 from __future__ import annotations
@@ -95,9 +95,9 @@ def write_slc_stack(
     """Write ``slcStack.h5`` from SLC rasters, atomically and with bounded memory.
 
     Besides ``slc``, ``date`` and ``bperp`` the file gets the per-date digests ``slc_digest``
-    (:mod:`minopy.io.slc_digest`) and, in the attribute ``MINOPY_SOURCES`` of ``slc``, the
-    identity (path, size, mtime) of each date's source file (:func:`source_identities`), which
-    let a later ``load_data`` append new dates (:mod:`minopy.io.stack_append`). A leftover
+    (:mod:`minopy.io.slc_digest`) and ``slc_source``, the identity (path, size, mtime) of each
+    date's source file (:func:`source_identities`, :func:`write_sources`), which let a later
+    ``load_data`` append new dates (:mod:`minopy.io.stack_append`). A leftover
     :func:`append_marker` is removed once the new file is in place.
 
     Parameters
@@ -142,7 +142,7 @@ def write_slc_stack(
         f.create_dataset("bperp", data=np.asarray(bperp, dtype=np.float32))
         write_digests(f, digests)
         write_attrs(f, attrs)
-        ds.attrs[SOURCES_ATTR] = json.dumps(identities)
+        write_sources(f, identities)
         ds.attrs[BOX_ATTR] = json.dumps([int(v) for v in box])
         ds.attrs["MODIFICATION_TIME"] = str(os.path.getmtime(tmp))
     append_marker(path).unlink(missing_ok=True)  # the file is whole again
@@ -208,9 +208,10 @@ def copy_dates(
     return [hasher.hexdigest(t) for t in range(n - first)]
 
 
-#: attribute of ``slc``: per date, what identifies its source (JSON, see
-#: :func:`source_identities`).
-SOURCES_ATTR = "MINOPY_SOURCES"
+#: dataset of ``slcStack.h5``, parallel to ``date``: per date the JSON text of what identifies
+#: its source file (:func:`source_identities`). A dataset, not an attribute: attributes are
+#: limited to 64 KiB, too little for the paths of some hundred dates.
+SOURCES_DATASET = "slc_source"
 #: attribute of ``slc``: the loaded window ``[x0, y0, x1, y1]`` of the sources (JSON).
 BOX_ATTR = "MINOPY_BOX"
 
@@ -219,6 +220,26 @@ def append_marker(path: str | os.PathLike) -> Path:
     """``<slcStack.h5>.appending``: exists while dates are being appended to the file in place."""
     path = Path(path)
     return path.with_name(path.name + ".appending")
+
+
+def write_sources(f: h5py.File, identities: Mapping[str, list[Any] | None]) -> None:
+    """(Re)write :data:`SOURCES_DATASET` of an open ``slcStack.h5`` (dates in file order)."""
+    if SOURCES_DATASET in f:
+        del f[SOURCES_DATASET]
+    f.create_dataset(SOURCES_DATASET, data=np.array(
+        [json.dumps(v) for v in identities.values()], dtype=h5py.string_dtype()))
+
+
+def read_sources(f: h5py.File) -> dict[str, Any] | None:
+    """``{date: [absolute path, size, mtime_ns] or None}`` of an open ``slcStack.h5``; None when
+    the file has no (or an incomplete) :data:`SOURCES_DATASET`."""
+    if SOURCES_DATASET not in f or "date" not in f:
+        return None
+    dates = [d.decode() if isinstance(d, bytes) else str(d) for d in f["date"][()]]
+    texts = [t.decode() if isinstance(t, bytes) else str(t) for t in f[SOURCES_DATASET][()]]
+    if len(texts) != len(dates):
+        return None
+    return {d: json.loads(t) for d, t in zip(dates, texts, strict=True)}
 
 
 def source_identities(dates: Sequence[str], sources: Sequence[Any]
