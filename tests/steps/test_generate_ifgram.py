@@ -177,5 +177,12 @@ def test_series_digests_do_not_depend_on_the_block_size(tmp_path, stack) -> None
     some = series_digests(ctx.phase_series_file, [stack.dates[3], stack.dates[1]], read_bytes=100)
     assert some == {d: whole[d] for d in (stack.dates[3], stack.dates[1])}
     assert len({v["phase"] for v in whole.values()}) == len(stack.dates)
+    import hashlib
+
+    import h5py
+
+    with h5py.File(ctx.phase_series_file, "r") as f:  # the documented definition
+        amp = f["amplitude"][2].astype("<f4").tobytes()
+    assert whole[stack.dates[2]]["amplitude"] == hashlib.blake2b(amp, digest_size=16).hexdigest()
     with pytest.raises(InputDataError, match="20991231"):
         series_digests(ctx.phase_series_file, ["20991231"])

@@ -3,6 +3,7 @@ per-date digests of slcStack.h5."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -176,6 +177,9 @@ def test_digests_do_not_depend_on_block_size(tmp_path):
     assert read_date_digests(small) == read_date_digests(large) == {
         d: image_digest(s) for d, s in zip(dates, slc, strict=True)}
     assert len(set(read_date_digests(small).values())) == 4
+    rows = b"".join(hashlib.blake2b(r.astype("<c8").tobytes(), digest_size=16).digest()
+                    for r in slc[1])  # the documented definition
+    assert read_date_digests(small)[dates[1]] == hashlib.blake2b(rows, digest_size=16).hexdigest()
     with h5py.File(small, "r") as f:  # no source files for bands: no append possible later
         assert set((read_sources(f) or {"x": 0}).values()) == {None}
 

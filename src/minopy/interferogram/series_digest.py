@@ -26,8 +26,9 @@ PAIR_DATASETS = ("phase", "amplitude")
 READ_BYTES = 64 * 1024**2
 
 
-def _little_endian(block: np.ndarray) -> bytes:
-    return np.ascontiguousarray(block, dtype=block.dtype.newbyteorder("<")).tobytes()
+def _little_endian(block: np.ndarray) -> memoryview:
+    """``block`` as a contiguous little-endian buffer (no copy when it already is)."""
+    return np.ascontiguousarray(block, dtype=block.dtype.newbyteorder("<")).data
 
 
 def dataset_date_digests(ds: h5py.Dataset, indices: Sequence[int],
