@@ -45,6 +45,8 @@ def dataset_date_digests(ds: h5py.Dataset, indices: Sequence[int],
         About the bytes read per block (all requested dates of a strip of rows).
     """
     order = sorted(indices)
+    if not order:
+        return []
     if len(set(order)) != len(order):
         raise ValueError(f"repeated date indices {list(indices)}")
     n, length, width = ds.shape
