@@ -190,6 +190,9 @@ def test_stack_without_digests_reads_empty(tmp_path):
         f["slc"] = np.zeros((2, 3, 3), np.complex64)
         f["date"] = np.array(["20200101", "20200113"], dtype="S8")
     assert read_date_digests(path) == {}
+    from minopy.io import stack_h5  # also importable from there (phase linking's streaming mode)
+
+    assert stack_h5.read_date_digests(path) == {}
 
 
 def test_gdal_layout_new_date_file_is_appended(tmp_path, caplog):

@@ -30,6 +30,7 @@ from minopy.io.geometry_metadata import as_band
 from minopy.io.isce import open_raster
 from minopy.io.signature import file_signature
 from minopy.io.slc_digest import StripHasher, write_digests
+from minopy.io.slc_digest import read_date_digests as read_date_digests  # re-exported
 
 Box = tuple[int, int, int, int]
 #: target size of one slc chunk (bytes).
