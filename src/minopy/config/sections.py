@@ -237,6 +237,16 @@ class InversionOptions:
     """``minopy.inversion.ministackSize``: Images per mini-stack for the sequential_* estimators;
     with fewer than twice as many dates they use one mini-stack, i.e. the full-stack estimator.
     """
+    sequential_mode: Literal["stack", "streaming"] = "stack"
+    """``minopy.inversion.sequentialMode``: How the sequential_* estimators treat the stack. stack:
+    SHPs from all dates and a datum connection over all mini-stacks (every date of a grown stack
+    is estimated again). streaming: each mini-stack is linked on its own dates plus the
+    compressed SLCs of the earlier ones (SHPs, PS and estimator on that small stack, referenced
+    to the first compressed SLC, no later datum connection), as in dolphin; the mini-stacks are
+    kept in inverted/ministacks, so a re-run on a grown stack links only the mini-stacks holding
+    new dates and the earlier dates' phases never change (updates cost one mini-stack, and only
+    the new interferogram pairs are formed and unwrapped). Needs strides 1,1.
+    """
     range_window: int = 15
     """``minopy.inversion.rangeWindow``: SHP search window in range (columns); an even size becomes
     odd.

@@ -42,10 +42,13 @@ import numpy as np
 from minopy import parallel
 from minopy.config import option_key
 from minopy.errors import ConfigError, InputDataError, StepError
+from minopy.io import ministack_store
 from minopy.io.atomic import write_text_atomic
 from minopy.parallel_env import numba_threads, set_numba_threads
+from minopy.phaselink.sequential import ministack_bounds
 from minopy.phaselink_options import FIELDS, phase_link_options, template_key
 from minopy.step_context import StepContext
+from minopy.steps import streaming
 from minopy.steps.outputs import NpzOutput, Output, TextOutput
 from minopy.steps.patches import (
     RESULT_FIELDS,
@@ -201,8 +204,13 @@ def make_plan(ctx: StepContext, log: logging.Logger | None = None) -> Plan:
     margin = (options.azimuth_window // 2, options.range_window // 2)
     boxes = patch_grid(stack.length, stack.width, int(config.inversion.patch_size),
                        margin, options.strides)
-    common = {"format": PATCH_FORMAT, "options": dataclasses.asdict(options),
-              "slc": file_signature(stack.path), "mask": file_signature(mask_file)}
+    common: dict[str, Any] = {"format": PATCH_FORMAT, "options": dataclasses.asdict(options),
+                              "slc": file_signature(stack.path), "mask": file_signature(mask_file)}
+    if streaming.is_streaming(config, options.method):
+        # results are assembled from the mini-stacks: their states are part of the fingerprint
+        count = len(ministack_bounds(stack.num_dates, options.ministack_size)) - 1
+        common["ministacks"] = streaming.state_hashes(ctx.inverted_dir / ministack_store.FOLDER,
+                                                      count)
     fps = [fingerprint({**common, "box": dataclasses.astuple(b)}) for b in boxes]
     return Plan(stack, options, mask_file, boxes, fps)
 
@@ -350,6 +358,9 @@ def run(ctx: StepContext, execution: str = "auto") -> None:
     patches_dir = ctx.patches_dir
     patches_dir.mkdir(parents=True, exist_ok=True)
     _clean_patches_dir(patches_dir, len(plan.boxes))
+    if streaming.is_streaming(ctx.config, plan.options.method):
+        _run_streaming(ctx, plan, execution)
+        return
     todo = []
     for box, fp in zip(plan.boxes, plan.fingerprints, strict=True):
         out = result_path(patches_dir, box)
@@ -366,6 +377,8 @@ def run(ctx: StepContext, execution: str = "auto") -> None:
     _log_calibration(ctx, plan.options)
     done_file = patches_dir / DONE_NAME
     if tasks:
+        if any(out.is_file() for _, _, out in todo):
+            streaming.log_full_recompute(ctx.log, plan.options.method, ctx.config)
         done_file.unlink(missing_ok=True)
     counts = _run_tasks(ctx, tasks, how, plan.options, plan.stack.num_dates)
     total = np.zeros(plan.stack.num_dates, dtype=np.int64)
@@ -381,6 +394,39 @@ def run(ctx: StepContext, execution: str = "auto") -> None:
     text = done_text(plan)
     if not done_file.is_file() or done_file.read_text() != text:
         write_text_atomic(done_file, text)
+
+
+def _run_streaming(ctx: StepContext, plan: Plan, execution: str) -> None:
+    """Link by streaming mini-stacks (:mod:`minopy.steps.streaming`), then write every patch's
+    ``result.npz`` from its mini-stack files and ``PATCHES/DONE``."""
+    patches = len(plan.boxes)
+    how = ctx.execution.plan(patches, parallel_inside=True, mode=execution)
+    ctx.log.info("phase linking %d x %d pixels, %d dates, %s (streaming mini-stacks of %d): %d "
+                 "patches; %s", plan.stack.length, plan.stack.width, plan.stack.num_dates,
+                 plan.options.method, plan.options.ministack_size, patches, how.describe())
+    _log_calibration(ctx, plan.options)
+    done_file = ctx.patches_dir / DONE_NAME
+    done_file.unlink(missing_ok=True)
+
+    def warm_up(options: Any, rows: int) -> None:
+        if how.in_process or not ctx.execution.remote:
+            warm_up_kernels(options, rows, ctx.log)
+
+    counts = streaming.run(ctx, plan, how, warm_up)
+    plan = make_plan(ctx)  # the fingerprints now hold the mini-stacks' state hashes
+    root = ctx.inverted_dir / ministack_store.FOLDER
+    total = np.zeros(plan.stack.num_dates, dtype=np.int64)
+    num_ms = len(ministack_bounds(plan.stack.num_dates, plan.options.ministack_size)) - 1
+    for box, fp in zip(plan.boxes, plan.fingerprints, strict=True):
+        out = result_path(ctx.patches_dir, box)
+        total += counts[box.index]
+        if out.is_file() and result_fingerprint(out) == fp:
+            continue
+        arrays = streaming.assemble(root, box, num_ms)
+        valid = arrays.pop("valid_per_date")
+        write_result(out, arrays, box, fp, valid)
+    _check_dates(plan, total)
+    write_text_atomic(done_file, done_text(plan))
 
 
 def inputs(ctx: StepContext) -> list[Path]:

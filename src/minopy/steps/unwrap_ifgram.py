@@ -28,23 +28,28 @@ and with 1 look SNAPHU's DEFO cost labels no pixel as belonging to a reliable co
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
 import numpy as np
 
 from minopy.errors import InputDataError
+from minopy.interferogram.form import read_dates_bperp
 from minopy.interferogram.pair_runner import pair_execution, run_pairs
-from minopy.io.isce import read_info, write_raster
+from minopy.io import ministack_store
+from minopy.io.isce import open_raster, read_info, write_raster
 from minopy.network.pairs import parse_pair_list_text
 from minopy.step_context import StepContext
+from minopy.steps import streaming
 from minopy.steps.outputs import Output, RasterOutput
 from minopy.unwrap.mask import unwrap_mask
 from minopy.unwrap.pair import CONNCOMP_NAME, UNW_NAME, UnwrapSettings, unwrap_pair_task
 from minopy.unwrap.ps_dem import PsDemModel, load_ps_dem_model
 
 #: the options the step reads (:data:`minopy.runner` fingerprints them).
-READS: tuple[str, ...] = ("interferograms", "unwrap", "inversion.strides")
+READS: tuple[str, ...] = ("interferograms", "unwrap", "inversion.strides",
+                          "inversion.phase_linking_method", "inversion.sequential_mode")
 
 
 def listed_pairs(ctx: StepContext) -> list[str]:
@@ -127,6 +132,45 @@ def ps_dem_model(ctx: StepContext) -> PsDemModel | None:
     return model
 
 
+def ministack_inputs(ctx: StepContext, settings: UnwrapSettings, ps_dem: bool,
+                     names: list[str]) -> dict[str, tuple[UnwrapSettings, PsDemModel | None]]:
+    """Streaming mode: each pair's settings and PS DEM model from the mini-stacks up to the one
+    holding its later date (its ``tempCoh_average`` and ``maskPS``), so a pair's inputs do not
+    change when later dates are added. Empty in stack mode."""
+    cfg = ctx.config
+    if not streaming.is_streaming(cfg, cfg.inversion.phase_linking_method):
+        return {}
+    dates, _ = read_dates_bperp(ctx.phase_series_file)
+    stored = streaming.stored_ministacks(ctx.inverted_dir / ministack_store.FOLDER, dates)
+    if stored is None:
+        raise InputDataError(
+            f"minopy.inversion.sequentialMode = streaming, but the mini-stacks in "
+            f"{ctx.inverted_dir / ministack_store.FOLDER} do not hold the dates of "
+            f"{ctx.phase_series_file}; run the phase_linking and concatenate_patch steps again")
+    where = {d: ms for ms in stored for d in dates[ms.start:ms.stop]}
+    per_ms: dict[int, tuple[UnwrapSettings, PsDemModel | None]] = {}
+    out = {}
+    for name in names:
+        ms = where[name.split("_")[1]]
+        if ms.index not in per_ms:
+            coh = ms.folder / ministack_store.COHERENCE_NAME
+            pair_settings = settings if cfg.unwrap.coherence == "pair" else \
+                dataclasses.replace(settings, coherence_file=str(coh))
+            model = None
+            if ps_dem:
+                model, message = load_ps_dem_model(
+                    ctx.phase_series_file, ctx.ps_mask_file, ctx.output_geometry_file,
+                    num_dates=ms.stop, ps_override=open_raster(ms.folder / ministack_store.PS_NAME)
+                    [0] != 0, coherence_override=open_raster(coh)[0])
+                ctx.log.info("mini-stack %d: %s", ms.index, message)
+            per_ms[ms.index] = (pair_settings, model)
+        out[name] = per_ms[ms.index]
+    ctx.log.info("unwrap_ifgram: streaming: each pair uses the coherence%s of the mini-stacks up "
+                 "to the one holding its later date (%d mini-stacks)",
+                 " and PS DEM model" if ps_dem else "", len(stored))
+    return out
+
+
 def run(ctx: StepContext) -> None:
     cfg = ctx.config
     names = listed_pairs(ctx)
@@ -152,14 +196,18 @@ def run(ctx: StepContext) -> None:
         coherence_file=str(coh) if coh is not None else None,
         mask_id=mask_id,
     )
-    ps_dem = ps_dem_model(ctx)
+    causal = ministack_inputs(ctx, settings, bool(cfg.unwrap.ps_dem_correction), names)
+    ps_dem = ps_dem_model(ctx) if not causal else None
     ntiles = settings.snaphu_options(*shape).ntiles
     ctx.log.info("unwrap_ifgram: %d pairs with %s (coherence %s, %g looks%s) in %s", len(names),
                  settings.method, coh or "filt_fine.cor of each pair", settings.nlooks,
                  f", {ntiles[0]}x{ntiles[1]} tiles" if settings.method == "snaphu"
                  and ntiles != (1, 1) else "", ctx.ifgram_dir)
-    jobs = [(name, (str(ctx.ifgram_dir / name), settings, mask_path,
-                    how.threads, ps_dem)) for name in names]
+    jobs = []
+    for name in names:
+        pair_settings, model = causal.get(name) or (settings, ps_dem)
+        jobs.append((name, (str(ctx.ifgram_dir / name), pair_settings, mask_path, how.threads,
+                            model)))
     done = run_pairs(ctx, unwrap_pair_task, jobs, "unwrap_ifgram", how)
     skipped = len(done) - sum(bool(d) for d in done)
     if skipped:

@@ -299,6 +299,9 @@ def load_ps_dem_model(
     ps_mask_file: str | os.PathLike,
     geometry_file: str | os.PathLike,
     min_coherence: float = MIN_COHERENCE,
+    num_dates: int | None = None,
+    ps_override: np.ndarray | None = None,
+    coherence_override: np.ndarray | None = None,
 ) -> tuple[PsDemModel | None, str]:
     """Estimate the DEM error of every PS of ``maskPS.h5`` and build the pair-task model.
 
@@ -313,6 +316,13 @@ def load_ps_dem_model(
         ``inverted/phase_series.h5``, ``maskPS.h5``, ``inputs/geometryRadar.h5``.
     min_coherence : float
         Periodogram coherence needed to keep an estimate.
+    num_dates : int, optional
+        Use only the first ``num_dates`` dates (the streaming mode's model of the pairs whose
+        later date is in a given mini-stack); default all.
+    ps_override : ndarray, shape (length, width), bool, optional
+        The PS to use instead of ``maskPS.h5``.
+    coherence_override : ndarray, shape (length, width), optional
+        Neighbour weights instead of ``temporalCoherence[0]`` (may be a memory map).
 
     Returns
     -------
@@ -322,27 +332,31 @@ def load_ps_dem_model(
         One line for the log saying what was done or why nothing was.
     """
     ps_mask_file, phase_series_file = Path(ps_mask_file), Path(phase_series_file)
-    if not ps_mask_file.exists():
+    if ps_override is None and not ps_mask_file.exists():
         return None, f"PS DEM correction skipped: no PS mask {ps_mask_file}"
     if not phase_series_file.exists():
         return None, f"PS DEM correction skipped: no phase series {phase_series_file}"
-    with h5py.File(ps_mask_file, "r") as f:
-        if "mask" not in f:
-            return None, f"PS DEM correction skipped: {ps_mask_file} has no dataset 'mask'"
-        ps = np.asarray(f["mask"][()], dtype=bool)
+    if ps_override is not None:
+        ps = np.asarray(ps_override, dtype=bool)
+    else:
+        with h5py.File(ps_mask_file, "r") as f:
+            if "mask" not in f:
+                return None, f"PS DEM correction skipped: {ps_mask_file} has no dataset 'mask'"
+            ps = np.asarray(f["mask"][()], dtype=bool)
     if not ps.any():
         return None, f"PS DEM correction: no PS in {ps_mask_file}"
     with h5py.File(phase_series_file, "r") as f:
         dset = f["phase"]
         n, length, width = dset.shape
+        n = n if num_dates is None else min(int(num_dates), n)
         if ps.shape != (length, width):
             return None, (f"PS DEM correction skipped: {ps_mask_file} is {ps.shape[0]} x "
                           f"{ps.shape[1]} but the phase series is {length} x {width}")
         if "WAVELENGTH" not in f.attrs:
             return None, f"PS DEM correction skipped: {phase_series_file} has no WAVELENGTH"
         wavelength = float(f.attrs["WAVELENGTH"])
-        dates = tuple(d.decode() if isinstance(d, bytes) else str(d) for d in f["date"][()])
-        bperp = f["bperp"][()].astype(np.float64) if "bperp" in f else np.zeros(n)
+        dates = tuple(d.decode() if isinstance(d, bytes) else str(d) for d in f["date"][()])[:n]
+        bperp = f["bperp"][:n].astype(np.float64) if "bperp" in f else np.zeros(n)
         attrs = dict(f.attrs)
         ys_all, xs_all = np.nonzero(ps)
         inc, rng = _ps_geometry(geometry_file, attrs, ys_all, xs_all)
@@ -361,8 +375,10 @@ def load_ps_dem_model(
             if sel.size == 0:
                 continue
             a0, a1 = max(0, r0 - h), min(length, r1 + h)
-            phase = dset[:, a0:a1, :]
-            if tcoh_dset is None:
+            phase = dset[:n, a0:a1, :]
+            if coherence_override is not None:
+                tcoh = coherence_override[a0:a1, :]
+            elif tcoh_dset is None:
                 tcoh = np.ones((a1 - a0, width))
             elif tcoh_dset.ndim == 3:
                 tcoh = tcoh_dset[0, a0:a1, :]
