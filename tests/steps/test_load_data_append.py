@@ -82,6 +82,8 @@ def test_later_end_date_appends_in_place(tops_project, caplog, tmp_path):
     np.testing.assert_array_equal(grown.read(), ref.read())
     np.testing.assert_array_equal(grown.bperp, ref.bperp)
     assert grown.attrs == ref.attrs
+    grown.close()
+    ref.close()
     digests = read_date_digests(stack_file)
     assert digests == read_date_digests(fresh)
     assert {d: digests[d] for d in old_digests} == old_digests
@@ -93,10 +95,21 @@ def test_later_end_date_appends_in_place(tops_project, caplog, tmp_path):
     assert digests["20200206"] == image_digest(read_raster(_slc_file(tops_project, "20200206")))
 
     caplog.clear()  # the same dates again: nothing to add, the file is kept
+    mtime = os.stat(stack_file).st_mtime_ns
     with caplog.at_level(logging.INFO, logger="minopy"):
         load_data.run(_ctx(tops_project))
-    assert any("already holds these 5 dates" in m for m in _messages(caplog))
+    assert any("already holds these 5 dates, loaded from the same files; kept as it is" in m
+               for m in _messages(caplog))
+    assert os.stat(stack_file).st_mtime_ns == mtime
+
+    renamed = builders.make_context(tops_project, name="Renamed")  # another template name
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="minopy"):
+        load_data.run(renamed)
+    assert any("updating its attribute(s) PROJECT_NAME in place" in m for m in _messages(caplog))
     assert os.stat(stack_file).st_ino == inode
+    assert SlcStack(stack_file).attrs["PROJECT_NAME"] == "Renamed"
+    assert read_date_digests(stack_file) == digests and not append_marker(stack_file).exists()
 
 
 def test_changed_old_source_writes_anew(tops_project, caplog):

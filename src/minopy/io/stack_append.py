@@ -2,8 +2,8 @@
 
 When new acquisitions arrive, ``load_data`` asks :func:`plan_append` whether the stack on disk can
 be extended: it can when it holds exactly the first dates of the new date list, loaded from the same
-window, with the same compression, chunk shape, root attributes (but those that follow the last
-date, :data:`DATE_ATTRS`) and baselines, and every old date's source file still has the path, size
+window, with the same compression, chunk shape, root attributes (but those that may change,
+:data:`UPDATABLE_ATTRS`) and baselines, and every old date's source file still has the path, size
 and modification time recorded when it was loaded (dataset ``slc_source``). Then
 :func:`append_slc_stack` resizes ``slc`` along the dates, writes only the new dates and rewrites
 ``date``, ``bperp``, ``slc_digest`` and the attributes; chunks holding only old dates are never
@@ -43,8 +43,9 @@ from minopy.io.stack_h5 import (
     write_sources,
 )
 
-#: root attributes that follow the date list's end (not compared before appending).
-DATE_ATTRS = ("END_DATE",)
+#: root attributes that may differ without the stack being written anew: ``END_DATE`` follows the
+#: date list, ``PROJECT_NAME`` the template's name. An append rewrites them.
+UPDATABLE_ATTRS = ("END_DATE", "PROJECT_NAME")
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,14 @@ class AppendPlan:
         Why the stack is written anew (for the log); empty when it can be appended to.
     exists : bool
         Whether a stack file exists at all.
+    stale_attrs : tuple of str
+        :data:`UPDATABLE_ATTRS` whose stored value differs from the new one.
     """
 
     num_old: int
     reason: str = ""
     exists: bool = True
+    stale_attrs: tuple[str, ...] = ()
 
 
 def _names(items: Sequence[str], limit: int = 5) -> str:
@@ -109,8 +113,8 @@ def plan_append(
     Returns
     -------
     AppendPlan
-        ``num_old`` dates to keep (``len(dates)`` when nothing is to be added), or 0 with the
-        reason.
+        ``num_old`` dates to keep (``len(dates)`` when nothing is to be added) with the
+        :data:`UPDATABLE_ATTRS` that differ, or 0 with the reason.
     """
     path = Path(path)
     x0, y0, x1, y1 = box
@@ -158,8 +162,9 @@ def plan_append(
         return AppendPlan(0, f"the compression changed ({comp.get('compression', 'no')} -> "
                              f"{compression})")
     new_attrs = {k: attr_text(v) for k, v in attrs.items() if v is not None}
-    changed = sorted(k for k in set(new_attrs) | set(stored_attrs)
-                     if k not in DATE_ATTRS and new_attrs.get(k) != stored_attrs.get(k))
+    differ = sorted(k for k in set(new_attrs) | set(stored_attrs)
+                    if new_attrs.get(k) != stored_attrs.get(k))
+    changed = [k for k in differ if k not in UPDATABLE_ATTRS]
     if changed:
         return AppendPlan(0, f"the stack attribute(s) {_names(changed)} changed")
     if not np.array_equal(old_bperp, np.asarray(bperp[:len(old)], dtype=np.float32)):
@@ -167,11 +172,11 @@ def plan_append(
                  if a != b]
         return AppendPlan(0, f"the baselines of date(s) {_names(moved)} changed")
     now = source_identities(old, list(sources)[:len(old)])
-    differ = [d for d in old if recorded.get(d) != now[d]]
-    if differ:
-        return AppendPlan(0, f"the SLC file of date(s) {_names(differ)} changed since it was "
+    touched = [d for d in old if recorded.get(d) != now[d]]
+    if touched:
+        return AppendPlan(0, f"the SLC file of date(s) {_names(touched)} changed since it was "
                              "loaded")
-    return AppendPlan(len(old))
+    return AppendPlan(len(old), stale_attrs=tuple(differ))
 
 
 def append_slc_stack(
@@ -188,7 +193,8 @@ def append_slc_stack(
 ) -> Path:
     """Append dates ``num_old ..`` to ``slcStack.h5`` in place; the old dates are not written.
 
-    The caller checked :func:`plan_append`. Parameters are those of
+    The caller checked :func:`plan_append`. ``num_old == len(dates)`` only rewrites the small
+    datasets and the attributes (e.g. a new ``PROJECT_NAME``). Parameters are those of
     :func:`~minopy.io.stack_h5.write_slc_stack` for the whole new date list (``slc_files`` and
     ``sources`` of every date; only the new dates are read), plus ``num_old``, the number of
     dates the file holds. The marker :func:`~minopy.io.stack_h5.append_marker` exists while the

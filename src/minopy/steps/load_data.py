@@ -159,9 +159,14 @@ def write_stack(ctx: StepContext, stack: StackInputs, attrs: dict[str, Any], box
     path, n = ctx.slc_stack_file, len(stack.dates)
     plan = stack_plan(ctx, stack, attrs, box, patch)
     progress = log_progress(ctx.log, path.name)
-    if plan.num_old == n:
+    if plan.num_old == n and not plan.stale_attrs:
         ctx.log.info("load_data: incremental: %s already holds these %d dates, loaded from the "
                      "same files; kept as it is", path.name, n)
+    elif plan.num_old == n:
+        ctx.log.info("load_data: incremental: %s already holds these %d dates; updating its "
+                     "attribute(s) %s in place", path.name, n, ", ".join(plan.stale_attrs))
+        append_slc_stack(path, stack.slc, stack.dates, stack.bperp, attrs, box, n,
+                         stack.date_sources())
     elif plan.num_old:
         ctx.log.info("load_data: incremental: appending %d new dates to %s (%d dates kept as "
                      "they are)", n - plan.num_old, path.name, plan.num_old)
