@@ -437,7 +437,7 @@ def _run_locked(
         modules = {name: load_step(name) for name in steps}
         execution = ExecutionPolicy.from_options(config.compute)
         log.info("%s", execution.describe())
-        ctx = StepContext(work_dir, config, log, execution=execution)
+        ctx = StepContext(work_dir, config, log, execution=execution, force=force)
         runner = _StepRunner(ctx, force=force)
         log.info("work directory: %s; steps: %s%s", work_dir, ", ".join(steps),
                  " (forced)" if force else "")

@@ -38,6 +38,9 @@ class StepContext:
     execution : ExecutionPolicy, optional
         Where the parallel steps run their tasks; default: the policy of the ``compute``
         options (:meth:`ExecutionPolicy.from_options`).
+    force : bool
+        The run was started with ``--force``: steps that could update their outputs in place
+        (``load_data`` appending new dates) write them anew instead.
 
     Attributes
     ----------
@@ -48,8 +51,9 @@ class StepContext:
 
     def __init__(self, work_dir: str | os.PathLike, config: Config,
                  log: logging.Logger | None = None, staging_dir: Path | None = None,
-                 execution: ExecutionPolicy | None = None) -> None:
+                 execution: ExecutionPolicy | None = None, force: bool = False) -> None:
         self.work_dir = Path(work_dir)
+        self.force = force
         self.config = config
         self.log = log if log is not None else logging.getLogger("minopy")
         self.staging_dir = staging_dir

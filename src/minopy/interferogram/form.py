@@ -20,12 +20,24 @@ Files written in the pair folder
 ``filt_fine.cor``   float32 coherence of ``fine.int`` (see :mod:`.coherence`); computed from the
                     unfiltered phase, because filtering inflates the phase-derived coherence.
 Each is written block by block to a temporary name and renamed when complete.
+
+Re-runs
+-------
+The pair's stamp ``.generate_ifgram.json`` records what its products depend on
+(:func:`pair_stamp_params`): the content digests of the two dates' ``phase`` and ``amplitude``
+(:mod:`.series_digest`), the image size, the georeferencing written into the sidecars and the
+options. A pair whose stamp matches and whose rasters are complete is skipped without writing
+anything, also when ``phase_series.h5`` was rewritten with other dates (their files keep their
+mtimes, so ``unwrap_ifgram`` skips the pair too).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
@@ -33,7 +45,8 @@ import numpy as np
 from minopy.errors import InputDataError
 from minopy.interferogram.coherence import WINDOW, phase_coherence_rows
 from minopy.interferogram.goldstein import PATCH_SIZE, goldstein_rows
-from minopy.interferogram.stamp import file_fingerprint, is_done, write_stamp
+from minopy.interferogram.series_digest import series_digests
+from minopy.interferogram.stamp import is_done, write_stamp
 from minopy.io.geogrid import georef_from_attrs
 from minopy.io.isce import create_raster, open_raster
 
@@ -87,6 +100,55 @@ def pair_outputs(pair_dir: Path, filtered: bool) -> list[Path]:
     return [pair_dir / n for n in names]
 
 
+#: version of the stamp's content (2: content digests instead of the file's size and mtime).
+STAMP_VERSION = 2
+
+
+def pair_stamp_params(
+    phase_series_file: str | os.PathLike,
+    d1: str,
+    d2: str,
+    filter_strength: float,
+    digests: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, Any]:
+    """What the products of pair ``d1_d2`` depend on, as recorded in its stamp.
+
+    Parameters
+    ----------
+    phase_series_file : path-like
+        ``inverted/phase_series.h5``.
+    d1, d2 : str
+        Dates of the pair.
+    filter_strength : float
+        Goldstein-Werner alpha.
+    digests : mapping, optional
+        ``{date: {"phase": hex, "amplitude": hex}}`` (:func:`.series_digest.series_digests`) holding
+        at least ``d1`` and ``d2``, computed by the caller from this file; default: read the two
+        dates now.
+
+    Returns
+    -------
+    dict
+        ``filterStrength``, ``coherence_window``, ``patch_size``, ``version``, ``shape``
+        ``[L, W]``, ``georef`` (geotransform and WKT, or None), ``inputs``
+        ``{d1: {phase, amplitude}, d2: ...}``.
+    """
+    ps_file = Path(phase_series_file)
+    if digests is None or d1 not in digests or d2 not in digests:
+        digests = series_digests(ps_file, [d1, d2])
+    try:
+        with h5py.File(ps_file, "r") as f:
+            shape = [int(v) for v in f["phase"].shape[1:]]
+            georef = georef_from_attrs({k: (v.decode() if isinstance(v, bytes) else v)
+                                        for k, v in f.attrs.items()})
+    except (OSError, KeyError) as err:
+        raise InputDataError(f"cannot read {ps_file}: {err}") from None
+    return {"filterStrength": float(filter_strength), "coherence_window": WINDOW,
+            "patch_size": PATCH_SIZE, "version": STAMP_VERSION, "shape": shape,
+            "georef": asdict(georef) if georef is not None else None,
+            "inputs": {d: dict(digests[d]) for d in (d1, d2)}}
+
+
 def generate_pair(
     phase_series_file: str | os.PathLike,
     d1: str,
@@ -95,6 +157,7 @@ def generate_pair(
     filter_strength: float = 0.0,
     block_rows: int | None = None,
     skip_complete: bool = True,
+    digests: Mapping[str, Mapping[str, str]] | None = None,
 ) -> bool:
     """Write ``fine.int``, optionally ``filt_fine.int``, and ``filt_fine.cor`` of pair ``d1_d2``.
 
@@ -111,7 +174,10 @@ def generate_pair(
     block_rows : int, optional
         Rows per block (a multiple of 16); default from the image width.
     skip_complete : bool
-        Return at once when the pair is complete with the same inputs and options.
+        Return without writing anything when the pair is complete and its stamp records the same
+        inputs (content of the two dates) and options (:func:`pair_stamp_params`).
+    digests : mapping, optional
+        Content digests of the dates, see :func:`pair_stamp_params`.
 
     Returns
     -------
@@ -121,8 +187,7 @@ def generate_pair(
     pair_dir = Path(pair_dir)
     ps_file = Path(phase_series_file)
     filtered = filter_strength > 0
-    params = {"filterStrength": float(filter_strength), "phase_series": file_fingerprint(ps_file),
-              "coherence_window": WINDOW, "patch_size": PATCH_SIZE, "version": 1}
+    params = pair_stamp_params(ps_file, d1, d2, filter_strength, digests)
     stamp = pair_dir / STAMP_NAME
     if skip_complete and is_done(stamp, params, pair_outputs(pair_dir, filtered)):
         return False

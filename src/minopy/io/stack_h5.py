@@ -3,11 +3,17 @@
 Both are written block by block (bounded memory, whatever the stack size) to a temporary file that
 is renamed at the end. ``slc`` is chunked so that one phase-linking patch (plus its window margins)
 touches at most 3 x 3 chunks in space. :class:`SlcStack` reads patches back.
+
+``slcStack.h5`` also records, per date, a content digest (dataset ``slc_digest``,
+:mod:`minopy.io.slc_digest`) and the identity of the date's source file (dataset
+``slc_source``); :mod:`minopy.io.stack_append` uses them to append new dates to the file in place
+instead of writing it anew.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +28,9 @@ from minopy.io.atomic import atomic_path
 from minopy.io.autopath import RasterSource
 from minopy.io.geometry_metadata import as_band
 from minopy.io.isce import open_raster
+from minopy.io.signature import file_signature
+from minopy.io.slc_digest import StripHasher, write_digests
+from minopy.io.slc_digest import read_date_digests as read_date_digests  # re-exported
 
 Box = tuple[int, int, int, int]
 #: target size of one slc chunk (bytes).
@@ -48,19 +57,22 @@ def slc_chunks(num_dates: int, length: int, width: int, patch_size: int) -> tupl
     return (ct, cy, cx)
 
 
-def _as_attr(value: Any) -> str:
+def attr_text(value: Any) -> str:
+    """How an attribute value is stored: ``repr`` of a float (no precision lost), else ``str``."""
     if isinstance(value, float):
         return repr(value)
     return str(value)
 
 
-def _write_attrs(obj: h5py.HLObject, attrs: Mapping[str, Any]) -> None:
+def write_attrs(obj: h5py.HLObject, attrs: Mapping[str, Any]) -> None:
+    """Store ``attrs`` (but None values) on ``obj`` as strings (:func:`attr_text`)."""
     for key, value in attrs.items():
         if value is not None:
-            obj.attrs[key] = _as_attr(value)
+            obj.attrs[key] = attr_text(value)
 
 
-def _compression(name: str) -> dict[str, Any]:
+def compression_options(name: str) -> dict[str, Any]:
+    """h5py filter keywords of ``minopy.load.compression`` (InputDataError for another name)."""
     if name not in COMPRESSION:
         raise InputDataError(
             f"minopy.load.compression = {name!r}: expected one of {', '.join(COMPRESSION)}"
@@ -79,8 +91,15 @@ def write_slc_stack(
     compression: str = "no",
     block_bytes: int = BLOCK_BYTES,
     progress: Callable[[int, int], None] | None = None,
+    sources: Sequence[str | os.PathLike | None] | None = None,
 ) -> Path:
     """Write ``slcStack.h5`` from SLC rasters, atomically and with bounded memory.
+
+    Besides ``slc``, ``date`` and ``bperp`` the file gets the per-date digests ``slc_digest``
+    (:mod:`minopy.io.slc_digest`) and ``slc_source``, the identity (path, size, mtime) of each
+    date's source file (:func:`source_identities`, :func:`write_sources`), which let a later
+    ``load_data`` append new dates (:mod:`minopy.io.stack_append`). A leftover
+    :func:`append_marker` is removed once the new file is in place.
 
     Parameters
     ----------
@@ -105,36 +124,142 @@ def write_slc_stack(
         Memory bound of one read/write block.
     progress : callable, optional
         Called with ``(blocks done, blocks total)``.
+    sources : sequence of path-like or None, optional
+        The file holding each date's SLC (None where no single file does); default:
+        ``slc_files`` where they are paths.
     """
     path = Path(path)
     x0, y0, x1, y1 = box
     n, length, width = len(slc_files), y1 - y0, x1 - x0
     if not len(dates) == n == len(bperp):
         raise ValueError(f"{n} SLC files but {len(dates)} dates and {len(bperp)} baselines")
-    chunks = slc_chunks(n, length, width, patch_size)
-    ct, cy, cx = chunks
-    per_col = ct * cy * 8
-    cw = max(cx, (block_bytes // per_col) // cx * cx)
-    sources = [as_band(f) for f in slc_files]
-    spans = [(t0, r0, c0) for t0 in range(0, n, ct) for r0 in range(0, length, cy)
-             for c0 in range(0, width, cw)]
+    identities = source_identities(dates, slc_files if sources is None else sources)
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         ds = f.create_dataset("slc", shape=(n, length, width), dtype=np.complex64,
-                              chunks=chunks, maxshape=(None, length, width),
-                              **_compression(compression))
-        for k, (t0, r0, c0) in enumerate(spans):
-            t1, r1, c1 = min(n, t0 + ct), min(length, r0 + cy), min(width, c0 + cw)
-            block = np.empty((t1 - t0, r1 - r0, c1 - c0), dtype=np.complex64)
-            for i in range(t0, t1):
-                block[i - t0] = sources[i][y0 + r0:y0 + r1, x0 + c0:x0 + c1]
-            ds[t0:t1, r0:r1, c0:c1] = block
-            if progress is not None:
-                progress(k + 1, len(spans))
+                              chunks=slc_chunks(n, length, width, patch_size),
+                              maxshape=(None, length, width), **compression_options(compression))
+        digests = copy_dates(ds, slc_files, 0, box, block_bytes, progress)
         f.create_dataset("date", data=np.array(list(dates), dtype="S8"))
         f.create_dataset("bperp", data=np.asarray(bperp, dtype=np.float32))
-        _write_attrs(f, attrs)
+        write_digests(f, digests)
+        write_attrs(f, attrs)
+        write_sources(f, identities)
+        ds.attrs[BOX_ATTR] = json.dumps([int(v) for v in box])
         ds.attrs["MODIFICATION_TIME"] = str(os.path.getmtime(tmp))
+    append_marker(path).unlink(missing_ok=True)  # the file is whole again
     return path
+
+
+def copy_dates(
+    ds: h5py.Dataset,
+    slc_files: Sequence[Any],
+    first: int,
+    box: Box,
+    block_bytes: int = BLOCK_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
+    """Copy the SLCs of dates ``first ..`` into ``ds`` (shape ``(N, L, W)``) block by block.
+
+    Blocks follow the chunk grid of ``ds`` in time (the first block ends at a chunk boundary, so
+    chunks holding only dates before ``first`` are never written) and cover whole chunk rows and
+    as many chunk columns as fit in ``block_bytes``.
+
+    Parameters
+    ----------
+    ds : h5py.Dataset
+        The ``slc`` dataset, already of its final shape ``(N, L, W)``.
+    slc_files : sequence of path-like or 2-D bands
+        The SLC of every date ``0 .. N-1`` (only ``first ..`` are read).
+    first : int
+        First date to copy.
+    box : (x0, y0, x1, y1)
+        Window of the sources to copy (``L = y1 - y0``, ``W = x1 - x0``).
+    block_bytes : int
+        Memory bound of one block.
+    progress : callable, optional
+        Called with ``(blocks done, blocks total)``.
+
+    Returns
+    -------
+    list of str
+        The digests (:mod:`minopy.io.slc_digest`) of dates ``first .. N-1``.
+    """
+    x0, y0, _, _ = box
+    n, length, width = ds.shape
+    if len(slc_files) != n:
+        raise ValueError(f"{len(slc_files)} SLC files for a dataset of {n} dates")
+    ct, cy, cx = ds.chunks
+    cw = max(cx, (block_bytes // (ct * cy * 8)) // cx * cx)
+    edges = sorted({first, n, *range((first // ct + 1) * ct, n, ct)})
+    spans = [(t0, t1, r0, c0) for t0, t1 in zip(edges[:-1], edges[1:], strict=True)
+             for r0 in range(0, length, cy) for c0 in range(0, width, cw)]
+    sources = {i: as_band(slc_files[i]) for i in range(first, n)}
+    hasher = StripHasher(n - first)
+    for k, (t0, t1, r0, c0) in enumerate(spans):
+        r1, c1 = min(length, r0 + cy), min(width, c0 + cw)
+        block = np.empty((t1 - t0, r1 - r0, c1 - c0), dtype=np.complex64)
+        for i in range(t0, t1):
+            block[i - t0] = sources[i][y0 + r0:y0 + r1, x0 + c0:x0 + c1]
+        ds[t0:t1, r0:r1, c0:c1] = block
+        hasher.update(t0 - first, block)
+        if c1 == width:
+            hasher.end_strip()
+        if progress is not None:
+            progress(k + 1, len(spans))
+    return [hasher.hexdigest(t) for t in range(n - first)]
+
+
+#: dataset of ``slcStack.h5``, parallel to ``date``: per date the JSON text of what identifies
+#: its source file (:func:`source_identities`). A dataset, not an attribute: attributes are
+#: limited to 64 KiB, too little for the paths of some hundred dates.
+SOURCES_DATASET = "slc_source"
+#: attribute of ``slc``: the loaded window ``[x0, y0, x1, y1]`` of the sources (JSON).
+BOX_ATTR = "MINOPY_BOX"
+
+
+def append_marker(path: str | os.PathLike) -> Path:
+    """``<slcStack.h5>.appending``: exists while dates are being appended to the file in place."""
+    path = Path(path)
+    return path.with_name(path.name + ".appending")
+
+
+def write_sources(f: h5py.File, identities: Mapping[str, list[Any] | None]) -> None:
+    """(Re)write :data:`SOURCES_DATASET` of an open ``slcStack.h5`` (dates in file order)."""
+    if SOURCES_DATASET in f:
+        del f[SOURCES_DATASET]
+    f.create_dataset(SOURCES_DATASET, data=np.array(
+        [json.dumps(v) for v in identities.values()], dtype=h5py.string_dtype()))
+
+
+def read_sources(f: h5py.File) -> dict[str, Any] | None:
+    """``{date: [absolute path, size, mtime_ns] or None}`` of an open ``slcStack.h5``; None when
+    the file has no (or an incomplete) :data:`SOURCES_DATASET`."""
+    if SOURCES_DATASET not in f or "date" not in f:
+        return None
+    dates = [d.decode() if isinstance(d, bytes) else str(d) for d in f["date"][()]]
+    texts = [t.decode() if isinstance(t, bytes) else str(t) for t in f[SOURCES_DATASET][()]]
+    if len(texts) != len(dates):
+        return None
+    return {d: json.loads(t) for d, t in zip(dates, texts, strict=True)}
+
+
+def source_identities(dates: Sequence[str], sources: Sequence[Any]
+                      ) -> dict[str, list[Any] | None]:
+    """``{date: [absolute path, size, mtime_ns]}`` of the file holding each date's SLC.
+
+    ``sources`` holds, per date, the path of that file or None where no single file holds the
+    date (a band without a path); such a date gets None (it cannot be appended to later).
+    """
+    out: dict[str, list[Any] | None] = {}
+    for date, src in zip(dates, sources, strict=True):
+        if isinstance(src, (str, os.PathLike)):
+            try:
+                out[str(date)] = file_signature(src)
+            except FileNotFoundError:
+                raise InputDataError(f"SLC file {src} of date {date} does not exist") from None
+        else:
+            out[str(date)] = None
+    return out
 
 
 def write_geometry(
@@ -184,7 +309,7 @@ def write_geometry(
         geo_attrs.update({"FILE_TYPE": "geometry", "DATA_TYPE": "float32"})
         for key in ("DATE", "REF_DATE", "START_DATE", "END_DATE"):
             geo_attrs.pop(key, None)
-        _write_attrs(f, geo_attrs)
+        write_attrs(f, geo_attrs)
     return path
 
 

@@ -7,8 +7,11 @@
 2. Each pair ``<d1>_<d2>`` (``d1`` earlier) gets, in ``inverted/interferograms_<net>/<d1>_<d2>/``,
    ``fine.int`` = ``s_d1 * conj(s_d2)`` (ISCE convention, see :mod:`minopy.interferogram.form`),
    ``filt_fine.int`` (Goldstein-Werner, only when ``filterStrength > 0``) and ``filt_fine.cor``.
-   Pairs run in parallel, each in row blocks of bounded memory; complete pairs made with the same
-   options and inputs are skipped on a re-run.
+   Pairs run in parallel, each in row blocks of bounded memory. A re-run skips, without writing
+   anything, each complete pair whose stamp records the same options and the same content of its
+   two dates (digests of their ``phase`` and ``amplitude``, computed once per run for all dates,
+   :mod:`minopy.interferogram.series_digest`): a phase series rewritten with a new date redoes
+   only the pairs of dates whose values changed, and the new pairs.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from minopy.errors import InputDataError
 from minopy.interferogram.form import generate_pair, pair_outputs, read_dates_bperp
 from minopy.interferogram.pair_runner import run_pairs
+from minopy.interferogram.series_digest import series_digests
 from minopy.io.atomic import write_text_atomic
 from minopy.network.kinds import network_pairs as configured_pairs
 from minopy.network.pairs import Pair, check_network, format_pair_list, pair_name
@@ -69,8 +73,12 @@ def run(ctx: StepContext) -> None:
     alpha = float(ctx.config.interferograms.filter_strength)
     ctx.log.info("generate_ifgram: %d pairs of network %s (%d dates), filterStrength %g -> %s",
                  len(pairs), name, len(dates), alpha, ctx.ifgram_dir)
+    digests = series_digests(ctx.phase_series_file, sorted({d for p in pairs for d in p}))
+    # generate_pair(phase_series_file, d1, d2, pair_dir, filter_strength, block_rows,
+    #               skip_complete, digests)
     jobs = [(pair_name(p), (str(ctx.phase_series_file), p[0], p[1],
-                            str(ctx.ifgram_dir / pair_name(p)), alpha)) for p in pairs]
+                            str(ctx.ifgram_dir / pair_name(p)), alpha, None, True,
+                            {d: digests[d] for d in p})) for p in pairs]
     done = run_pairs(ctx, generate_pair, jobs, "generate_ifgram")
     skipped = len(done) - sum(bool(d) for d in done)
     if skipped:

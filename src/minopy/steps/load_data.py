@@ -7,10 +7,18 @@ dates are YYYYMMDD and some fall in startDate/endDate, the SLCs are complex and 
 the geometry matches, the metadata hold what later steps need. This step then applies the
 template's metadata values, chooses the subset (``minopy.subset.lalo`` through the lookup rasters,
 or through the geotransform of a geocoded stack) and writes both files. The input tree is only read.
+
+Incremental runs: when ``slcStack.h5`` already holds the first dates of the date list, loaded from
+the same window with the same options and from source files unchanged since (path, size, mtime),
+only the new dates are appended to it in place (:mod:`minopy.io.stack_append`); a stack holding
+exactly these dates is kept as it is. Anything else (or ``--force``, or
+``minopy.load.updateMode = no``) writes it anew, with the reason logged. ``geometryRadar.h5`` is
+always written anew.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +28,8 @@ from minopy.io.geometry_metadata import geometry_attributes
 from minopy.io.isce_metadata import apply_template_values, check_required
 from minopy.io.readers import StackInputs, input_files, open_stack
 from minopy.io.readers.defaults import complete_attributes
-from minopy.io.stack_h5 import log_progress, write_geometry, write_slc_stack
+from minopy.io.stack_append import AppendPlan, append_slc_stack, plan_append
+from minopy.io.stack_h5 import append_marker, log_progress, write_geometry, write_slc_stack
 from minopy.io.subset import Box, box_from_lalo, box_from_yx, check_box_size
 from minopy.step_context import StepContext
 from minopy.steps.outputs import H5Output, Output
@@ -35,10 +44,22 @@ def inputs(ctx: StepContext) -> list[Path]:
     return input_files(ctx.config, ctx.project_dir)
 
 
+@dataclass(frozen=True)
+class SlcStackOutput(H5Output):
+    """``slcStack.h5``: an :class:`H5Output` that is also broken while an append to it was
+    interrupted (its ``.appending`` marker exists)."""
+
+    def problem(self) -> str | None:
+        marker = append_marker(self.path)
+        if self.path.is_file() and marker.exists():
+            return f"half-appended ({marker.name} exists: an append was interrupted)"
+        return super().problem()
+
+
 def outputs(ctx: StepContext) -> list[Output]:
     """``inputs/slcStack.h5`` and ``inputs/geometryRadar.h5``."""
-    return [H5Output(ctx.slc_stack_file, {"slc": ("N", "L", "W"), "date": ("N",),
-                                          "bperp": ("N",)}),
+    return [SlcStackOutput(ctx.slc_stack_file, {"slc": ("N", "L", "W"), "date": ("N",),
+                                                "bperp": ("N",)}),
             H5Output(ctx.geometry_file, {"slantRangeDistance": ("L", "W")})]
 
 
@@ -117,6 +138,48 @@ def stack_attributes(ctx: StepContext, stack: StackInputs, box: Box) -> dict[str
     return attrs
 
 
+def stack_plan(ctx: StepContext, stack: StackInputs, attrs: dict[str, Any], box: Box,
+               patch: int) -> AppendPlan:
+    """How ``slcStack.h5`` is brought up to date: dates kept (appended to), or written anew and
+    why (:func:`minopy.io.stack_append.plan_append`; ``--force`` and
+    ``minopy.load.updateMode = no`` always write anew)."""
+    path = ctx.slc_stack_file
+    if ctx.force:
+        return AppendPlan(0, "--force", exists=path.is_file())
+    if not ctx.config.load.update_mode:
+        return AppendPlan(0, f"{option_key('load', 'update_mode')} = no", exists=path.is_file())
+    return plan_append(path, stack.dates, stack.bperp, attrs, box, patch,
+                       ctx.config.load.compression, stack.date_sources())
+
+
+def write_stack(ctx: StepContext, stack: StackInputs, attrs: dict[str, Any], box: Box,
+                patch: int) -> None:
+    """Append the new dates to ``slcStack.h5`` when it allows (see the module), else write it
+    anew; log which and why."""
+    path, n = ctx.slc_stack_file, len(stack.dates)
+    plan = stack_plan(ctx, stack, attrs, box, patch)
+    progress = log_progress(ctx.log, path.name)
+    if plan.num_old == n and not plan.stale_attrs:
+        ctx.log.info("load_data: incremental: %s already holds these %d dates, loaded from the "
+                     "same files; kept as it is", path.name, n)
+    elif plan.num_old == n:
+        ctx.log.info("load_data: incremental: %s already holds these %d dates; updating its "
+                     "attribute(s) %s in place", path.name, n, ", ".join(plan.stale_attrs))
+        append_slc_stack(path, stack.slc, stack.dates, stack.bperp, attrs, box, n,
+                         stack.date_sources())
+    elif plan.num_old:
+        ctx.log.info("load_data: incremental: appending %d new dates to %s (%d dates kept as "
+                     "they are)", n - plan.num_old, path.name, plan.num_old)
+        append_slc_stack(path, stack.slc, stack.dates, stack.bperp, attrs, box, plan.num_old,
+                         stack.date_sources(), progress=progress)
+    else:
+        if plan.exists:
+            ctx.log.info("load_data: writing %s anew: %s", path.name, plan.reason)
+        write_slc_stack(path, stack.slc, stack.dates, stack.bperp, attrs, box, patch,
+                        ctx.config.load.compression, progress=progress,
+                        sources=stack.date_sources())
+
+
 def run(ctx: StepContext) -> None:
     """Load the SLC stack and geometry into ``inputs/``."""
     load = ctx.config.load
@@ -139,9 +202,7 @@ def run(ctx: StepContext) -> None:
                      stack.width)
         patch = int(ctx.config.inversion.patch_size)
         ctx.inputs_dir.mkdir(parents=True, exist_ok=True)
-        write_slc_stack(ctx.slc_stack_file, stack.slc, stack.dates, stack.bperp, attrs, box,
-                        patch, load.compression,
-                        progress=log_progress(ctx.log, "slcStack.h5"))
+        write_stack(ctx, stack, attrs, box, patch)
         write_geometry(ctx.geometry_file, stack.geometry, attrs, box, patch)
     finally:
         stack.close()

@@ -71,6 +71,11 @@ class StackInputs:
         Things the reader assumed (logged as warnings by load_data).
     closers : list of callable
         Called when load_data is done with the bands (close files).
+    slc_sources : list of Path or None
+        The file holding each date's SLC (its path, size and mtime tell ``load_data`` whether an
+        already loaded date changed, :mod:`minopy.io.stack_append`); None for a date no single
+        file holds. Empty (the default): unknown for every date, so the stack is always written
+        anew.
     """
 
     processor: str
@@ -90,6 +95,7 @@ class StackInputs:
     azimuth_is_heading_source: bool = True
     warnings: list[str] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    slc_sources: list[Path | None] = field(default_factory=list)
 
     @property
     def length(self) -> int:
@@ -98,6 +104,12 @@ class StackInputs:
     @property
     def width(self) -> int:
         return int(self.slc[0].shape[-1])
+
+    def date_sources(self) -> list[Path | None]:
+        """:attr:`slc_sources`, or None for every date when the reader gave none."""
+        if len(self.slc_sources) == len(self.dates):
+            return list(self.slc_sources)
+        return [None] * len(self.dates)
 
     def close(self) -> None:
         """Close every file the reader opened."""

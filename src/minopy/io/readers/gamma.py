@@ -283,7 +283,8 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
     files = input_files(config, project_dir)
     return StackInputs(
         processor="gamma", description="GAMMA *.rslc stack", dates=dates, slc=bands,
-        slc_names=names, geometry=geometry, meta=meta, meta_source=str(meta_path), bperp=bperp,
+        slc_names=names, slc_sources=[Path(p) for p in names], geometry=geometry, meta=meta,
+        meta_source=str(meta_path), bperp=bperp,
         files=files, required=("WAVELENGTH", "RANGE_PIXEL_SIZE", "STARTING_RANGE",
                                "EARTH_RADIUS", "HEIGHT"),
         defaults={"AZIMUTH_PIXEL_SIZE": 14.0, "CENTER_LINE_UTC": 0.0},

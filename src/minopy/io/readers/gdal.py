@@ -199,6 +199,7 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
             dates=list(slcs),
             slc=list(bands),
             slc_names=[str(p) for p in slcs.values()],
+            slc_sources=[Path(p) for p in slcs.values()],
             geometry=geometry,
             meta=meta,
             meta_source=f"the GDAL metadata of {bands[0].name}",

@@ -108,6 +108,7 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
         dates=files.dates,
         slc=[open_raster(p)[0] for p in files.slc_files.values()],
         slc_names=[str(p) for p in files.slc_files.values()],
+        slc_sources=[Path(p) for p in files.slc_files.values()],
         geometry=geometry,
         meta=meta,
         meta_source=", ".join(str(p) for p in files.meta_files),

@@ -325,7 +325,8 @@ def open_stack(config: Any, project_dir: Path, log: logging.Logger) -> StackInpu
             processor="opera",
             description=f"OPERA CSLC-S1 burst {meta['burst_id']}, {static_desc}",
             dates=dates, slc=[found[d][1] for d in dates],
-            slc_names=[str(found[d][0]) for d in dates], geometry=geometry,
+            slc_names=[str(found[d][0]) for d in dates],
+            slc_sources=[Path(found[d][0]) for d in dates], geometry=geometry,
             meta={k: v for k, v in meta.items() if k != "burst_id"} | {
                 "relative_orbit": meta["burst_id"].split("_")[0].lstrip("tT"),
                 "OPERA_BURST_ID": meta["burst_id"]},
