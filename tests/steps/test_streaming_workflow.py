@@ -36,7 +36,8 @@ def _template(project: Path, end: str | None) -> Path:
 
 
 def _pair_files(work: Path) -> dict[str, Path]:
-    return {p.parent.name: p for p in sorted(work.glob("inverted/interferograms_*/*/filt_fine.unw"))}
+    files = sorted(work.glob("inverted/interferograms_*/*/filt_fine.unw"))
+    return {p.parent.name: p for p in files}
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,8 @@ def check_against_truth(ctx, stack, min_fraction=0.99):
 
 def test_snaphu_default_matches_truth_and_mintpy_reads(tmp_path, stack) -> None:
     ctx = make_ctx(tmp_path)
-    assert unwrap_ifgram.READS == ("interferograms", "unwrap", "inversion.strides")
+    assert unwrap_ifgram.READS == ("interferograms", "unwrap", "inversion.strides",
+                                   "inversion.phase_linking_method", "inversion.sequential_mode")
     generate_ifgram.run(ctx)
     unwrap_ifgram.run(ctx)
     assert first_problem(unwrap_ifgram.outputs(ctx)) is None

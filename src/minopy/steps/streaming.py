@@ -28,7 +28,6 @@ over all dates.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import shutil
@@ -44,6 +43,7 @@ from minopy.errors import ConfigError, StepError
 from minopy.io import ministack_store as store
 from minopy.io.isce import create_raster
 from minopy.io.signature import digest
+from minopy.io.slc_digest import dataset_digests, read_date_digests
 from minopy.parallel_env import set_numba_threads
 from minopy.phaselink.sequential import ministack_bounds
 from minopy.phaselink.streaming import RunningStats, link_ministack
@@ -93,28 +93,14 @@ class MiniStack:
 
 
 def date_digests(slc_file: Path, dates: tuple[str, ...]) -> tuple[str, ...]:
-    """Content digest of every date of ``slcStack.h5``: the ones ``load_data`` recorded, else
-    the BLAKE2b of the date's data read back (stacks written before digests were kept)."""
-    try:
-        from minopy.io.stack_h5 import read_date_digests  # type: ignore[attr-defined]
-        stored = read_date_digests(slc_file)
-    except ImportError:
-        stored = {}
-    out = []
-    missing = [i for i, d in enumerate(dates) if d not in stored]
-    computed: dict[int, str] = {}
-    if missing:
-        with h5py.File(slc_file, "r") as f:
-            ds = f["slc"]
-            for i in missing:
-                h = hashlib.blake2b(digest_size=16)
-                for r0 in range(0, ds.shape[1], 256):
-                    h.update(np.ascontiguousarray(ds[i, r0:r0 + 256], dtype=np.complex64)
-                             .tobytes())
-                computed[i] = "read:" + h.hexdigest()
-    for i, d in enumerate(dates):
-        out.append(stored.get(d) or computed[i])
-    return tuple(out)
+    """Content digest of every date of ``slcStack.h5`` (:mod:`minopy.io.slc_digest`): the ones
+    ``load_data`` recorded, else recomputed from the data (stacks written before digests were
+    kept; the same definition, so a later append with recorded digests keeps the mini-stacks)."""
+    stored = read_date_digests(slc_file)
+    if all(d in stored for d in dates):
+        return tuple(stored[d] for d in dates)
+    with h5py.File(slc_file, "r") as f:
+        return tuple(dataset_digests(f["slc"]))
 
 
 def partition(dates: tuple[str, ...], digests: tuple[str, ...], size: int) -> list[MiniStack]:
