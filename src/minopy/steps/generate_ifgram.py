@@ -82,5 +82,5 @@ def run(ctx: StepContext) -> None:
     done = run_pairs(ctx, generate_pair, jobs, "generate_ifgram")
     skipped = len(done) - sum(bool(d) for d in done)
     if skipped:
-        ctx.log.info("generate_ifgram: %d of %d pairs were complete and skipped", skipped,
-                     len(done))
+        ctx.log.info("generate_ifgram: %d of %d pairs were complete and skipped; incremental: "
+                     "%d pairs added or redone", skipped, len(done), len(done) - skipped)
