@@ -199,8 +199,10 @@ def read_mask_array(mask_file: str | Path, shape: tuple[int, int],
     return data != 0
 
 
-def read_block(slc_file: str | Path, box: PatchBox) -> tuple[np.ndarray, np.ndarray]:
-    """Read a patch block (with margins) and mark its no-data pixels.
+def read_block(slc_file: str | Path, box: PatchBox, dates: slice = slice(None)
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Read a patch block (with margins) of the ``dates`` (default all) and mark its no-data
+    pixels.
 
     A pixel is no-data when any date is NaN/inf or exactly zero (a valid SLC sample is never
     exactly 0). All samples of a no-data pixel are set to NaN, which the phase-linking core treats
@@ -215,8 +217,8 @@ def read_block(slc_file: str | Path, box: PatchBox) -> tuple[np.ndarray, np.ndar
         True where a sample was finite and nonzero (before the no-data pixels were blanked).
     """
     with h5py.File(slc_file, "r") as f:
-        slc = np.asarray(f["slc"][:, box.read_row0:box.read_row1, box.read_col0:box.read_col1],
-                         dtype=np.complex64)
+        slc = np.asarray(f["slc"][dates, box.read_row0:box.read_row1,
+                                  box.read_col0:box.read_col1], dtype=np.complex64)
     good = np.isfinite(slc) & (slc != 0)
     nodata = ~good.all(axis=0)
     if nodata.any():

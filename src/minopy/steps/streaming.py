@@ -49,7 +49,7 @@ from minopy.phaselink.sequential import ministack_bounds
 from minopy.phaselink.streaming import RunningStats, link_ministack
 from minopy.phaselink_options import template_key
 from minopy.step_context import StepContext
-from minopy.steps.patches import PatchBox, file_signature, read_mask_array
+from minopy.steps.patches import PatchBox, file_signature, read_block, read_mask_array
 
 #: fields of a mini-stack patch file.
 PER_DATE = ("phase", "amplitude", "crlb_std", "valid_per_date")
@@ -264,13 +264,7 @@ def compute_patch(task: MiniStackTask) -> tuple[int, np.ndarray]:
     set_numba_threads(task.threads)
     box, k, root = task.box, task.k, Path(task.root)
     window = (box.read_row0, box.read_row1, box.read_col0, box.read_col1)
-    with h5py.File(task.slc_file, "r") as f:
-        slc = np.asarray(f["slc"][task.start:task.stop, window[0]:window[1], window[2]:window[3]],
-                         dtype=np.complex64)
-    good = np.isfinite(slc) & (slc != 0)
-    nodata = ~good.all(axis=0)
-    if nodata.any():
-        slc[:, nodata] = np.complex64(complex(np.nan, np.nan))
+    slc, good = read_block(task.slc_file, box, slice(task.start, task.stop))
     r0, r1, c0, c1 = box.core_in_block
     valid_per_date = np.count_nonzero(good[:, r0:r1, c0:c1], axis=(1, 2)).astype(np.int64)
     del good
