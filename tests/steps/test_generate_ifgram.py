@@ -135,8 +135,8 @@ def test_rewritten_series_redoes_only_changed_and_new_pairs(tmp_path, caplog) ->
     _write_series(ctx.phase_series_file, full, 6)  # same old dates, one new date
     with caplog.at_level(logging.INFO, logger="minopy"):
         generate_ifgram.run(ctx)
-    assert "generate_ifgram: 4 of 5 pairs were complete and skipped" in [
-        r.getMessage() for r in caplog.records]
+    assert any(m.startswith("generate_ifgram: 4 of 5 pairs were complete and skipped") for m in [
+        r.getMessage() for r in caplog.records])
     now = _mtimes(ctx.ifgram_dir)
     assert {k: v for k, v in now.items() if k.split("/")[0] in old_pairs} == old
     new_pair = (set(p.name for p in ctx.ifgram_dir.iterdir()) - set(old_pairs)).pop()
@@ -147,8 +147,8 @@ def test_rewritten_series_redoes_only_changed_and_new_pairs(tmp_path, caplog) ->
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="minopy"):
         generate_ifgram.run(ctx)
-    assert "generate_ifgram: 3 of 5 pairs were complete and skipped" in [
-        r.getMessage() for r in caplog.records]
+    assert any(m.startswith("generate_ifgram: 3 of 5 pairs were complete and skipped") for m in [
+        r.getMessage() for r in caplog.records])
     after = _mtimes(ctx.ifgram_dir)
     redone = {k.split("/")[0] for k in after if after[k] != now[k]}
     assert redone == {p for p in _pair_names(ctx) if d3 in p}

@@ -149,6 +149,16 @@ def pair_stamp_params(
             "inputs": {d: dict(digests[d]) for d in (d1, d2)}}
 
 
+def pair_is_current(phase_series_file: str | os.PathLike, d1: str, d2: str,
+                    pair_dir: str | os.PathLike, filter_strength: float,
+                    digests: Mapping[str, Mapping[str, str]] | None = None) -> bool:
+    """Whether the pair's rasters are complete and stamped with these inputs and options (the
+    check :func:`generate_pair` makes first; the step makes it before dispatching any task)."""
+    pair_dir = Path(pair_dir)
+    params = pair_stamp_params(phase_series_file, d1, d2, filter_strength, digests)
+    return is_done(pair_dir / STAMP_NAME, params, pair_outputs(pair_dir, filter_strength > 0))
+
+
 def generate_pair(
     phase_series_file: str | os.PathLike,
     d1: str,

@@ -19,7 +19,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from minopy.errors import InputDataError
-from minopy.interferogram.form import generate_pair, pair_outputs, read_dates_bperp
+from minopy.interferogram.form import (
+    generate_pair,
+    pair_is_current,
+    pair_outputs,
+    read_dates_bperp,
+)
 from minopy.interferogram.pair_runner import run_pairs
 from minopy.interferogram.series_digest import series_digests
 from minopy.io.atomic import write_text_atomic
@@ -76,11 +81,14 @@ def run(ctx: StepContext) -> None:
     digests = series_digests(ctx.phase_series_file, sorted({d for p in pairs for d in p}))
     # generate_pair(phase_series_file, d1, d2, pair_dir, filter_strength, block_rows,
     #               skip_complete, digests)
+    todo = [p for p in pairs if not pair_is_current(
+        ctx.phase_series_file, p[0], p[1], ctx.ifgram_dir / pair_name(p), alpha,
+        {d: digests[d] for d in p})]
     jobs = [(pair_name(p), (str(ctx.phase_series_file), p[0], p[1],
                             str(ctx.ifgram_dir / pair_name(p)), alpha, None, True,
-                            {d: digests[d] for d in p})) for p in pairs]
+                            {d: digests[d] for d in p})) for p in todo]
     done = run_pairs(ctx, generate_pair, jobs, "generate_ifgram")
-    skipped = len(done) - sum(bool(d) for d in done)
+    skipped = len(pairs) - sum(bool(d) for d in done)
     if skipped:
         ctx.log.info("generate_ifgram: %d of %d pairs were complete and skipped; incremental: "
-                     "%d pairs added or redone", skipped, len(done), len(done) - skipped)
+                     "%d pairs added or redone", skipped, len(pairs), len(pairs) - skipped)

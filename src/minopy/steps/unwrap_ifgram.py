@@ -44,7 +44,13 @@ from minopy.step_context import StepContext
 from minopy.steps import streaming
 from minopy.steps.outputs import Output, RasterOutput
 from minopy.unwrap.mask import unwrap_mask
-from minopy.unwrap.pair import CONNCOMP_NAME, UNW_NAME, UnwrapSettings, unwrap_pair_task
+from minopy.unwrap.pair import (
+    CONNCOMP_NAME,
+    UNW_NAME,
+    UnwrapSettings,
+    pair_is_current,
+    unwrap_pair_task,
+)
 from minopy.unwrap.ps_dem import PsDemModel, load_ps_dem_model
 
 #: the options the step reads (:data:`minopy.runner` fingerprints them).
@@ -206,9 +212,15 @@ def run(ctx: StepContext) -> None:
     jobs = []
     for name in names:
         pair_settings, model = causal.get(name) or (settings, ps_dem)
-        jobs.append((name, (str(ctx.ifgram_dir / name), pair_settings, mask_path, how.threads,
-                            model)))
+        if not pair_is_current(ctx.ifgram_dir / name, pair_settings, model):
+            jobs.append((name, (str(ctx.ifgram_dir / name), pair_settings, mask_path,
+                                how.threads, model)))
+    if jobs and len(jobs) < len(names):
+        how = pair_execution(ctx, len(jobs))
+        jobs = [(n, (d, dataclasses.replace(s, nproc=how.threads), m, how.threads, p))
+                for n, (d, s, m, _, p) in jobs]
     done = run_pairs(ctx, unwrap_pair_task, jobs, "unwrap_ifgram", how)
-    skipped = len(done) - sum(bool(d) for d in done)
+    skipped = len(names) - sum(bool(d) for d in done)
     if skipped:
-        ctx.log.info("unwrap_ifgram: %d of %d pairs were complete and skipped", skipped, len(done))
+        ctx.log.info("unwrap_ifgram: %d of %d pairs were complete and skipped", skipped,
+                     len(names))

@@ -241,6 +241,15 @@ def unwrap_pair(
     return True
 
 
+def pair_is_current(pair_dir: str | Path, settings: UnwrapSettings,
+                    ps_dem: PsDemModel | None = None) -> bool:
+    """Whether the pair's outputs are complete and stamped with these options and inputs (the
+    check :func:`unwrap_pair` makes first; the step makes it before dispatching any task)."""
+    pair_dir = Path(pair_dir)
+    return is_done(pair_dir / STAMP_NAME, _stamp_params(pair_dir, settings, ps_dem),
+                   [pair_dir / UNW_NAME, pair_dir / CONNCOMP_NAME])
+
+
 def unwrap_pair_task(pair_dir: str, settings: UnwrapSettings, mask_file: str | None,
                      threads: int = 1, ps_dem: PsDemModel | None = None) -> bool:
     """:func:`unwrap_pair` in a worker; reads the mask raster ``mask_file`` (True = unwrap)."""
