@@ -110,6 +110,7 @@ def pair_stamp_params(
     d2: str,
     filter_strength: float,
     digests: Mapping[str, Mapping[str, str]] | None = None,
+    header: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What the products of pair ``d1_d2`` depend on, as recorded in its stamp.
 
@@ -125,6 +126,8 @@ def pair_stamp_params(
         ``{date: {"phase": hex, "amplitude": hex}}`` (:func:`.series_digest.series_digests`) holding
         at least ``d1`` and ``d2``, computed by the caller from this file; default: read the two
         dates now.
+    header : mapping, optional
+        :func:`series_header` of this file; default: read it now.
 
     Returns
     -------
@@ -136,6 +139,16 @@ def pair_stamp_params(
     ps_file = Path(phase_series_file)
     if digests is None or d1 not in digests or d2 not in digests:
         digests = series_digests(ps_file, [d1, d2])
+    return {"filterStrength": float(filter_strength), "coherence_window": WINDOW,
+            "patch_size": PATCH_SIZE, "version": STAMP_VERSION,
+            **(header if header is not None else series_header(ps_file)),
+            "inputs": {d: dict(digests[d]) for d in (d1, d2)}}
+
+
+def series_header(phase_series_file: str | os.PathLike) -> dict[str, Any]:
+    """``{"shape": [L, W], "georef": ...}`` of a phase-series file: what every pair's products
+    share (read once per step by the caller of :func:`pair_stamp_params`)."""
+    ps_file = Path(phase_series_file)
     try:
         with h5py.File(ps_file, "r") as f:
             shape = [int(v) for v in f["phase"].shape[1:]]
@@ -143,19 +156,17 @@ def pair_stamp_params(
                                         for k, v in f.attrs.items()})
     except (OSError, KeyError) as err:
         raise InputDataError(f"cannot read {ps_file}: {err}") from None
-    return {"filterStrength": float(filter_strength), "coherence_window": WINDOW,
-            "patch_size": PATCH_SIZE, "version": STAMP_VERSION, "shape": shape,
-            "georef": asdict(georef) if georef is not None else None,
-            "inputs": {d: dict(digests[d]) for d in (d1, d2)}}
+    return {"shape": shape, "georef": asdict(georef) if georef is not None else None}
 
 
 def pair_is_current(phase_series_file: str | os.PathLike, d1: str, d2: str,
                     pair_dir: str | os.PathLike, filter_strength: float,
-                    digests: Mapping[str, Mapping[str, str]] | None = None) -> bool:
+                    digests: Mapping[str, Mapping[str, str]] | None = None,
+                    header: Mapping[str, Any] | None = None) -> bool:
     """Whether the pair's rasters are complete and stamped with these inputs and options (the
     check :func:`generate_pair` makes first; the step makes it before dispatching any task)."""
     pair_dir = Path(pair_dir)
-    params = pair_stamp_params(phase_series_file, d1, d2, filter_strength, digests)
+    params = pair_stamp_params(phase_series_file, d1, d2, filter_strength, digests, header)
     return is_done(pair_dir / STAMP_NAME, params, pair_outputs(pair_dir, filter_strength > 0))
 
 

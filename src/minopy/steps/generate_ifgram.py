@@ -24,6 +24,7 @@ from minopy.interferogram.form import (
     pair_is_current,
     pair_outputs,
     read_dates_bperp,
+    series_header,
 )
 from minopy.interferogram.pair_runner import run_pairs
 from minopy.interferogram.series_digest import series_digests
@@ -81,9 +82,10 @@ def run(ctx: StepContext) -> None:
     digests = series_digests(ctx.phase_series_file, sorted({d for p in pairs for d in p}))
     # generate_pair(phase_series_file, d1, d2, pair_dir, filter_strength, block_rows,
     #               skip_complete, digests)
+    header = series_header(ctx.phase_series_file)
     todo = [p for p in pairs if not pair_is_current(
         ctx.phase_series_file, p[0], p[1], ctx.ifgram_dir / pair_name(p), alpha,
-        {d: digests[d] for d in p})]
+        {d: digests[d] for d in p}, header)]
     jobs = [(pair_name(p), (str(ctx.phase_series_file), p[0], p[1],
                             str(ctx.ifgram_dir / pair_name(p)), alpha, None, True,
                             {d: digests[d] for d in p})) for p in todo]
