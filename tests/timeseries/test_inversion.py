@@ -132,3 +132,25 @@ def test_l1_rejects_outlier_where_l2_does_not() -> None:
     l2 = invert_pixels(obs, pairs, DATES).phase
     assert np.abs(l1 - linear).max() < 1e-3
     assert np.abs(l2 - linear).max() > 0.5
+
+
+@pytest.mark.parametrize("network", ["sequential", "all"])
+def test_weighted_phase_solve_equals_the_dense_velocity_solve(network) -> None:
+    """The normal equations built pair by pair (banded Cholesky for a sequential network, dense
+    for all pairs) give the phases of the dense weighted solve in velocity form."""
+    rng = np.random.default_rng(3)
+    dates = [str(np.datetime64("2020-01-01") + np.timedelta64(12 * i, "D")).replace("-", "")
+             for i in range(40)]
+    pairs = sequential_pairs(dates, 3 if network == "sequential" else 40)
+    idx = {d: i for i, d in enumerate(dates)}
+    ts = np.cumsum(rng.normal(0, 0.3, (40, 30)), axis=0)
+    obs = np.stack([ts[idx[p[9:]]] - ts[idx[p[:8]]] for p in pairs])
+    obs += rng.normal(0, 0.2, obs.shape)
+    weight = coherence_to_weight(rng.uniform(0.3, 0.95, obs.shape), "var", 4)
+    res = invert_pixels(obs, pairs, dates, weight=weight)
+    mat = velocity_design_matrix(pairs, dates)
+    c = np.tril(np.ones((39, 39))) * np.diff(years_since_first(dates))[None, :]
+    for p in range(obs.shape[1]):
+        sw = np.sqrt(weight[:, p])
+        vel = np.linalg.lstsq(mat * sw[:, None], obs[:, p] * sw, rcond=None)[0]
+        np.testing.assert_allclose(res.phase[1:, p], c @ vel, atol=2e-5)

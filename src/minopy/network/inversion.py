@@ -118,7 +118,8 @@ def _pattern_groups(valid: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]
 def _weighted_solve(
     mat: np.ndarray, obs: np.ndarray, weight: np.ndarray, full_rank: bool
 ) -> np.ndarray:
-    """Per-pixel weighted least squares: ``mat`` (m, K), ``obs``/``weight`` (m, p) -> (K, p)."""
+    """Per-pixel weighted least squares: ``mat`` (m, K), ``obs``/``weight`` (m, p) -> (K, p);
+    minimum-norm (pseudo-inverse) unless ``full_rank``."""
     out = np.empty((mat.shape[1], obs.shape[1]), dtype=np.float64)
     batch = max(16, _BATCH_BYTES // (8 * mat.shape[0] * mat.shape[1]))
     for s in range(0, obs.shape[1], batch):
@@ -135,6 +136,120 @@ def _weighted_solve(
                 pass
         out[:, s:s + batch] = np.einsum("pkl,pl->kp", np.linalg.pinv(normal), rhs)
     return out
+
+
+def _weighted_phase_solve(pairs: np.ndarray, obs: np.ndarray, weight: np.ndarray,
+                          num_unknowns: int) -> np.ndarray:
+    """Per-pixel weighted least squares for the phases of a full-rank network.
+
+    The phase design matrix has two entries per pair (-1 at the earlier date, +1 at the later
+    one, none at date 0), so the normal equations ``A^T W A`` and ``A^T W y`` are built by
+    adding each pair's weight to four entries: O(M) per pixel instead of the O(M K²) of a dense
+    product; only the ``K x K`` solve remains. For a full-rank network the phases equal those of
+    the velocity parameterisation mapped to phases (the two design matrices differ by an
+    invertible factor).
+
+    Parameters
+    ----------
+    pairs : ndarray, shape (m, 2), int
+        Column (``date index - 1``, -1 for date 0) of the earlier and later date of each pair.
+    obs, weight : ndarray, shape (m, p), float64
+        Observations and positive weights.
+    num_unknowns : int
+        K (dates - 1).
+
+    Returns
+    -------
+    ndarray, shape (K, p), float64
+        Phases of dates 1..N-1.
+    """
+    k = num_unknowns
+    inner = pairs[(pairs[:, 0] >= 0) & (pairs[:, 1] >= 0)]
+    band = int(np.max(np.abs(inner[:, 1] - inner[:, 0]))) if inner.size else 0
+    if band <= max(8, k // 4):
+        return _banded_phase_solve(pairs, obs, weight, k, band)
+    out = np.empty((k, obs.shape[1]), dtype=np.float64)
+    batch = max(16, _BATCH_BYTES // (8 * k * k))
+    for s in range(0, obs.shape[1], batch):
+        w = weight[:, s:s + batch]
+        wy = w * obs[:, s:s + batch]
+        normal = np.zeros((k * k, w.shape[1]), dtype=np.float64)
+        rhs = np.zeros((k, w.shape[1]), dtype=np.float64)
+        for m, (a, b) in enumerate(pairs):
+            if a >= 0:
+                normal[a * k + a] += w[m]
+                rhs[a] -= wy[m]
+            if b >= 0:
+                normal[b * k + b] += w[m]
+                rhs[b] += wy[m]
+            if a >= 0 and b >= 0:
+                normal[a * k + b] -= w[m]
+                normal[b * k + a] -= w[m]
+        stack = np.ascontiguousarray(normal.T).reshape(-1, k, k)
+        try:
+            out[:, s:s + batch] = np.linalg.solve(stack, rhs.T[..., None])[..., 0].T
+        except np.linalg.LinAlgError:  # numerically singular despite a full-rank design
+            out[:, s:s + batch] = np.einsum("pkl,lp->kp", np.linalg.pinv(stack), rhs)
+    return out
+
+
+def _banded_phase_solve(pairs: np.ndarray, obs: np.ndarray, weight: np.ndarray, k: int,
+                        band: int) -> np.ndarray:
+    """:func:`_weighted_phase_solve` for a network whose pairs span at most ``band`` dates:
+    the normal matrix is banded, so a band Cholesky factorisation, vectorised over the pixels,
+    costs O(K band²) per pixel.
+
+    Returns
+    -------
+    ndarray, shape (K, p), float64
+    """
+    nb = band + 1
+    out = np.empty((k, obs.shape[1]), dtype=np.float64)
+    batch = max(16, _BATCH_BYTES // (8 * k * (nb + 1)))
+    for s in range(0, obs.shape[1], batch):
+        w = weight[:, s:s + batch]
+        wy = w * obs[:, s:s + batch]
+        low = np.zeros((nb, k, w.shape[1]), dtype=np.float64)  # low[d, i] = N[i + d, i]
+        rhs = np.zeros((k, w.shape[1]), dtype=np.float64)
+        for m, (a, b) in enumerate(pairs):
+            if a >= 0:
+                low[0, a] += w[m]
+                rhs[a] -= wy[m]
+            if b >= 0:
+                low[0, b] += w[m]
+                rhs[b] += wy[m]
+            if a >= 0 and b >= 0:
+                lo, hi = min(a, b), max(a, b)
+                low[hi - lo, lo] -= w[m]
+        for j in range(k):  # band Cholesky: low[d, j] becomes L[j + d, j]
+            for t in range(max(0, j - band), j):
+                ljt = low[j - t, t]
+                for d in range(0, min(band - (j - t), k - 1 - j) + 1):
+                    low[d, j] -= low[d + j - t, t] * ljt
+            low[0, j] = np.sqrt(low[0, j])
+            for d in range(1, min(band, k - 1 - j) + 1):
+                low[d, j] /= low[0, j]
+        x = rhs
+        for j in range(k):  # L z = rhs
+            x[j] /= low[0, j]
+            for d in range(1, min(band, k - 1 - j) + 1):
+                x[j + d] -= low[d, j] * x[j]
+        for j in range(k - 1, -1, -1):  # L^T x = z
+            for d in range(1, min(band, k - 1 - j) + 1):
+                x[j] -= low[d, j] * x[j + d]
+            x[j] /= low[0, j]
+        out[:, s:s + batch] = x
+    return out
+
+
+def _pair_columns(date12_list: Sequence[str], date_list: Sequence[str]) -> np.ndarray:
+    """(M, 2) columns of the phase design matrix (date index - 1; -1 for date 0) of each pair."""
+    full = phase_design_matrix(date12_list, date_list)
+    cols = np.full((full.shape[0], 2), -1, dtype=np.int64)
+    for m, row in enumerate(full):
+        neg, pos = np.flatnonzero(row < 0), np.flatnonzero(row > 0)
+        cols[m] = (neg[0] if neg.size else -1, pos[0] if pos.size else -1)
+    return cols
 
 
 def _smoothing_rows(date_list: Sequence[str], phase_unknowns: bool, smoothing: float) -> np.ndarray:
@@ -240,6 +355,7 @@ def invert_pixels(
     num_date, num_pix = len(date_list), obs.shape[1]
     phase = np.zeros((num_date, num_pix), dtype=np.float32)
     num_inv = valid.sum(axis=0).astype(np.int16)
+    columns = _pair_columns(date12_list, date_list) if weight is not None else None
     for rows, pix in _pattern_groups(valid):
         if rows.size == 0:
             continue
@@ -250,8 +366,11 @@ def invert_pixels(
             x = _irls(mat, y, w, reg, max_iter, tol)
         elif w is None:
             x = np.linalg.lstsq(mat, y, rcond=1e-10)[0]
+        elif columns is not None and np.linalg.matrix_rank(mat) == mat.shape[1]:
+            phase[1:, pix] = _weighted_phase_solve(columns[rows], y, w, mat.shape[1])
+            continue
         else:
-            x = _weighted_solve(mat, y, w, np.linalg.matrix_rank(mat) == mat.shape[1])
+            x = _weighted_solve(mat, y, w, False)
         if to_phase is not None:
             x = to_phase @ x
         phase[1:, pix] = x
