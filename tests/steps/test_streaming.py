@@ -184,3 +184,19 @@ def test_streaming_needs_full_resolution(tmp_path):
     ctx = _case(tmp_path, range(9), inversion__strides="2,2")
     with pytest.raises(ConfigError, match="sequentialMode = streaming needs full-resolution"):
         phase_linking.run(ctx)
+
+
+def test_a_recut_last_ministack_is_relinked_and_says_why(tmp_path, full13, caplog):
+    """10 dates make mini-stacks [0,3,6,10] (the last takes the remainder); at 13 dates it is cut
+    into [6,9] and [9,13]: mini-stack 2 is linked again, and the log says the stack grew."""
+    ctx = _case(tmp_path, range(10))
+    _run(ctx)
+    _write(ctx.slc_stack_file, range(13))
+    with caplog.at_level(logging.INFO, logger="minopy"):
+        updated = _run(ctx)
+    _assert_same(updated, full13)
+    msg = _messages(caplog)
+    assert any(f"mini-stack 2 ({DATES[6]}..{DATES[8]}) is linked again: the mini-stacks were cut "
+               f"anew as the stack grew (its date(s) {DATES[9]} now start the next mini-stack"
+               in m for m in msg), msg
+    assert "incremental: 3 new dates, 2 mini-stacks linked (of 4), 2 reused" in msg

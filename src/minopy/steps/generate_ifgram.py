@@ -77,6 +77,12 @@ def run(ctx: StepContext) -> None:
     write_text_atomic(ctx.pair_list_file, format_pair_list(pairs))
     plot_network(ctx.network_plot_file, dates, bperp, pairs, title=name)
     alpha = float(ctx.config.interferograms.filter_strength)
+    options = ctx.config.interferograms
+    if options.type == "single_reference" and not options.reference_date and pairs:
+        ctx.log.info("generate_ifgram: single_reference network around the middle date %s "
+                     "(minopy.interferograms.referenceDate is not set): it moves as dates are "
+                     "added, and with it every pair; set referenceDate (or use a sequential "
+                     "network) to keep the pairs of an update", dates[len(dates) // 2])
     ctx.log.info("generate_ifgram: %d pairs of network %s (%d dates), filterStrength %g -> %s",
                  len(pairs), name, len(dates), alpha, ctx.ifgram_dir)
     digests = series_digests(ctx.phase_series_file, sorted({d for p in pairs for d in p}))

@@ -130,8 +130,9 @@ def provenance(common: dict[str, Any], ms: MiniStack, previous: str | None) -> d
             "previous": previous}
 
 
-def explain(old: dict[str, Any], new: dict[str, Any]) -> str:
-    """Why a stored mini-stack with provenance ``old`` cannot stand for ``new`` (for the log)."""
+def explain(old: dict[str, Any], new: dict[str, Any], stack_dates: tuple[str, ...] = ()) -> str:
+    """Why a stored mini-stack with provenance ``old`` cannot stand for ``new`` (for the log);
+    ``stack_dates`` are all dates of the current stack."""
     if old.get("options") != new["options"]:
         a, b = old.get("options") or {}, new["options"]
         names = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
@@ -144,6 +145,11 @@ def explain(old: dict[str, Any], new: dict[str, Any]) -> str:
     old_dates, new_dates = list(old.get("dates") or []), new["dates"]
     if old_dates != new_dates:
         gone = [d for d in old_dates if d not in new_dates]
+        moved = [d for d in gone if d in stack_dates]
+        if gone and len(moved) == len(gone):
+            return (f"the mini-stacks were cut anew as the stack grew (its date(s) "
+                    f"{', '.join(moved[:5])} now start the next mini-stack; the last mini-stack "
+                    "takes up to 2 x ministackSize - 1 dates)")
         if gone:
             return f"date(s) {', '.join(gone[:5])} of it were removed or replaced"
         added = [d for d in new_dates if d not in old_dates]
@@ -173,13 +179,11 @@ class Decision:
 def decide(root: Path, ministacks: list[MiniStack], common: dict[str, Any]) -> Decision:
     """Walk the stored mini-stacks in order; keep every one whose state verifies."""
     hashes: list[str] = []
-    stored: set[str] = set()
-    for k in range(len(ministacks) + 64):
-        state, _ = store.read_state(store.ministack_dir(root, k))
+    stored: set[str] = set()  # every date a stored mini-stack holds (for "N new dates")
+    for folder in sorted(root.glob("MS_*")) if root.is_dir() else []:
+        state, _ = store.read_state(folder)
         if state:
             stored.update(state.get("provenance", {}).get("dates") or [])
-        elif state is None and not store.ministack_dir(root, k).exists():
-            break
     reason, corrupt = "", False
     for ms in ministacks:
         folder = store.ministack_dir(root, ms.index)
@@ -192,7 +196,8 @@ def decide(root: Path, ministacks: list[MiniStack], common: dict[str, Any]) -> D
             reason, corrupt = f"its {store.STATE_NAME} is unreadable", True
             break
         if state.get("fingerprint") != digest(expected):
-            reason = explain(state.get("provenance") or {}, expected)
+            reason = explain(state.get("provenance") or {}, expected,
+                             tuple(d for m in ministacks for d in m.dates))
             break
         bad = store.verify_files(folder, state)
         if bad:
