@@ -44,15 +44,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from minopy.io.slc_digest import image_digest, write_digests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "steps"))
 
-ATTRS = {
-    "FILE_TYPE": "timeseries", "WAVELENGTH": "0.05546576", "RANGE_PIXEL_SIZE": "2.329562",
-    "AZIMUTH_PIXEL_SIZE": "13.96", "STARTING_RANGE": "800000.0", "EARTH_RADIUS": "6371000.0",
-    "HEIGHT": "693000.0", "HEADING": "-167.0", "ORBIT_DIRECTION": "DESCENDING",
-    "ANTENNA_SIDE": "-1", "PRF": "486.486", "CENTER_LINE_UTC": "50000.0", "ALOOKS": "1",
-    "RLOOKS": "1", "PLATFORM": "sen", "PROCESSOR": "isce", "PROJECT_NAME": "bench",
-}
+from _slc_builders import BASE_ATTRS as ATTRS  # noqa: E402  (the test stacks' attributes)
+
+from minopy.io.slc_digest import image_digest, write_digests  # noqa: E402
 
 
 def simulate(num_dates: int, size: int, seed: int = 0) -> np.ndarray:

@@ -26,7 +26,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from minopy.io.atomic import atomic_path, write_text_atomic
+from minopy.io.atomic import write_text_atomic
 
 #: folder of the mini-stacks inside ``inverted/``.
 FOLDER = "ministacks"
@@ -55,22 +55,6 @@ def sha256_file(path: Path, block: int = 16 * 1024**2) -> str:
         while chunk := fh.read(block):
             h.update(chunk)
     return h.hexdigest()
-
-
-def write_patch(path: Path, arrays: dict[str, np.ndarray], fingerprint: str) -> None:
-    """Write a patch file atomically (uncompressed ``.npz``)."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, fingerprint=np.array(fingerprint),
-                 **arrays)  # type: ignore[arg-type]  # numpy's stubs type **kwds as bool
-
-
-def patch_fingerprint(path: Path) -> str | None:
-    """The fingerprint stored in a patch file, or None if absent or unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return str(data["fingerprint"])
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
 
 
 def read_patch(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:

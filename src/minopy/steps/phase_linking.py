@@ -412,19 +412,19 @@ def _run_streaming(ctx: StepContext, plan: Plan, execution: str) -> None:
         if how.in_process or not ctx.execution.remote:
             warm_up_kernels(options, rows, ctx.log)
 
-    counts = streaming.run(ctx, plan, how, warm_up)
+    num_ms = streaming.run(ctx, plan, how, warm_up)
     plan = make_plan(ctx)  # the fingerprints now hold the mini-stacks' state hashes
     root = ctx.inverted_dir / ministack_store.FOLDER
     total = np.zeros(plan.stack.num_dates, dtype=np.int64)
-    num_ms = len(ministack_bounds(plan.stack.num_dates, plan.options.ministack_size)) - 1
     for box, fp in zip(plan.boxes, plan.fingerprints, strict=True):
         out = result_path(ctx.patches_dir, box)
-        total += counts[box.index]
         if out.is_file() and result_fingerprint(out) == fp:
+            total += _stored_valid_counts(out)
             continue
         arrays = streaming.assemble(root, box, num_ms)
         valid = arrays.pop("valid_per_date")
         write_result(out, arrays, box, fp, valid)
+        total += valid
     _check_dates(plan, total)
     write_text_atomic(done_file, done_text(plan))
 

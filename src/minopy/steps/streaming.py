@@ -41,6 +41,7 @@ import numpy as np
 from minopy import parallel
 from minopy.errors import ConfigError, StepError
 from minopy.io import ministack_store as store
+from minopy.io.fingerprinted_npz import npz_fingerprint, write_npz
 from minopy.io.isce import create_raster
 from minopy.io.signature import digest
 from minopy.io.slc_digest import dataset_digests, read_date_digests
@@ -300,7 +301,7 @@ def compute_patch(task: MiniStackTask) -> tuple[int, np.ndarray]:
         "counts": np.array([stats.num_dates, stats.num_ministacks], dtype=np.int64),
         "compressed": linked.compressed,
     }
-    store.write_patch(store.patch_file(root, k, box.index), arrays, task.fingerprint)
+    write_npz(store.patch_file(root, k, box.index), task.fingerprint, arrays)
     return box.index, valid_per_date
 
 
@@ -370,9 +371,8 @@ def _clean(root: Path, keep: int) -> None:
             shutil.rmtree(folder)
 
 
-def run(ctx: StepContext, plan: Any, how: parallel.Execution,
-        warm_up: Any) -> dict[int, np.ndarray]:
-    """Link the mini-stacks that are not current; return the valid counts per patch (all dates).
+def run(ctx: StepContext, plan: Any, how: parallel.Execution, warm_up: Any) -> int:
+    """Link the mini-stacks that are not current; return the number of mini-stacks.
 
     ``plan`` is the step's :class:`~minopy.steps.phase_linking.Plan`; ``warm_up(options, rows)``
     loads or compiles the kernels in this process before the first task.
@@ -404,7 +404,6 @@ def run(ctx: StepContext, plan: Any, how: parallel.Execution,
                  ministacks[-1].stop - ministacks[-1].start)
     hashes = list(decision.hashes)
     base = base_options(options)
-    counts: dict[int, list[np.ndarray]] = {b.index: [] for b in plan.boxes}
     if todo:
         warm_up(base, todo[0].index + todo[0].stop - todo[0].start)
     for ms in todo:
@@ -414,7 +413,7 @@ def run(ctx: StepContext, plan: Any, how: parallel.Execution,
         fp = digest(prov)
         tasks = []
         for box in plan.boxes:
-            if store.patch_fingerprint(store.patch_file(root, ms.index, box.index)) != fp:
+            if npz_fingerprint(store.patch_file(root, ms.index, box.index)) != fp:
                 tasks.append(MiniStackTask(
                     str(stack.path), None if plan.mask_file is None else str(plan.mask_file),
                     box, base, str(root), ms.index, ms.start, ms.stop, fp, how.threads, shape))
@@ -425,13 +424,9 @@ def run(ctx: StepContext, plan: Any, how: parallel.Execution,
         hashes.append(finish_ministack(root, ms.index, plan.boxes, shape,
                                        int(ctx.config.inversion.patch_size), prov, fp))
     _clean(root, total)
-    for box in plan.boxes:
-        for k in range(total):
-            part = store.read_patch(store.patch_file(root, k, box.index), ("valid_per_date",))
-            counts[box.index].append(part["valid_per_date"])
     if len(hashes) != total:
         raise StepError(f"phase_linking: {total} mini-stacks expected, {len(hashes)} linked")
-    return {i: np.concatenate(c) for i, c in counts.items()}
+    return total
 
 
 def log_full_recompute(log: logging.Logger, method: str, config: Any) -> None:

@@ -209,16 +209,12 @@ def run(ctx: StepContext) -> None:
                  settings.method, coh or "filt_fine.cor of each pair", settings.nlooks,
                  f", {ntiles[0]}x{ntiles[1]} tiles" if settings.method == "snaphu"
                  and ntiles != (1, 1) else "", ctx.ifgram_dir)
-    jobs = []
-    for name in names:
-        pair_settings, model = causal.get(name) or (settings, ps_dem)
-        if not pair_is_current(ctx.ifgram_dir / name, pair_settings, model):
-            jobs.append((name, (str(ctx.ifgram_dir / name), pair_settings, mask_path,
-                                how.threads, model)))
-    if jobs and len(jobs) < len(names):
-        how = pair_execution(ctx, len(jobs))
-        jobs = [(n, (d, dataclasses.replace(s, nproc=how.threads), m, how.threads, p))
-                for n, (d, s, m, _, p) in jobs]
+    todo = [(name, *(causal.get(name) or (settings, ps_dem))) for name in names]
+    todo = [(n, s, m) for n, s, m in todo if not pair_is_current(ctx.ifgram_dir / n, s, m)]
+    if todo and len(todo) < len(names):  # fewer tasks: each may get more threads
+        how = pair_execution(ctx, len(todo))
+    jobs = [(n, (str(ctx.ifgram_dir / n), dataclasses.replace(s, nproc=how.threads), mask_path,
+                 how.threads, m)) for n, s, m in todo]
     done = run_pairs(ctx, unwrap_pair_task, jobs, "unwrap_ifgram", how)
     skipped = len(names) - sum(bool(d) for d in done)
     if skipped:
