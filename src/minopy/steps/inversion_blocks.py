@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from minopy.io.atomic import atomic_path
+from minopy.io.fingerprinted_npz import npz_fingerprint, write_npz
 
 #: folder of the block results inside the network folder.
 BLOCKS_DIR = ".invert_network"
@@ -29,22 +28,10 @@ def block_path(network_dir: Path, y0: int, y1: int) -> Path:
     return Path(network_dir) / BLOCKS_DIR / f"block_{y0:06d}_{y1:06d}.npz"
 
 
-def stored_fingerprint(path: Path) -> str | None:
-    """The fingerprint in a block file, None if absent or unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return str(data["fingerprint"])
-    except Exception:  # noqa: BLE001 - missing, truncated (BadZipFile), or without the key
-        return None
-
-
-def save_block(path: Path, fingerprint: str, arrays: dict[str, np.ndarray]) -> None:
-    """Write a block file atomically (``arrays`` plus the fingerprint)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        payload: dict[str, Any] = {"fingerprint": np.array(fingerprint), **arrays}
-        np.savez(fh, **payload)
+#: the fingerprint in a block file, None if absent or unreadable.
+stored_fingerprint = npz_fingerprint
+#: write a block file atomically (``arrays`` plus the fingerprint).
+save_block = write_npz
 
 
 def load_block(path: Path) -> dict[str, np.ndarray]:

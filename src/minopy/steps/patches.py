@@ -22,7 +22,7 @@ import numpy as np
 
 from minopy.errors import InputDataError
 from minopy.io import signature
-from minopy.io.atomic import atomic_path
+from minopy.io.fingerprinted_npz import npz_fingerprint, write_npz
 from minopy.io.signature import digest
 
 #: name of a patch's result file inside its folder.
@@ -230,18 +230,11 @@ def write_result(path: Path, arrays: dict[str, np.ndarray], box: PatchBox, fp: s
                  valid_per_date: np.ndarray) -> None:
     """Write a patch result file atomically (uncompressed ``.npz``)."""
     meta = np.array([box.row0, box.row1, box.col0, box.col1], dtype=np.int64)
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, box=meta, fingerprint=np.array(fp), valid_per_date=valid_per_date,
-                 **arrays)  # type: ignore[arg-type]  # numpy's stubs type **kwds as bool
+    write_npz(path, fp, {"box": meta, "valid_per_date": valid_per_date, **arrays})
 
 
-def result_fingerprint(path: Path) -> str | None:
-    """The fingerprint stored in a result file, or None if absent or unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return str(data["fingerprint"])
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
+#: the fingerprint stored in a result file, or None if absent or unreadable.
+result_fingerprint = npz_fingerprint
 
 
 def read_result(path: Path, box: PatchBox, names: tuple[str, ...] = RESULT_FIELDS
