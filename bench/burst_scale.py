@@ -36,7 +36,12 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from phase_linking_step import DS_CLASSES, PS_FRACTION, REVISIT_DAYS  # noqa: E402
+from phase_linking_step import (  # noqa: E402
+    DS_CLASSES,
+    PS_FRACTION,
+    REVISIT_DAYS,
+    class_mosaic,
+)
 
 #: pixels of a Sentinel-1 IW burst at full resolution (~1500 x 23000 after merging, 35 Mpx).
 BURST_PX = 35e6
@@ -56,17 +61,7 @@ def build_stack(path: Path, num_dates: int, length: int, width: int, patch: int,
     roots = [amp * matrix_sqrt(coherence_matrix(t, CoherenceClass(f"ds{k}", g0, gi, tau))
                                .astype(np.complex128))
              for k, (g0, gi, tau, amp) in enumerate(DS_CLASSES)]
-    # region map: a mosaic of 24-64 px blocks, each of one class
-    labels = np.zeros((length, width), dtype=np.int8)
-    r = 0
-    while r < length:
-        hr = int(rng.integers(24, 65))
-        c = 0
-        while c < width:
-            wc = int(rng.integers(24, 65))
-            labels[r:r + hr, c:c + wc] = rng.integers(len(DS_CLASSES))
-            c += wc
-        r += hr
+    labels = class_mosaic(rng, length, width, np.int8)
     years = t / 365.25
     tilt = 0.8 * rng.standard_normal(num_dates)
     dates = [np.datetime64("2020-01-01") + np.timedelta64(int(d), "D") for d in t]

@@ -63,6 +63,22 @@ PS_FRACTION = 0.005
 REVISIT_DAYS = 12
 
 
+def class_mosaic(rng: np.random.Generator, length: int, width: int,
+                 dtype: type = np.int64) -> np.ndarray:
+    """Region map: a mosaic of 24-64 px blocks, each of a random class of ``DS_CLASSES``."""
+    labels = np.zeros((length, width), dtype=dtype)
+    r = 0
+    while r < length:
+        hr = int(rng.integers(24, 65))
+        c = 0
+        while c < width:
+            wc = int(rng.integers(24, 65))
+            labels[r:r + hr, c:c + wc] = rng.integers(len(DS_CLASSES))
+            c += wc
+        r += hr
+    return labels
+
+
 def build_stack(path: Path, num_dates: int, size: int, patch: int, seed: int = 0) -> None:
     """Write an S1-like ``num_dates`` x ``size`` x ``size`` ``slcStack.h5`` (see module doc)."""
     from minopy.io.stack_h5 import slc_chunks
@@ -71,17 +87,7 @@ def build_stack(path: Path, num_dates: int, size: int, patch: int, seed: int = 0
 
     rng = np.random.default_rng(seed)
     t = np.arange(num_dates) * float(REVISIT_DAYS)
-    # region map: a mosaic of 24-64 px blocks with a random class each
-    labels = np.zeros((size, size), dtype=np.int64)
-    r = 0
-    while r < size:
-        hr = int(rng.integers(24, 65))
-        c = 0
-        while c < size:
-            wc = int(rng.integers(24, 65))
-            labels[r:r + hr, c:c + wc] = rng.integers(len(DS_CLASSES))
-            c += wc
-        r += hr
+    labels = class_mosaic(rng, size, size)
     slc = np.empty((num_dates, size * size), dtype=np.complex64)
     flat = labels.reshape(-1)
     for k, (g0, ginf, tau, amp) in enumerate(DS_CLASSES):
